@@ -1,0 +1,72 @@
+"""``shelfwise customers [--output FILE.jsonl]``, ``customers show ID``, ``detach``, ``reattach``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shelfwise.cli.common import context
+from shelfwise.service.customers import CustomerService
+
+app = typer.Typer(help="Customers: accounts from every channel linked into one person.", no_args_is_help=False)
+
+
+@app.callback(invoke_without_command=True)
+def customers(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option(help="Write one JSON line per customer to this file.")] = None,
+) -> None:
+    """List customers: ``{"customer_id", "user_ids", "event_channels"}`` per line."""
+    if ctx.invoked_subcommand is not None:
+        return
+    service = CustomerService(context())
+    lines = (
+        json.dumps(
+            {"customer_id": c.customer_id, "user_ids": c.user_ids, "event_channels": c.event_channels},
+            ensure_ascii=False,
+        )
+        for c in service.customers()
+    )
+    if output is None:
+        for line in lines:
+            typer.echo(line)
+        return
+    count = 0
+    with open(output, "w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(line + "\n")
+            count += 1
+    typer.echo(f"wrote {count} customers to {output}")
+
+
+@app.command()
+def show(customer: Annotated[str, typer.Argument(help="A customer id or any of its accounts' user ids.")]) -> None:
+    """Explain a customer: its accounts, and which keys linked which accounts."""
+    view = CustomerService(context()).show(customer)
+    typer.echo(f"customer {view.customer_id}: {len(view.user_ids)} account(s)")
+    for user in view.user_ids:
+        note = " (detached by hand)" if user in view.detached else ""
+        typer.echo(f"  {user}  channel={view.channels[user] or '-'}{note}")
+    if view.links:
+        typer.echo("linked by:")
+        for link in view.links:
+            typer.echo(f"  {link.user_a} <-> {link.user_b}  same {link.kind} (hash {link.key_hash_prefix}…)")
+    for kind, prefix, count in view.suppressed_keys:
+        typer.echo(f"  ignored shared {kind} (hash {prefix}…): used by {count} accounts, too many to be one person")
+
+
+@app.command()
+def detach(user_id: str) -> None:
+    """Split an account out of its customer (undoes a wrong merge; later ingests keep it apart)."""
+    customer_id = CustomerService(context()).detach(user_id)
+    typer.echo(f"{user_id} is now customer {customer_id}")
+
+
+@app.command()
+def reattach(user_id: str) -> None:
+    """Lift a detach: the account links by its keys again."""
+    customer_id = CustomerService(context()).reattach(user_id)
+    typer.echo(f"{user_id} is now customer {customer_id}")

@@ -1,0 +1,46 @@
+"""``shelfwise ingest items|users|events PATH``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shelfwise.cli.common import EXIT_REJECTED, context, err
+from shelfwise.service.ingest import IngestService
+
+MAX_REPORTED = 50
+
+
+class Kind(StrEnum):
+    items = "items"
+    users = "users"
+    events = "events"
+
+
+def ingest(
+    kind: Annotated[Kind, typer.Argument(help="What the file holds: items (catalog), users (accounts) or events.")],
+    path: Annotated[Path, typer.Argument(help=".jsonl, .csv, .tsv or .parquet, optionally .gz")],
+    channel: Annotated[str | None, typer.Option(help="Channel for rows that name none (web, app, store, social...).")] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Rename/map foreign columns: SRC=DST, SRC=DST{a:x;b:y}, DST:=VALUE (comma-separated, repeatable)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Reject the whole file (store nothing) if any row is bad.")] = False,
+) -> None:
+    """Load a file into the store. Re-ingesting the same file changes nothing."""
+    report = IngestService(context()).ingest_file(kind.value, path, map_ or [], channel=channel, strict=strict)
+    for rejection in report.rejected[:MAX_REPORTED]:
+        err(f"{path}:{rejection.line}: rejected: {rejection.reason}")
+    if len(report.rejected) > MAX_REPORTED:
+        err(f"... and {len(report.rejected) - MAX_REPORTED} more rejected rows")
+    if report.aborted:
+        err(f"{path}: --strict: {len(report.rejected)} bad rows, nothing stored")
+    typer.echo(
+        f"{kind.value}: {report.rows} rows read, {report.stored} stored, {report.unchanged} unchanged, "
+        f"{len(report.rejected)} rejected"
+    )
+    if report.rejected:
+        raise typer.Exit(EXIT_REJECTED)

@@ -1,0 +1,54 @@
+"""Entry point of the ``shelfwise`` console script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shelfwise import __version__
+from shelfwise.cli import customers, ingest, stats
+from shelfwise.cli.common import EXIT_ERROR, err, set_home
+from shelfwise.errors import ShelfwiseError
+
+app = typer.Typer(
+    name="shelfwise",
+    help="Omnichannel search and recommendations for any shop.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    home: Annotated[
+        Path | None, typer.Option(help="Data directory (default: $SHELFWISE_HOME or ./shelfwise-data).")
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+) -> None:
+    set_home(home)
+
+
+app.command("ingest")(ingest.ingest)
+app.command("stats")(stats.stats)
+app.add_typer(customers.app, name="customers")
+
+
+def main() -> None:
+    try:
+        app()
+    except ShelfwiseError as exc:
+        err(f"error: {exc}")
+        raise SystemExit(EXIT_ERROR) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Offline jobs that fit models from stored data."""

@@ -1,0 +1,92 @@
+"""Turn the store into what models learn from: an item index and one chronological sequence of
+engaged items per customer, across all of the customer's accounts and channels.
+
+The same code builds training data and serving-time histories, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from shelfwise.domain import ENGAGEMENT_TYPES, Event, Item
+from shelfwise.storage.base import Store
+
+
+@dataclass
+class ItemIndex:
+    """Dense indices 0..n-1 for item ids; catalog items first, in catalog order."""
+
+    item_ids: list[str]
+    known: np.ndarray  # bool per index: the item is in the catalog (has text, can be shown)
+    _position: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._position = {item_id: n for n, item_id in enumerate(self.item_ids)}
+
+    def __len__(self) -> int:
+        return len(self.item_ids)
+
+    def get(self, item_id: str) -> int | None:
+        return self._position.get(item_id)
+
+
+@dataclass
+class CustomerHistory:
+    customer_id: str
+    items: list[int]  # engaged items, chronological, consecutive repeats collapsed
+    purchased: set[int]
+    channels: list[str | None]  # channel of each entry of ``items``
+
+
+def build_item_index(items: Iterable[Item], events: Iterable[Event]) -> ItemIndex:
+    ids = [item.item_id for item in items]
+    seen = set(ids)
+    n_catalog = len(ids)
+    for event in events:
+        if event.item_id is not None and event.item_id not in seen:
+            seen.add(event.item_id)
+            ids.append(event.item_id)
+    known = np.zeros(len(ids), dtype=bool)
+    known[:n_catalog] = True
+    return ItemIndex(ids, known)
+
+
+def customer_of_users(store: Store) -> dict[str, str]:
+    return {a.user_id: a.customer_id or a.user_id for a in store.iter_accounts()}
+
+
+def build_histories(
+    events: Iterable[Event], index: ItemIndex, customer_of: dict[str, str]
+) -> dict[str, CustomerHistory]:
+    """Histories keyed by customer id. Events must come in chronological order."""
+    histories: dict[str, CustomerHistory] = {}
+    for event in events:
+        if event.type not in ENGAGEMENT_TYPES or event.item_id is None:
+            continue
+        item = index.get(event.item_id)
+        if item is None:
+            continue
+        customer = customer_of.get(event.user_id, event.user_id)
+        history = histories.get(customer)
+        if history is None:
+            history = histories[customer] = CustomerHistory(customer, [], set(), [])
+        if event.type == "purchase":
+            history.purchased.add(item)
+        # A view → click → cart → purchase funnel on one item is one step of the sequence.
+        if not history.items or history.items[-1] != item:
+            history.items.append(item)
+            history.channels.append(event.channel)
+    return histories
+
+
+def load_training_view(store: Store) -> tuple[ItemIndex, dict[str, CustomerHistory]]:
+    events = [stored.event for stored in store.iter_events(types=ENGAGEMENT_TYPES)]
+    index = build_item_index(store.iter_items(), events)
+    return index, build_histories(events, index, customer_of_users(store))
+
+
+def sequences_of(histories: dict[str, CustomerHistory]) -> list[np.ndarray]:
+    return [np.asarray(h.items, dtype=np.int32) for h in histories.values() if h.items]
