@@ -46,16 +46,20 @@ def customers(
 def show(customer: Annotated[str, typer.Argument(help="A customer id or any of its accounts' user ids.")]) -> None:
     """Explain a customer: its accounts, and which keys linked which accounts."""
     view = CustomerService(context()).show(customer)
-    typer.echo(f"customer {view.customer_id}: {len(view.user_ids)} account(s)")
-    for user in view.user_ids:
-        note = " (detached by hand)" if user in view.detached else ""
-        typer.echo(f"  {user}  channel={view.channels[user] or '-'}{note}")
-    if view.links:
+    ex = view.explanation
+    typer.echo(f"customer {ex.customer_id}: {len(ex.user_ids)} account(s)")
+    for user in ex.user_ids:
+        note = "  (detached by hand)" if user in ex.detached else ""
+        typer.echo(f"  {user}  channel={view.channels.get(user) or '-'}{note}")
+    if ex.links:
         typer.echo("linked by:")
-        for link in view.links:
-            typer.echo(f"  {link.user_a} <-> {link.user_b}  same {link.kind} (hash {link.key_hash_prefix}…)")
-    for kind, prefix, count in view.suppressed_keys:
-        typer.echo(f"  ignored shared {kind} (hash {prefix}…): used by {count} accounts, too many to be one person")
+        for link in ex.links:
+            typer.echo(f"  {link.user_a} <-> {link.user_b}  same {link.kind} (key {link.key_short})")
+    for key in ex.suppressed_keys:
+        typer.echo(
+            f"ignored shared {key.kind} (key {key.kind}:{key.hash_prefix}): used by {key.n_accounts} accounts, "
+            "too many to be one person"
+        )
 
 
 @app.command()

@@ -29,6 +29,13 @@ def _blank(value: Any) -> bool:
 
 def _text(raw: Mapping[str, Any], name: str, required: bool = False) -> str | None:
     value = raw.get(name)
+    if type(value) is str:  # the common case first: ingest speed is dominated by this function
+        value = value.strip()
+        if value:
+            return value
+        if required:
+            raise ValidationError("missing required field", name)
+        return None
     if _blank(value):
         if required:
             raise ValidationError("missing required field", name)
@@ -40,6 +47,8 @@ def _text(raw: Mapping[str, Any], name: str, required: bool = False) -> str | No
 
 def _number(raw: Mapping[str, Any], name: str, non_negative: bool = False) -> float | None:
     value = raw.get(name)
+    if value is None:
+        return None
     if _blank(value):
         return None
     if isinstance(value, bool):

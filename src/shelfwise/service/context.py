@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from shelfwise.identity import KeyHasher, load_or_create_secret
-
 from shelfwise.settings import Settings
 from shelfwise.storage import SQLiteStore, open_store
 

@@ -6,28 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from shelfwise.domain import Account
+from shelfwise.errors import NotFoundError
 from shelfwise.identity import (
     AccountIdentity,
+    CustomerExplanation,
     HashedAccount,
     IdentityKey,
     Resolution,
     customer_id_for,
+    explain,
     hash_account,
     resolve,
 )
-
-from shelfwise.domain import Account
-from shelfwise.errors import NotFoundError
 from shelfwise.service.context import ServiceContext
 from shelfwise.storage import AccountRecord, IdentityKeyRecord, StoredAccount
-
-
-@dataclass(frozen=True)
-class CustomerLink:
-    user_a: str
-    user_b: str
-    kind: str
-    key_hash_prefix: str
 
 
 @dataclass(frozen=True)
@@ -39,12 +32,8 @@ class CustomerSummary:
 
 @dataclass(frozen=True)
 class CustomerView:
-    customer_id: str
-    user_ids: list[str]
-    channels: dict[str, str | None]
-    links: list[CustomerLink]
-    suppressed_keys: list[tuple[str, str, int]]  # (kind, hash prefix, accounts sharing it)
-    detached: list[str]
+    explanation: CustomerExplanation
+    channels: dict[str, str | None]  # user id → channel of the account
 
 
 class CustomerService:
@@ -54,15 +43,12 @@ class CustomerService:
     # -- ingestion hooks ---------------------------------------------------------------
     def pseudonymize(self, account: Account) -> AccountRecord:
         """Replace raw identity keys by keyed hashes: raw emails/phones never reach the store."""
-        raw = AccountIdentity(
-            user_id=account.user_id, seq=0, channel=account.channel, email=account.email, phone=account.phone,
-            member_id=account.member_id, device_id=account.device_id, handle=account.handle,
-        )
+        raw = AccountIdentity.from_account(account, seq=0)  # the store assigns the real seq
         hashed = hash_account(raw, self._ctx.hasher, self._ctx.settings.identity.default_country_code)
         return AccountRecord(
             user_id=account.user_id,
             channel=account.channel,
-            keys=tuple(IdentityKeyRecord(k.kind, k.key_hash, k.strong) for k in hashed.keys),
+            keys=tuple(IdentityKeyRecord(k.kind, k.hash, k.strong) for k in hashed.keys),
             attributes=account.attributes,
         )
 
@@ -114,28 +100,9 @@ class CustomerService:
     def show(self, id_or_user: str) -> CustomerView:
         customer_id = self.resolve_customer_id(id_or_user)
         resolution, accounts = self._resolution()
-        members = set(resolution.members.get(customer_id, []))
-        by_user = {a.user_id: a for a in accounts}
-        detached = self._ctx.store.detached_users()
-        links = [
-            CustomerLink(link.user_a, link.user_b, link.kind, link.key_hash[:12])
-            for link in resolution.links
-            if link.user_a in members
-        ]
-        member_keys = {(k.kind, k.key_hash) for u in members for k in by_user[u].keys}
-        suppressed = [
-            (s.kind, s.key_hash[:12], s.n_accounts) for s in resolution.suppressed_keys
-            if (s.kind, s.key_hash) in member_keys
-        ]
-        users = sorted(members, key=lambda u: by_user[u].seq)
-        return CustomerView(
-            customer_id=customer_id,
-            user_ids=users,
-            channels={u: by_user[u].channel for u in users},
-            links=links,
-            suppressed_keys=suppressed,
-            detached=[u for u in users if u in detached],
-        )
+        explanation = explain(resolution, customer_id)
+        channels = {a.user_id: a.channel for a in accounts if a.user_id in set(explanation.user_ids)}
+        return CustomerView(explanation, channels)
 
     def detach(self, user_id: str) -> str:
         """Split an account out of its customer; later ingests keep it apart. Returns its new customer."""

@@ -1,0 +1,1 @@
+"""Scorers, rerankers and explanations applied after candidate retrieval."""

@@ -1,0 +1,71 @@
+"""Human-readable reasons from the evidence a model gives for each recommended item."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from shelfwise.domain import Item, ScoredItem
+from shelfwise.retrieval import Evidence
+from shelfwise.training.data import CustomerHistory, ItemIndex
+
+_CHANNEL_PHRASE = {"store": " in store", "app": " in the app", "web": " online", "social": " on social"}
+
+
+class Explainer(Protocol):
+    def explain(self, history: np.ndarray, item: int) -> list[Evidence]: ...
+
+
+def _title(index: ItemIndex, items: Mapping[str, Item], position: int) -> str:
+    item_id = index.item_ids[position]
+    item = items.get(item_id)
+    title = item.title if item else item_id
+    return title if len(title) <= 60 else title[:57] + "..."
+
+
+def _how(history: CustomerHistory, position: int) -> str:
+    verb = "bought" if position in history.purchased else "viewed"
+    channel = None
+    for item, ch in zip(reversed(history.items), reversed(history.channels), strict=True):
+        if item == position:
+            channel = ch
+            break
+    return verb + _CHANNEL_PHRASE.get(channel or "", "")
+
+
+def render(evidence: Evidence, index: ItemIndex, items: Mapping[str, Item], history: CustomerHistory | None) -> str:
+    anchor = evidence.history_item
+    if anchor is not None and history is not None:
+        title = _title(index, items, anchor)
+        how = _how(history, anchor)
+        if evidence.source == "similar_text":
+            return f"similar to “{title}” that you {how}"
+        return f"because you {how} “{title}”: often bought next"
+    if evidence.source == "popular":
+        return "popular with shoppers right now"
+    return evidence.notes[0] if evidence.notes else f"recommended by {evidence.source}"
+
+
+def scored_items(
+    model: object,
+    index: ItemIndex,
+    history: CustomerHistory | None,
+    top: Sequence[int],
+    scores: np.ndarray,
+    items: Mapping[str, Item],
+) -> list[ScoredItem]:
+    sequence = np.asarray(history.items if history else [], dtype=np.int32)
+    out = []
+    for position in top:
+        reasons: list[str] = []
+        if isinstance(model, Explainer) or hasattr(model, "explain"):
+            for evidence in model.explain(sequence, int(position))[:2]:  # type: ignore[attr-defined]
+                text = render(evidence, index, items, history)
+                if text not in reasons:
+                    reasons.append(text)
+        if not reasons:
+            reasons.append("popular with shoppers right now" if not len(sequence) else "fits your recent activity")
+        out.append(ScoredItem(index.item_ids[int(position)], round(float(scores[int(position)]), 6), tuple(reasons)))
+    return out

@@ -1,0 +1,106 @@
+"""``shelfwise train``: fit everything from the store and publish a new artifact version.
+
+Steps: item index + per-customer sequences (all channels) → item texts → language-model embeddings
+(cached by content hash) → the next-item model → artifact ``vNNNN/`` with a manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from shelfwise.domain import Item
+from shelfwise.encoders import EmbeddingCache, choose_encoder, detect_language, item_text
+from shelfwise.errors import ModelError
+from shelfwise.retrieval import FitOptions, TrainingData
+from shelfwise.service.context import ServiceContext
+from shelfwise.training.artifacts import ArtifactWriter, Manifest
+from shelfwise.training.data import ItemIndex, load_training_view, sequences_of
+from shelfwise.training.models import MODEL_DIR, create_model
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    seed: int = 0
+    max_minutes: float = 20.0
+    progress: bool = True
+    encoder: str | None = None  # None: chosen from the catalog's language
+
+
+def catalog_texts(items: list[Item], index: ItemIndex) -> list[str]:
+    by_id = {item.item_id: item for item in items}
+    texts = []
+    for item_id in index.item_ids:
+        item = by_id.get(item_id)
+        if item is None:
+            texts.append(item_id)  # seen in events only: no text yet
+        else:
+            texts.append(
+                item_text(item.title, item.brand, list(item.category), item.attributes, item.description)
+            )
+    return texts
+
+
+def embed_catalog(ctx: ServiceContext, texts: list[str], encoder_name: str | None, progress: bool) -> tuple[np.ndarray, str]:
+    language = detect_language(texts)
+    encoder = choose_encoder(encoder_name or language, threads=ctx.settings.threads)
+    cache = EmbeddingCache(ctx.settings.home / "embeddings")
+    vectors = cache.encode(encoder, texts, progress=progress)
+    return vectors.astype(np.float32), encoder.name
+
+
+def train(ctx: ServiceContext, options: TrainOptions) -> Path:
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    store = ctx.store
+    items = list(store.iter_items())
+    index, histories = load_training_view(store)
+    sequences = sequences_of(histories)
+    if len(index) == 0 or not sequences:
+        raise ModelError("nothing to train on: ingest items and events first")
+    timings["load_s"] = time.perf_counter() - started
+
+    t0 = time.perf_counter()
+    texts = catalog_texts(items, index)
+    embeddings, encoder_name = embed_catalog(ctx, texts, options.encoder, options.progress)
+    timings["encode_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    remaining = max(options.max_minutes - (time.perf_counter() - started) / 60.0, 0.5)
+    model = create_model()
+    metrics = model.fit(
+        TrainingData(n_items=len(index), sequences=sequences, item_embeddings=embeddings),
+        FitOptions(seed=options.seed, max_minutes=remaining, threads=ctx.settings.threads, progress=options.progress),
+    )
+    timings["fit_s"] = time.perf_counter() - t0
+
+    writer = ArtifactWriter(ctx.settings.artifacts_dir)
+    try:
+        model.save(writer.path / MODEL_DIR)
+        np.save(writer.path / "item_embeddings.npy", embeddings)
+        (writer.path / "items.json").write_text(
+            json.dumps({"item_ids": index.item_ids, "known": index.known.tolist()})
+        )
+        stats = store.stats()
+        timings["total_s"] = time.perf_counter() - started
+        manifest = Manifest(
+            version=writer.version,
+            created_at=time.time(),
+            status="ok",
+            config={"seed": options.seed, "max_minutes": options.max_minutes, "threads": ctx.settings.threads},
+            data={
+                "items": len(index), "catalog_items": int(index.known.sum()), "customers": len(sequences),
+                "events": stats["events"], "interactions": int(sum(len(s) for s in sequences)),
+            },
+            metrics={k: float(v) for k, v in metrics.items()},
+            components={"model": type(model).__name__, "encoder": encoder_name},
+            timings={k: round(v, 2) for k, v in timings.items()},
+        )
+        return writer.publish(manifest)
+    except BaseException:
+        writer.discard()
+        raise
