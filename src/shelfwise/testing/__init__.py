@@ -1,0 +1,1 @@
+"""Public fakes and synthetic data for tests and benchmarks."""
