@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shelfwise.encoders.settings import EncoderSettings
+
 
 class IdentitySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -48,6 +50,7 @@ class Settings(BaseSettings):
     identity: IdentitySettings = IdentitySettings()
     ingest: IngestSettings = IngestSettings()
     training: TrainingSettings = TrainingSettings()
+    encoders: EncoderSettings = EncoderSettings()
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.home / 'shelfwise.db').as_posix()}"

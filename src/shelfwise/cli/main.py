@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from shelfwise import __version__
-from shelfwise.cli import customers, demo, ingest, recommend, stats, train
+from shelfwise.cli import customers, demo, evaluate, ingest, recommend, stats, train
 from shelfwise.cli.common import EXIT_ERROR, err, set_home
 from shelfwise.errors import ShelfwiseError
 
@@ -41,6 +41,7 @@ app.command("ingest")(ingest.ingest)
 app.command("stats")(stats.stats)
 app.command("train")(train.train)
 app.command("recommend")(recommend.recommend)
+app.command("evaluate")(evaluate.evaluate)
 app.command("demo")(demo.demo)
 app.add_typer(customers.app, name="customers")
 

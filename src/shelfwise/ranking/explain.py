@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from shelfwise.domain import Item, ScoredItem
-from shelfwise.retrieval import Evidence
+from shelfwise.retrieval.base import Evidence
 from shelfwise.training.data import CustomerHistory, ItemIndex
 
 _CHANNEL_PHRASE = {"store": " in store", "app": " in the app", "web": " online", "social": " on social"}
 
 
+@runtime_checkable
 class Explainer(Protocol):
     def explain(self, history: np.ndarray, item: int) -> list[Evidence]: ...
 
@@ -60,8 +61,8 @@ def scored_items(
     out = []
     for position in top:
         reasons: list[str] = []
-        if isinstance(model, Explainer) or hasattr(model, "explain"):
-            for evidence in model.explain(sequence, int(position))[:2]:  # type: ignore[attr-defined]
+        if isinstance(model, Explainer):
+            for evidence in model.explain(sequence, int(position))[:2]:
                 text = render(evidence, index, items, history)
                 if text not in reasons:
                     reasons.append(text)

@@ -14,13 +14,20 @@ from pathlib import Path
 import numpy as np
 
 from shelfwise.domain import Item
-from shelfwise.encoders import EmbeddingCache, choose_encoder, detect_language, item_text
+from shelfwise.encoders import (
+    EmbeddingCache,
+    HashingEncoder,
+    TextEncoder,
+    choose_encoder,
+    detect_language,
+    item_text,
+)
 from shelfwise.errors import ModelError
 from shelfwise.retrieval import FitOptions, TrainingData
 from shelfwise.service.context import ServiceContext
 from shelfwise.training.artifacts import ArtifactWriter, Manifest
 from shelfwise.training.data import ItemIndex, load_training_view, sequences_of
-from shelfwise.training.models import MODEL_DIR, create_model
+from shelfwise.training.models import DEFAULT_MODEL, MODEL_DIR, create_model, save_model
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class TrainOptions:
     max_minutes: float = 20.0
     progress: bool = True
     encoder: str | None = None  # None: chosen from the catalog's language
+    model: str = DEFAULT_MODEL
 
 
 def catalog_texts(items: list[Item], index: ItemIndex) -> list[str]:
@@ -45,12 +53,29 @@ def catalog_texts(items: list[Item], index: ItemIndex) -> list[str]:
     return texts
 
 
-def embed_catalog(ctx: ServiceContext, texts: list[str], encoder_name: str | None, progress: bool) -> tuple[np.ndarray, str]:
-    language = detect_language(texts)
-    encoder = choose_encoder(encoder_name or language, threads=ctx.settings.threads)
-    cache = EmbeddingCache(ctx.settings.home / "embeddings")
-    vectors = cache.encode(encoder, texts, progress=progress)
-    return vectors.astype(np.float32), encoder.name
+ENCODER_CHOICES = ("minilm", "use", "fake")
+
+
+def make_encoder(ctx: ServiceContext, name: str | None, texts: list[str]) -> TextEncoder:
+    """``minilm`` (English), ``use`` (multilingual/Chinese), ``fake`` (tests); None: by language."""
+    if name == "fake":
+        return HashingEncoder()
+    if name is not None and name not in ENCODER_CHOICES:
+        raise ModelError(f"unknown encoder {name!r}; choose one of {', '.join(ENCODER_CHOICES)}")
+    language = {"minilm": "en", "use": "multi"}.get(name or "") or detect_language(texts)
+    return choose_encoder(language, ctx.settings.encoders)  # type: ignore[arg-type]
+
+
+def embed_catalog(
+    ctx: ServiceContext, texts: list[str], encoder_name: str | None, progress: bool
+) -> tuple[np.ndarray, str]:
+    encoder = make_encoder(ctx, encoder_name, texts)
+    cache = EmbeddingCache(encoder, ctx.settings.encoders.resolved_embedding_cache_dir())
+    try:
+        vectors = cache.encode(texts, progress=progress)
+    finally:
+        cache.close()
+    return np.asarray(vectors, dtype=np.float32), encoder.name
 
 
 def train(ctx: ServiceContext, options: TrainOptions) -> Path:
@@ -71,7 +96,7 @@ def train(ctx: ServiceContext, options: TrainOptions) -> Path:
 
     t0 = time.perf_counter()
     remaining = max(options.max_minutes - (time.perf_counter() - started) / 60.0, 0.5)
-    model = create_model()
+    model = create_model(options.model)
     metrics = model.fit(
         TrainingData(n_items=len(index), sequences=sequences, item_embeddings=embeddings),
         FitOptions(seed=options.seed, max_minutes=remaining, threads=ctx.settings.threads, progress=options.progress),
@@ -80,7 +105,7 @@ def train(ctx: ServiceContext, options: TrainOptions) -> Path:
 
     writer = ArtifactWriter(ctx.settings.artifacts_dir)
     try:
-        model.save(writer.path / MODEL_DIR)
+        save_model(model, options.model, writer.path / MODEL_DIR)
         np.save(writer.path / "item_embeddings.npy", embeddings)
         (writer.path / "items.json").write_text(
             json.dumps({"item_ids": index.item_ids, "known": index.known.tolist()})
@@ -97,7 +122,7 @@ def train(ctx: ServiceContext, options: TrainOptions) -> Path:
                 "events": stats["events"], "interactions": int(sum(len(s) for s in sequences)),
             },
             metrics={k: float(v) for k, v in metrics.items()},
-            components={"model": type(model).__name__, "encoder": encoder_name},
+            components={"model": options.model, "encoder": encoder_name},
             timings={k: round(v, 2) for k, v in timings.items()},
         )
         return writer.publish(manifest)

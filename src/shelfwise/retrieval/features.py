@@ -1,0 +1,278 @@
+"""Candidate generation and per-candidate features for the learned next-item ranker.
+
+Everything here is computed from the fitted :class:`ItemStatistics` and a batch of histories, so the
+same code builds training rows (histories before the held-out item) and serving rows (full histories).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from shelfwise.retrieval.transitions import (
+    TransitionConfig,
+    TransitionModel,
+    item_counts,
+    normalise_rows,
+    pair_counts,
+)
+
+FEATURE_NAMES: list[str] = [
+    "baseline_score",
+    "baseline_rank",
+    "baseline_share",
+    "forward_last1",
+    "forward_last2",
+    "forward_last3",
+    "next_last1",
+    "reverse_last1",
+    "reverse_last2",
+    "cooccur_history_sum",
+    "cooccur_history_max",
+    "cosine_last1",
+    "cosine_last2",
+    "cosine_last3",
+    "cosine_history_mean",
+    "cosine_history_max",
+    "content_rank",
+    "log_count",
+    "log_count_last1",
+    "history_length",
+    "candidate_in_degree",
+    "neural_score",
+    "neural_gap",
+    "neural_rank",
+]
+
+
+@dataclass
+class CandidateConfig:
+    from_transitions: int = 150
+    from_content: int = 50
+    from_neural: int = 30  # only when a neural sequence model is part of the ranker
+    cooccur_gap: int = 20
+
+
+@dataclass
+class ItemStatistics:
+    """Item-item statistics fitted on sequences; the only state features depend on."""
+
+    baseline: TransitionModel
+    forward: sp.csr_matrix  # gap-decayed a→b, row-normalised to probabilities
+    next_item: sp.csr_matrix  # immediate a→b only, row-normalised
+    reverse: sp.csr_matrix  # b→a (what was bought before), row-normalised
+    cooccur: sp.csr_matrix  # same-sequence pairs within cooccur_gap, both orders, sqrt-normalised
+    counts: np.ndarray
+    in_degree: np.ndarray  # distinct predecessors of each item
+
+    @classmethod
+    def fit(
+        cls,
+        sequences: Sequence[np.ndarray],
+        n_items: int,
+        baseline_config: TransitionConfig,
+        candidate_config: CandidateConfig,
+    ) -> ItemStatistics:
+        from shelfwise.retrieval.base import TrainingData
+
+        baseline = TransitionModel(baseline_config)
+        baseline.fit(TrainingData(n_items, list(sequences)))
+        forward_counts = pair_counts(sequences, n_items, 5, 0.6)
+        next_counts = pair_counts(sequences, n_items, 1, 1.0)
+        far = pair_counts(sequences, n_items, candidate_config.cooccur_gap, 1.0)
+        return cls(
+            baseline=baseline,
+            forward=normalise_rows(forward_counts, 1.0),
+            next_item=normalise_rows(next_counts, 1.0),
+            reverse=normalise_rows(forward_counts.T.tocsr(), 1.0),
+            cooccur=normalise_rows((far + far.T).tocsr(), 0.5),
+            counts=item_counts(sequences, n_items),
+            in_degree=np.diff(next_counts.tocsc().indptr).astype(np.float32),
+        )
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.baseline.save(directory / "baseline")
+        for name in ("forward", "next_item", "reverse", "cooccur"):
+            sp.save_npz(directory / f"{name}.npz", getattr(self, name))
+        np.save(directory / "counts.npy", self.counts)
+        np.save(directory / "in_degree.npy", self.in_degree)
+
+    @classmethod
+    def load(cls, directory: Path) -> ItemStatistics:
+        return cls(
+            baseline=TransitionModel.load(directory / "baseline"),
+            forward=sp.load_npz(directory / "forward.npz").tocsr(),
+            next_item=sp.load_npz(directory / "next_item.npz").tocsr(),
+            reverse=sp.load_npz(directory / "reverse.npz").tocsr(),
+            cooccur=sp.load_npz(directory / "cooccur.npz").tocsr(),
+            counts=np.load(directory / "counts.npy"),
+            in_degree=np.load(directory / "in_degree.npy"),
+        )
+
+
+@dataclass
+class CandidateBatch:
+    candidates: np.ndarray  # (batch, n_candidates) item indices
+    features: np.ndarray  # (batch, n_candidates, n_features) float32
+    baseline_scores: np.ndarray  # (batch, n_items) for ordering the items outside the candidates
+
+
+def _last(histories: Sequence[np.ndarray], back: int) -> tuple[np.ndarray, np.ndarray]:
+    """Item ``back`` positions from the end of each history (0 = newest) and whether it exists."""
+    present = np.array([len(h) > back for h in histories])
+    items = np.array([int(h[len(h) - 1 - back]) if len(h) > back else 0 for h in histories], dtype=np.int64)
+    return items, present
+
+
+def _gather_rows(
+    matrix: sp.csr_matrix, items: np.ndarray, present: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
+    dense = matrix[items].toarray()
+    dense[~present] = 0.0
+    return np.take_along_axis(dense, candidates, axis=1)
+
+
+def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1)
+
+
+def _rank_of(candidates: np.ndarray, ranked: np.ndarray, missing: float) -> np.ndarray:
+    """Position of each candidate in a per-row ranked list (``missing`` when absent)."""
+    result = np.full(candidates.shape, missing, dtype=np.float32)
+    for row in range(candidates.shape[0]):
+        position = {int(item): pos for pos, item in enumerate(ranked[row])}
+        result[row] = [position.get(int(item), missing) for item in candidates[row]]
+    return result
+
+
+def build_candidates(
+    stats: ItemStatistics,
+    embeddings: np.ndarray | None,
+    histories: Sequence[np.ndarray],
+    config: CandidateConfig,
+    neural_scores: np.ndarray | None = None,
+) -> CandidateBatch:
+    """Top transition items plus text neighbours of the recent items, with one feature row each.
+
+    ``neural_scores`` (batch, n_items) from a sequence model adds its own top items and three features.
+    """
+    batch = len(histories)
+    n_items = stats.counts.shape[0]
+    baseline = stats.baseline.score(histories)
+    masked = baseline.copy()
+    for row, hist in enumerate(histories):
+        masked[row, hist] = -np.inf
+    # Small catalogues: every item is a transition candidate and the text source adds nothing new.
+    n_from_transitions = min(config.from_transitions, n_items)
+    n_from_content = min(config.from_content, n_items - n_from_transitions)
+    from_transitions = _top_k(masked, n_from_transitions)
+
+    lasts = [_last(histories, back) for back in range(3)]
+    lengths = np.array([len(h) for h in histories], dtype=np.float32)
+    if embeddings is not None and n_from_content > 0:
+        profile = np.zeros((batch, embeddings.shape[1]), dtype=np.float32)
+        for back, (items, present) in enumerate(lasts):
+            profile += (0.5**back) * embeddings[items] * present[:, None]
+        content = profile @ embeddings.T
+        content_masked = content.copy()
+        for row, hist in enumerate(histories):
+            content_masked[row, hist] = -np.inf
+        content_ranked = _top_k(content_masked, n_from_transitions + n_from_content)
+        np.put_along_axis(content_masked, from_transitions, -np.inf, axis=1)
+        from_content = _top_k(content_masked, n_from_content)
+        candidates = np.concatenate([from_transitions, from_content], axis=1)
+    else:
+        candidates = from_transitions
+    if neural_scores is not None:
+        n_from_neural = min(config.from_neural, n_items - candidates.shape[1])
+        neural_masked = neural_scores.copy()
+        for row, hist in enumerate(histories):
+            neural_masked[row, hist] = -np.inf
+        np.put_along_axis(neural_masked, candidates, -np.inf, axis=1)
+        if n_from_neural > 0:
+            candidates = np.concatenate([candidates, _top_k(neural_masked, n_from_neural)], axis=1)
+    n_cand = candidates.shape[1]
+
+    columns: dict[str, np.ndarray] = {}
+    base_at = np.take_along_axis(baseline, candidates, axis=1)
+    columns["baseline_score"] = base_at
+    columns["baseline_rank"] = np.broadcast_to(np.arange(n_cand, dtype=np.float32), (batch, n_cand)).copy()
+    columns["baseline_rank"][:, n_from_transitions:] = n_from_transitions
+    columns["baseline_share"] = base_at / np.maximum(base_at.max(axis=1, keepdims=True), 1e-9)
+    for back in range(3):
+        items, present = lasts[back]
+        columns[f"forward_last{back + 1}"] = _gather_rows(stats.forward, items, present, candidates)
+    columns["next_last1"] = _gather_rows(stats.next_item, *lasts[0], candidates)
+    columns["reverse_last1"] = _gather_rows(stats.reverse, *lasts[0], candidates)
+    columns["reverse_last2"] = _gather_rows(stats.reverse, *lasts[1], candidates)
+
+    cooc_sum = np.zeros((batch, n_cand), dtype=np.float32)
+    cooc_max = np.zeros((batch, n_cand), dtype=np.float32)
+    for row, hist in enumerate(histories):
+        if len(hist):
+            block = stats.cooccur[hist[-20:]][:, candidates[row]].toarray()
+            cooc_sum[row] = block.sum(axis=0)
+            cooc_max[row] = block.max(axis=0)
+    columns["cooccur_history_sum"] = cooc_sum
+    columns["cooccur_history_max"] = cooc_max
+
+    if embeddings is not None:
+        if n_from_content == 0:
+            profile = np.zeros((batch, embeddings.shape[1]), dtype=np.float32)
+            for back, (items, present) in enumerate(lasts):
+                profile += (0.5**back) * embeddings[items] * present[:, None]
+            content_ranked = _top_k(profile @ embeddings.T, n_items)
+        cand_emb = embeddings[candidates]  # (batch, n_cand, d)
+        for back in range(3):
+            items, present = lasts[back]
+            cos = np.einsum("bkd,bd->bk", cand_emb, embeddings[items])
+            cos[~present] = 0.0
+            columns[f"cosine_last{back + 1}"] = cos
+        mean_cos = np.zeros((batch, n_cand), dtype=np.float32)
+        max_cos = np.zeros((batch, n_cand), dtype=np.float32)
+        for row, hist in enumerate(histories):
+            if len(hist):
+                sims = embeddings[hist[-20:]] @ cand_emb[row].T
+                mean_cos[row] = sims.mean(axis=0)
+                max_cos[row] = sims.max(axis=0)
+        columns["cosine_history_mean"] = mean_cos
+        columns["cosine_history_max"] = max_cos
+        columns["content_rank"] = _rank_of(candidates, content_ranked, float(content_ranked.shape[1]))
+    else:
+        for name in (
+            "cosine_last1",
+            "cosine_last2",
+            "cosine_last3",
+            "cosine_history_mean",
+            "cosine_history_max",
+        ):
+            columns[name] = np.zeros((batch, n_cand), dtype=np.float32)
+        columns["content_rank"] = np.full((batch, n_cand), -1.0, dtype=np.float32)
+
+    columns["log_count"] = np.log1p(stats.counts[candidates])
+    columns["log_count_last1"] = np.broadcast_to(
+        np.where(lasts[0][1], np.log1p(stats.counts[lasts[0][0]]), -1.0)[:, None], (batch, n_cand)
+    )
+    columns["history_length"] = np.broadcast_to(lengths[:, None], (batch, n_cand))
+    columns["candidate_in_degree"] = np.log1p(stats.in_degree[candidates])
+    if neural_scores is not None:
+        at = np.take_along_axis(neural_scores, candidates, axis=1)
+        columns["neural_score"] = at
+        columns["neural_gap"] = at - neural_scores.max(axis=1, keepdims=True)
+        ordered = np.sort(neural_scores, axis=1)
+        columns["neural_rank"] = np.stack(
+            [n_items - np.searchsorted(ordered[row], at[row], side="right") for row in range(batch)]
+        ).astype(np.float32)
+    else:
+        for name in ("neural_score", "neural_gap", "neural_rank"):
+            columns[name] = np.zeros((batch, n_cand), dtype=np.float32)
+    features = np.stack([columns[name].astype(np.float32) for name in FEATURE_NAMES], axis=2)
+    return CandidateBatch(candidates=candidates, features=features, baseline_scores=baseline)

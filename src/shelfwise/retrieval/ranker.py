@@ -1,0 +1,301 @@
+"""Transition + text candidates re-ranked by a LightGBM lambdarank model: the default recommender.
+
+Fit: hold out each sequence's last item, fit item statistics on what precedes it, build candidate
+features from those histories and teach the ranker to put the held-out item first (a slice of users
+is kept aside to early-stop and report validation metrics). Then refit the statistics on the full
+sequences, so serving uses every interaction, and keep the ranker as trained.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+
+from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
+from shelfwise.retrieval.features import (
+    FEATURE_NAMES,
+    CandidateConfig,
+    ItemStatistics,
+    build_candidates,
+)
+from shelfwise.retrieval.metrics import rank_metrics
+from shelfwise.retrieval.sasrec import SASRecConfig, SASRecModel
+from shelfwise.retrieval.transitions import TransitionConfig
+
+# Items outside the candidate list keep the baseline order but sit far below every candidate.
+OUTSIDE_CANDIDATES = -1.0e4
+TIE_BREAK = 1.0e-4
+
+
+@dataclass
+class RankerConfig:
+    candidates: CandidateConfig = field(default_factory=CandidateConfig)
+    baseline: TransitionConfig = field(default_factory=TransitionConfig)
+    num_leaves: int = 31
+    learning_rate: float = 0.05
+    max_rounds: int = 600
+    early_stopping_rounds: int = 40
+    min_data_in_leaf: int = 50
+    validation_share: float = 0.1
+    batch_size: int = 512
+    min_history: int = 1  # sequences need this many items before the held-out one to train on
+    # Minutes for a SASRec whose scores become candidates and features (0 = transitions and text only).
+    neural_minutes: float = 0.0
+    extra_steps: int = 1  # also learn from the 2nd-, 3rd-, ... to-last items (transitions and text only)
+    neural: SASRecConfig = field(default_factory=lambda: SASRecConfig(final_epochs=0))
+
+
+class CandidateRankerRecommender:
+    """Learned re-ranking of transition and text-neighbour candidates."""
+
+    name = "candidate_ranker"
+
+    def __init__(self, config: RankerConfig | None = None) -> None:
+        self.config = config or RankerConfig()
+        self.n_items = 0
+        self.stats: ItemStatistics | None = None
+        self.embeddings: np.ndarray | None = None
+        self.booster: object | None = None  # lightgbm.Booster; imported lazily
+        self.neural: SASRecModel | None = None
+
+    def _neural_scores(self, histories: Sequence[np.ndarray]) -> np.ndarray | None:
+        return None if self.neural is None else self.neural.score(histories)
+
+    # ----------------------------------------------------------------- fitting
+    def _rows(
+        self, stats: ItemStatistics, histories: list[np.ndarray], targets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+        """Feature rows of the users whose target is among the candidates (others carry no signal)."""
+        features, labels, groups, found = [], [], [], np.zeros(len(histories), dtype=bool)
+        for start in range(0, len(histories), self.config.batch_size):
+            part = histories[start : start + self.config.batch_size]
+            batch = build_candidates(
+                stats, self.embeddings, part, self.config.candidates, self._neural_scores(part)
+            )
+            hits = batch.candidates == targets[start : start + len(part), None]
+            for row in np.flatnonzero(hits.any(axis=1)):
+                features.append(batch.features[row])
+                labels.append(hits[row].astype(np.float32))
+                groups.append(batch.candidates.shape[1])
+            found[start : start + len(part)] = hits.any(axis=1)
+        if not features:
+            return np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros(0, np.float32), [], found
+        return np.concatenate(features), np.concatenate(labels), groups, found
+
+    def fit(self, data: TrainingData, options: FitOptions | None = None) -> dict[str, float]:
+        import lightgbm
+
+        options = options or FitOptions()
+        started = time.monotonic()
+        cfg = self.config
+        self.n_items = data.n_items
+        self.embeddings = None if data.item_embeddings is None else data.item_embeddings.astype(np.float32)
+
+        self.neural = None
+        if cfg.neural_minutes > 0:
+            # Phase one of SASRec trains on every sequence minus its last item: the ranker's prefixes.
+            self.neural = SASRecModel(replace(cfg.neural, final_epochs=0))
+            # At most half the budget, so the ranker still has time to learn from its scores.
+            neural_minutes = min(cfg.neural_minutes, 0.5 * options.max_minutes)
+            neural_options = FitOptions(options.seed, neural_minutes, options.threads, options.progress)
+            neural_metrics = self.neural.fit(data, neural_options)
+            self._log(options, f"sasrec: {neural_metrics} ({time.monotonic() - started:.0f}s)")
+        usable = [s for s in data.sequences if len(s) > cfg.min_history]
+        prefixes = [s[:-1] for s in usable]
+        targets = np.array([s[-1] for s in usable], dtype=np.int64)
+        # Statistics without the held-out items: the ranker learns on the situation it will serve in.
+        held_out_stats = ItemStatistics.fit(
+            [s[:-1] if len(s) > cfg.min_history else s for s in data.sequences],
+            data.n_items,
+            cfg.baseline,
+            cfg.candidates,
+        )
+        rng = np.random.default_rng(options.seed)
+        is_valid = rng.random(len(usable)) < cfg.validation_share
+        train_idx, valid_idx = np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
+        x_tr, y_tr, g_tr, _ = self._rows(held_out_stats, [prefixes[i] for i in train_idx], targets[train_idx])
+        x_va, y_va, g_va, _ = self._rows(held_out_stats, [prefixes[i] for i in valid_idx], targets[valid_idx])
+        # Earlier steps (second-to-last item, ...) multiply the training rows. Not with a neural model:
+        # it was trained on those items, so its scores for them would be leaked and overtrusted.
+        for back in range(2, 2 + (cfg.extra_steps if self.neural is None else 0)):
+            step_stats = ItemStatistics.fit(
+                [s[:-back] if len(s) > cfg.min_history + back - 1 else s for s in data.sequences],
+                data.n_items,
+                cfg.baseline,
+                cfg.candidates,
+            )
+            step_users = [usable[i] for i in train_idx if len(usable[i]) > cfg.min_history + back - 1]
+            x_step, y_step, g_step, _ = self._rows(
+                step_stats, [s[:-back] for s in step_users], np.array([s[-back] for s in step_users])
+            )
+            x_tr, y_tr, g_tr = np.concatenate([x_tr, x_step]), np.concatenate([y_tr, y_step]), g_tr + g_step
+        self._log(
+            options, f"ranker rows: train {len(y_tr)} valid {len(y_va)} ({time.monotonic() - started:.0f}s)"
+        )
+
+        params = {
+            "objective": "lambdarank",
+            "metric": "ndcg",
+            "eval_at": [10],
+            "lambdarank_truncation_level": 20,
+            "num_leaves": cfg.num_leaves,
+            "learning_rate": cfg.learning_rate,
+            "min_data_in_leaf": cfg.min_data_in_leaf,
+            "feature_fraction": 0.9,
+            "bagging_fraction": 0.8,
+            "bagging_freq": 1,
+            "num_threads": options.threads,
+            "seed": options.seed,
+            "deterministic": True,
+            "verbosity": -1,
+        }
+        if not g_tr:
+            # Nothing learnable (tiny or degenerate data): serve the transition baseline.
+            self.booster = None
+            self.stats = ItemStatistics.fit(data.sequences, data.n_items, cfg.baseline, cfg.candidates)
+            return {"fit_seconds": time.monotonic() - started}
+        train_set = lightgbm.Dataset(x_tr, y_tr, group=g_tr, feature_name=FEATURE_NAMES)
+        budget_s = max(options.max_minutes * 60.0 - (time.monotonic() - started) - 60.0, 30.0)
+        deadline = time.monotonic() + budget_s
+
+        def stop_at_deadline(env: lightgbm.callback.CallbackEnv) -> None:
+            if time.monotonic() > deadline:
+                raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+
+        callbacks = [stop_at_deadline]
+        valid_sets = []
+        if g_va:
+            valid_sets = [lightgbm.Dataset(x_va, y_va, group=g_va, reference=train_set)]
+            callbacks.append(lightgbm.early_stopping(cfg.early_stopping_rounds, verbose=False))
+        self.booster = lightgbm.train(
+            params, train_set, num_boost_round=cfg.max_rounds, valid_sets=valid_sets, callbacks=callbacks
+        )
+        # Validation metrics on every held-aside user (a target outside the candidates is a miss).
+        self.stats = held_out_stats
+        valid_hist = [prefixes[i] for i in valid_idx]
+        metrics = self._evaluate(valid_hist, targets[valid_idx])
+        metrics["rounds"] = float(self.booster.best_iteration or self.booster.current_iteration())  # type: ignore[attr-defined]
+        # Serve with statistics over everything the customer base did, held-out items included.
+        self.stats = ItemStatistics.fit(data.sequences, data.n_items, cfg.baseline, cfg.candidates)
+        if self.neural is not None:
+            self.neural.train_on_full_sequences(
+                list(data.sequences), 1, time.monotonic() + 120.0, options.seed
+            )
+        metrics["fit_seconds"] = time.monotonic() - started
+        self._log(options, f"ranker fitted: {metrics}")
+        return metrics
+
+    def _evaluate(self, histories: list[np.ndarray], targets: np.ndarray) -> dict[str, float]:
+        ranks = []
+        for start in range(0, len(histories), self.config.batch_size):
+            part = histories[start : start + self.config.batch_size]
+            scores = self.score(part).astype(np.float64)
+            for row, hist in enumerate(part):
+                scores[row, hist] = -np.inf
+            target_scores = scores[np.arange(len(part)), targets[start : start + len(part)]]
+            ranks.append(
+                1 + (scores > target_scores[:, None]).sum(1) + (scores == target_scores[:, None]).sum(1) - 1
+            )
+        return {f"valid_{k}": v for k, v in rank_metrics(np.concatenate(ranks)).items()}
+
+    @staticmethod
+    def _log(options: FitOptions, message: str) -> None:
+        if options.progress:
+            print(message, flush=True)
+
+    # ----------------------------------------------------------------- serving
+    def score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        if self.stats is None:
+            raise RuntimeError("CandidateRankerRecommender is not fitted")
+        histories = [np.asarray(h, dtype=np.int64) for h in histories]
+        out = np.empty((len(histories), self.n_items), dtype=np.float32)
+        popularity = self.stats.counts / max(float(self.stats.counts.max()), 1.0)
+        with_history = [i for i, h in enumerate(histories) if len(h)]
+        for i, h in enumerate(histories):
+            if not len(h):
+                out[i] = popularity  # nothing to go on: the best sellers
+        for start in range(0, len(with_history), self.config.batch_size):
+            rows = with_history[start : start + self.config.batch_size]
+            part = [histories[i] for i in rows]
+            batch = build_candidates(
+                self.stats, self.embeddings, part, self.config.candidates, self._neural_scores(part)
+            )
+            n_cand = batch.candidates.shape[1]
+            # The baseline share breaks ties the trees leave (e.g. a ranker trained on little data).
+            ranked = TIE_BREAK * batch.features[:, :, FEATURE_NAMES.index("baseline_share")]
+            if self.booster is not None:
+                ranked = ranked + self.booster.predict(  # type: ignore[attr-defined]
+                    batch.features.reshape(-1, len(FEATURE_NAMES)), num_threads=1
+                ).reshape(len(rows), n_cand)
+            scores = OUTSIDE_CANDIDATES + batch.baseline_scores
+            np.put_along_axis(scores, batch.candidates, ranked.astype(np.float32), axis=1)
+            out[rows] = scores
+        return out
+
+    def explain(self, history: np.ndarray, item: int, top: int = 3) -> list[Evidence]:
+        """The history items that most support ``item``: bought-next transitions, then similar text."""
+        if self.stats is None:
+            raise RuntimeError("CandidateRankerRecommender is not fitted")
+        evidence: list[Evidence] = []
+        recent = [int(x) for x in np.asarray(history)[-20:]][::-1]
+        for back, source in enumerate(recent):
+            weight = float(self.stats.baseline.transitions[source, item]) * 0.5 ** min(back, 10)  # type: ignore[index]
+            if weight > 0:
+                evidence.append(
+                    Evidence(item, "transition", source, weight, ["customers bought it after this"])
+                )
+        if self.embeddings is not None and recent:
+            sims = self.embeddings[recent] @ self.embeddings[item]
+            best = int(np.argmax(sims))
+            evidence.append(
+                Evidence(item, "similar_text", recent[best], float(sims[best]), ["similar title"])
+            )
+        if not evidence:
+            evidence.append(
+                Evidence(item, "popular", None, float(self.stats.counts[item]), ["a best seller"])
+            )
+        evidence.sort(key=lambda e: (e.source != "transition", -e.weight))
+        return evidence[:top]
+
+    # ------------------------------------------------------------- persistence
+    def save(self, directory: Path) -> None:
+        if self.stats is None:
+            raise RuntimeError("CandidateRankerRecommender is not fitted")
+        directory.mkdir(parents=True, exist_ok=True)
+        self.stats.save(directory / "statistics")
+        if self.booster is not None:
+            self.booster.save_model(str(directory / "ranker.txt"))  # type: ignore[attr-defined]
+        if self.embeddings is not None:
+            np.save(directory / "item_embeddings.npy", self.embeddings)
+        if self.neural is not None:
+            self.neural.save(directory / "sasrec")
+        meta = {"n_items": self.n_items, "config": asdict(self.config)}
+        (directory / "candidate_ranker.json").write_text(json.dumps(meta, indent=2))
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        import lightgbm
+
+        meta = json.loads((directory / "candidate_ranker.json").read_text())
+        raw = meta["config"]
+        config = RankerConfig(
+            **{k: v for k, v in raw.items() if k not in ("candidates", "baseline", "neural")},
+            candidates=CandidateConfig(**raw["candidates"]),
+            baseline=TransitionConfig(**raw["baseline"]),
+            neural=SASRecConfig(**raw["neural"]),
+        )
+        model = cls(config)
+        model.n_items = int(meta["n_items"])
+        model.stats = ItemStatistics.load(directory / "statistics")
+        booster_path = directory / "ranker.txt"
+        model.booster = lightgbm.Booster(model_file=str(booster_path)) if booster_path.exists() else None
+        embeddings_path = directory / "item_embeddings.npy"
+        model.embeddings = np.load(embeddings_path) if embeddings_path.exists() else None
+        model.neural = SASRecModel.load(directory / "sasrec") if (directory / "sasrec").is_dir() else None
+        return model

@@ -1,0 +1,232 @@
+"""A small SASRec (self-attentive next-item model) trained with full-softmax cross-entropy on CPU.
+
+Kept short on purpose: causal transformer over the last ``max_length`` items, item embeddings
+optionally warm-started from text (id embedding + a linear map of the item's text embedding, which
+roughly halves the time to a given validation score). Fit has a wall-clock budget: phase one trains on
+each sequence minus its last item and keeps the best epoch on that held-out item; phase two runs a
+short pass over the full sequences so the served model has seen every interaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+import torch
+from torch import nn
+
+from shelfwise.retrieval.base import FitOptions, TrainingData
+from shelfwise.retrieval.metrics import rank_metrics
+
+
+@dataclass
+class SASRecConfig:
+    hidden: int = 64
+    blocks: int = 2
+    heads: int = 1
+    dropout: float = 0.3
+    max_length: int = 30
+    batch_size: int = 256
+    learning_rate: float = 3e-3
+    max_epochs: int = 200
+    patience: int = 3
+    final_epochs: int = 1  # passes over the full sequences after early stopping
+    validation_users: int = 4000
+
+
+class SASRecNetwork(nn.Module):
+    def __init__(self, n_items: int, config: SASRecConfig, text_dim: int | None) -> None:
+        super().__init__()
+        self.n_items = n_items
+        self.max_length = config.max_length
+        # Index 0 pads; item i lives at row i + 1.
+        self.item_embedding = nn.Embedding(n_items + 1, config.hidden, padding_idx=0)
+        self.text_projection = nn.Linear(text_dim, config.hidden, bias=False) if text_dim else None
+        self.position_embedding = nn.Embedding(config.max_length, config.hidden)
+        layer = nn.TransformerEncoderLayer(
+            config.hidden, config.heads, config.hidden * 2, config.dropout, batch_first=True, norm_first=True
+        )
+        self.encoder = nn.TransformerEncoder(layer, config.blocks, enable_nested_tensor=False)
+        self.dropout = nn.Dropout(config.dropout)
+        self.norm = nn.LayerNorm(config.hidden)
+        nn.init.normal_(self.item_embedding.weight, std=0.02)
+        self.register_buffer("text", torch.zeros(0), persistent=False)
+
+    def item_table(self) -> torch.Tensor:
+        table = self.item_embedding.weight
+        if self.text_projection is not None and self.text.numel():
+            table = table + nn.functional.pad(self.text_projection(self.text), (0, 0, 1, 0))
+        return table
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """(batch, length) padded-left item rows → (batch, length, hidden) states."""
+        table = self.item_table()
+        length = inputs.shape[1]
+        positions = torch.arange(length, device=inputs.device)
+        x = table[inputs] * math.sqrt(table.shape[1]) + self.position_embedding(positions)[None]
+        x = self.dropout(x) * (inputs > 0).unsqueeze(-1)
+        causal = torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1)
+        out = self.encoder(x, mask=causal)
+        return self.norm(out)
+
+    def logits(self, states: torch.Tensor) -> torch.Tensor:
+        return states @ self.item_table()[1:].T
+
+
+def _left_pad(sequences: Sequence[np.ndarray], length: int) -> np.ndarray:
+    out = np.zeros((len(sequences), length), dtype=np.int64)
+    for row, seq in enumerate(sequences):
+        tail = np.asarray(seq[-length:], dtype=np.int64) + 1
+        if len(tail):
+            out[row, length - len(tail) :] = tail
+    return out
+
+
+class SASRecModel:
+    name = "sasrec"
+
+    def __init__(self, config: SASRecConfig | None = None) -> None:
+        self.config = config or SASRecConfig()
+        self.network: SASRecNetwork | None = None
+        self.n_items = 0
+        self.text: np.ndarray | None = None
+        self._optimizer: torch.optim.Optimizer | None = None
+
+    def _train_epoch(
+        self,
+        sequences: list[np.ndarray],
+        optimizer: torch.optim.Optimizer,
+        rng: np.random.Generator,
+        deadline: float,
+    ) -> bool:
+        """One pass; returns False when the deadline cut it short."""
+        assert self.network is not None
+        cfg = self.config
+        self.network.train()
+        order = rng.permutation(len(sequences))
+        for start in range(0, len(order), cfg.batch_size):
+            if time.monotonic() > deadline:
+                return False
+            batch = [sequences[i] for i in order[start : start + cfg.batch_size]]
+            longest = min(max(len(s) for s in batch), cfg.max_length + 1)
+            padded = _left_pad(batch, longest)
+            inputs = torch.from_numpy(padded[:, :-1])
+            targets = torch.from_numpy(padded[:, 1:]) - 1  # -1 where padded
+            states = self.network(inputs)
+            keep = targets >= 0
+            loss = nn.functional.cross_entropy(self.network.logits(states[keep]), targets[keep])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return True
+
+    def fit(self, data: TrainingData, options: FitOptions | None = None) -> dict[str, float]:
+        options = options or FitOptions()
+        torch.set_num_threads(options.threads)
+        torch.manual_seed(options.seed)
+        rng = np.random.default_rng(options.seed)
+        cfg = self.config
+        started = time.monotonic()
+        deadline = started + options.max_minutes * 60.0
+        self.n_items = data.n_items
+        self.text = None if data.item_embeddings is None else data.item_embeddings.astype(np.float32)
+        self.network = SASRecNetwork(data.n_items, cfg, None if self.text is None else self.text.shape[1])
+        if self.text is not None:
+            self.network.text = torch.from_numpy(self.text)
+        optimizer = torch.optim.Adam(self.network.parameters(), lr=cfg.learning_rate)
+
+        usable = [s for s in data.sequences if len(s) >= 3]
+        prefixes = [s[:-1] for s in usable] + [s for s in data.sequences if len(s) == 2]
+        valid_ids = rng.permutation(len(usable))[: cfg.validation_users]
+        valid_hist = [usable[i][:-1] for i in valid_ids]
+        valid_targets = np.array([usable[i][-1] for i in valid_ids])
+        # Leave time for the final pass over the full sequences.
+        phase_one_deadline = started + options.max_minutes * 60.0 * 0.85
+        best, best_state, stale, epochs = -1.0, None, 0, 0
+        metrics: dict[str, float] = {}
+        for epoch in range(cfg.max_epochs):
+            finished = self._train_epoch(prefixes, optimizer, rng, phase_one_deadline)
+            epochs = epoch + 1
+            metrics_now = self._validate(valid_hist, valid_targets)
+            if options.progress:
+                print(f"sasrec epoch {epochs} {metrics_now} {time.monotonic() - started:.0f}s", flush=True)
+            if metrics_now["valid_ndcg@10"] > best:
+                best, stale, metrics = metrics_now["valid_ndcg@10"], 0, metrics_now
+                best_state = {k: v.clone() for k, v in self.network.state_dict().items()}
+            else:
+                stale += 1
+            if not finished or stale >= cfg.patience:
+                break
+        if best_state is not None:
+            self.network.load_state_dict(best_state)
+        self._optimizer = optimizer
+        metrics["epochs"] = float(epochs)
+        if cfg.final_epochs:
+            self.train_on_full_sequences(list(data.sequences), cfg.final_epochs, deadline, options.seed)
+        metrics["fit_seconds"] = time.monotonic() - started
+        return metrics
+
+    def train_on_full_sequences(
+        self, sequences: list[np.ndarray], epochs: int, deadline: float, seed: int = 0
+    ) -> None:
+        """A short pass at a lower rate over the full sequences, held-out items included."""
+        if self.network is None or self._optimizer is None:
+            raise RuntimeError("SASRecModel is not fitted")
+        for group in self._optimizer.param_groups:
+            group["lr"] = self.config.learning_rate * 0.3
+        rng = np.random.default_rng(seed + 1)
+        for _ in range(epochs):
+            self._train_epoch(sequences, self._optimizer, rng, deadline)
+
+    def _validate(self, histories: list[np.ndarray], targets: np.ndarray) -> dict[str, float]:
+        scores = self.score(histories).astype(np.float64)
+        for row, hist in enumerate(histories):
+            scores[row, hist] = -np.inf
+        target_scores = scores[np.arange(len(targets)), targets]
+        ranks = 1 + (scores > target_scores[:, None]).sum(1) + (scores == target_scores[:, None]).sum(1) - 1
+        return {f"valid_{k}": v for k, v in rank_metrics(ranks).items()}
+
+    @torch.no_grad()
+    def score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        if self.network is None:
+            raise RuntimeError("SASRecModel is not fitted")
+        self.network.eval()
+        out = np.zeros((len(histories), self.n_items), dtype=np.float32)
+        for start in range(0, len(histories), 512):
+            part = histories[start : start + 512]
+            longest = max(1, min(max(len(h) for h in part), self.config.max_length))
+            inputs = torch.from_numpy(_left_pad(part, longest))
+            states = self.network(inputs)[:, -1]
+            out[start : start + len(part)] = self.network.logits(states).numpy()
+        return out
+
+    def save(self, directory: Path) -> None:
+        if self.network is None:
+            raise RuntimeError("SASRecModel is not fitted")
+        directory.mkdir(parents=True, exist_ok=True)
+        torch.save(self.network.state_dict(), directory / "sasrec.pt")
+        if self.text is not None:
+            np.save(directory / "sasrec_text.npy", self.text)
+        meta = {"n_items": self.n_items, "config": asdict(self.config)}
+        (directory / "sasrec.json").write_text(json.dumps(meta, indent=2))
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        meta = json.loads((directory / "sasrec.json").read_text())
+        model = cls(SASRecConfig(**meta["config"]))
+        model.n_items = int(meta["n_items"])
+        text_path = directory / "sasrec_text.npy"
+        model.text = np.load(text_path) if text_path.exists() else None
+        model.network = SASRecNetwork(
+            model.n_items, model.config, None if model.text is None else model.text.shape[1]
+        )
+        if model.text is not None:
+            model.network.text = torch.from_numpy(model.text)
+        model.network.load_state_dict(torch.load(directory / "sasrec.pt", weights_only=True))
+        return model

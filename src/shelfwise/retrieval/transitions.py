@@ -1,0 +1,172 @@
+"""Item-to-item transition model: the strong, fast baseline and the main candidate source.
+
+Counts ordered pairs (a before b, up to ``max_gap`` positions apart, weighted ``decay**(gap-1)``), adds
+the reverse pairs at ``reverse_weight`` (bought-together evidence regardless of order), row-normalises
+and dampens popular rows (``count / row_sum ** power``), and scores a history by its last few items.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+import scipy.sparse as sp
+
+from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
+
+
+@dataclass
+class TransitionConfig:
+    max_gap: int = 5
+    decay: float = 0.6
+    reverse_weight: float = 0.3
+    history_items: int = 3  # how many of the last items vote
+    history_decay: float = 0.5
+    power: float = 0.5  # rows are divided by row_sum**power: 1 = probabilities, 0.5 keeps some mass
+    popularity_weight: float = 0.001
+
+
+def pair_counts(sequences: Sequence[np.ndarray], n_items: int, max_gap: int, decay: float) -> sp.csr_matrix:
+    """Forward pair weights ``W[a, b] = Σ decay**(gap-1)`` over a-before-b pairs within ``max_gap``."""
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    for gap in range(1, max_gap + 1):
+        heads = [s[:-gap] for s in sequences if len(s) > gap]
+        tails = [s[gap:] for s in sequences if len(s) > gap]
+        if not heads:
+            break
+        head = np.concatenate(heads)
+        rows.append(head)
+        cols.append(np.concatenate(tails))
+        vals.append(np.full(len(head), decay ** (gap - 1), dtype=np.float32))
+    if not rows:
+        return sp.csr_matrix((n_items, n_items), dtype=np.float32)
+    matrix = sp.coo_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_items, n_items)
+    ).tocsr()
+    matrix.setdiag(0)  # repeated purchases of the same item say nothing about the next one
+    matrix.eliminate_zeros()
+    return matrix.astype(np.float32)
+
+
+def normalise_rows(matrix: sp.csr_matrix, power: float) -> sp.csr_matrix:
+    row_sums = np.asarray(matrix.sum(axis=1)).ravel()
+    inverse = np.divide(1.0, np.power(row_sums, power), out=np.zeros_like(row_sums), where=row_sums > 0)
+    return (sp.diags(inverse.astype(np.float32)) @ matrix).tocsr().astype(np.float32)
+
+
+def item_counts(sequences: Sequence[np.ndarray], n_items: int) -> np.ndarray:
+    if not sequences:
+        return np.zeros(n_items, dtype=np.float32)
+    return np.bincount(np.concatenate(sequences), minlength=n_items).astype(np.float32)
+
+
+def last_items_matrix(
+    histories: Sequence[np.ndarray], n_items: int, n_last: int, history_decay: float
+) -> sp.csr_matrix:
+    """Sparse (len(histories), n_items) weights of the last ``n_last`` items, newest weight 1."""
+    rows, cols, vals = [], [], []
+    for row, hist in enumerate(histories):
+        for back in range(min(n_last, len(hist))):
+            rows.append(row)
+            cols.append(int(hist[len(hist) - 1 - back]))
+            vals.append(history_decay**back)
+    return sp.csr_matrix((vals, (rows, cols)), shape=(len(histories), n_items), dtype=np.float32)
+
+
+class TransitionModel:
+    """Decayed item transitions plus a pinch of popularity; fits in about a second."""
+
+    name = "transitions"
+
+    def __init__(self, config: TransitionConfig | None = None) -> None:
+        self.config = config or TransitionConfig()
+        self.n_items = 0
+        self.transitions: sp.csr_matrix | None = None
+        self.popularity: np.ndarray | None = None  # counts / max count
+
+    def fit(self, data: TrainingData, options: FitOptions | None = None) -> dict[str, float]:
+        cfg = self.config
+        self.n_items = data.n_items
+        forward = pair_counts(data.sequences, data.n_items, cfg.max_gap, cfg.decay)
+        self.transitions = normalise_rows(forward + cfg.reverse_weight * forward.T.tocsr(), cfg.power)
+        counts = item_counts(data.sequences, data.n_items)
+        self.popularity = counts / max(float(counts.max()), 1.0)
+        return {}
+
+    def score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        if self.transitions is None or self.popularity is None:
+            raise RuntimeError("TransitionModel is not fitted")
+        cfg = self.config
+        weights = last_items_matrix(histories, self.n_items, cfg.history_items, cfg.history_decay)
+        scores = np.asarray((weights @ self.transitions).todense(), dtype=np.float32)
+        scores += cfg.popularity_weight * self.popularity[None, :]
+        return scores
+
+    def explain(self, history: np.ndarray, item: int) -> list[Evidence]:
+        """Which of the last history items led to ``item``, strongest first."""
+        if self.transitions is None:
+            raise RuntimeError("TransitionModel is not fitted")
+        cfg = self.config
+        evidence = []
+        for back in range(min(cfg.history_items, len(history))):
+            source = int(history[len(history) - 1 - back])
+            weight = float(self.transitions[source, item]) * cfg.history_decay**back
+            if weight > 0:
+                evidence.append(Evidence(item=item, source="transition", history_item=source, weight=weight))
+        evidence.sort(key=lambda e: -e.weight)
+        if not evidence:
+            evidence.append(Evidence(item=item, source="popular", weight=float(self.popularity[item])))  # type: ignore[index]
+        return evidence
+
+    def save(self, directory: Path) -> None:
+        if self.transitions is None or self.popularity is None:
+            raise RuntimeError("TransitionModel is not fitted")
+        directory.mkdir(parents=True, exist_ok=True)
+        sp.save_npz(directory / "transitions.npz", self.transitions)
+        np.save(directory / "popularity.npy", self.popularity)
+        (directory / "transitions.json").write_text(
+            json.dumps({"n_items": self.n_items, "config": asdict(self.config)}, indent=2)
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        meta = json.loads((directory / "transitions.json").read_text())
+        model = cls(TransitionConfig(**meta["config"]))
+        model.n_items = int(meta["n_items"])
+        model.transitions = sp.load_npz(directory / "transitions.npz").tocsr()
+        model.popularity = np.load(directory / "popularity.npy")
+        return model
+
+
+class PopularityModel:
+    """Most-bought items first; the answer for an empty history."""
+
+    name = "popularity"
+
+    def __init__(self) -> None:
+        self.counts: np.ndarray | None = None
+
+    def fit(self, data: TrainingData, options: FitOptions | None = None) -> dict[str, float]:
+        self.counts = item_counts(data.sequences, data.n_items)
+        return {}
+
+    def score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        if self.counts is None:
+            raise RuntimeError("PopularityModel is not fitted")
+        return np.broadcast_to(self.counts, (len(histories), len(self.counts))).astype(np.float32)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / "popularity_counts.npy", self.counts)
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        model = cls()
+        model.counts = np.load(directory / "popularity_counts.npy")
+        return model

@@ -1,0 +1,50 @@
+"""The real models (slow: they load weights). Each is loaded once per session by a fixture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shelfwise.encoders import EncoderSettings, TextEncoder, choose_encoder
+from shelfwise.encoders.minilm import MiniLMEncoder
+from shelfwise.encoders.multilingual import MultilingualUSEEncoder
+
+
+def _closer(encoder: TextEncoder, anchor: str, near: str, far: str) -> tuple[float, float]:
+    vectors = encoder.encode_batch([anchor, near, far])
+    assert vectors.dtype == np.float32 and vectors.shape == (3, encoder.dim)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    return float(vectors[0] @ vectors[1]), float(vectors[0] @ vectors[2])
+
+
+@pytest.mark.slow
+def test_minilm_puts_earbuds_near_headphones(minilm: MiniLMEncoder) -> None:
+    assert minilm.name == "all-MiniLM-L6-v2" and minilm.dim == 384
+    near, far = _closer(minilm, "wireless bluetooth earbuds", "bluetooth headphones", "garden hose")
+    assert near > far + 0.3
+
+
+@pytest.mark.slow
+def test_minilm_int8_matches_fp32(minilm: MiniLMEncoder, minilm_int8: MiniLMEncoder) -> None:
+    assert minilm_int8.name == "all-MiniLM-L6-v2-int8"
+    texts = ["wireless bluetooth earbuds", "bluetooth headphones", "garden hose, 50 ft, green"]
+    cosine = np.sum(minilm.encode_batch(texts) * minilm_int8.encode_batch(texts), axis=1)
+    assert cosine.min() > 0.97
+    near, far = _closer(minilm_int8, texts[0], texts[1], texts[2])
+    assert near > far + 0.3
+
+
+@pytest.mark.slow
+def test_use_multilingual_on_chinese(multilingual: MultilingualUSEEncoder) -> None:
+    assert multilingual.dim == 512
+    near, far = _closer(multilingual, "无线蓝牙耳机", "蓝牙头戴式耳机", "花园水管")
+    assert near > far + 0.2
+
+
+def test_choose_encoder_routes_by_language_without_loading_models() -> None:
+    settings = EncoderSettings(english_backend="torch")
+    english = choose_encoder("en", settings)
+    assert isinstance(english, MiniLMEncoder) and english.name == "all-MiniLM-L6-v2"
+    assert english._torch_model is None  # lazily loaded
+    assert isinstance(choose_encoder("zh", settings), MultilingualUSEEncoder)
+    assert isinstance(choose_encoder("multi", settings), MultilingualUSEEncoder)

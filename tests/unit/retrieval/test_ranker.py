@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from shelfwise.retrieval.base import FitOptions, SequentialRecommender, TrainingData
+from shelfwise.retrieval.ranker import OUTSIDE_CANDIDATES, CandidateRankerRecommender, RankerConfig
+from shelfwise.retrieval.sasrec import SASRecConfig
+
+
+def small_ranker() -> CandidateRankerRecommender:
+    config = RankerConfig(
+        min_data_in_leaf=5, num_leaves=7, max_rounds=30, validation_share=0.2, extra_steps=1
+    )
+    return CandidateRankerRecommender(config)
+
+
+def fitted(data: TrainingData) -> CandidateRankerRecommender:
+    model = small_ranker()
+    model.fit(data, FitOptions(progress=False))
+    return model
+
+
+def test_follows_the_protocol() -> None:
+    assert isinstance(small_ranker(), SequentialRecommender)
+
+
+def test_next_item_after_a_is_b(chain_data: TrainingData) -> None:
+    model = fitted(chain_data)
+    scores = model.score([np.array([0]), np.array([4, 5])])
+    assert scores.shape == (2, chain_data.n_items)
+    assert scores.dtype == np.float32
+    assert int(np.argmax(scores[0])) == 1
+    masked = scores[1].copy()
+    masked[[4, 5]] = -np.inf
+    assert int(np.argmax(masked)) == 6
+
+
+def test_fit_reports_validation_metrics(chain_data: TrainingData) -> None:
+    metrics = fitted(chain_data).fit(chain_data, FitOptions(progress=False))
+    assert 0.9 <= metrics["valid_hr@10"] <= 1.0
+    assert metrics["valid_ndcg@10"] > 0.5
+
+
+def test_cold_item_is_reachable_through_text(chain_data: TrainingData, cold_item: int) -> None:
+    model = fitted(chain_data)
+    scores = model.score([np.array([1])])[0]
+    assert scores[cold_item] > OUTSIDE_CANDIDATES / 2  # among the candidates, not in the tail
+
+
+def test_empty_history_gives_best_sellers(chain_data: TrainingData) -> None:
+    model = fitted(chain_data)
+    scores = model.score([np.array([], dtype=np.int32)])[0]
+    counts = np.bincount(np.concatenate(chain_data.sequences), minlength=chain_data.n_items)
+    assert int(np.argmax(scores)) == int(np.argmax(counts))
+
+
+def test_explain_points_at_the_history_item(chain_data: TrainingData) -> None:
+    model = fitted(chain_data)
+    evidence = model.explain(np.array([8, 4]), 5)
+    assert evidence[0].source == "transition"
+    assert evidence[0].history_item == 4
+
+
+def test_save_load_gives_identical_scores(chain_data: TrainingData, tmp_path: Path) -> None:
+    model = fitted(chain_data)
+    model.save(tmp_path)
+    loaded = CandidateRankerRecommender.load(tmp_path)
+    histories = [np.array([0, 1]), np.array([8]), np.array([], dtype=np.int32)]
+    np.testing.assert_array_equal(model.score(histories), loaded.score(histories))
+
+
+def test_works_without_text_embeddings(chain_data: TrainingData) -> None:
+    data = TrainingData(chain_data.n_items, chain_data.sequences, None)
+    model = fitted(data)
+    assert int(np.argmax(model.score([np.array([2])])[0])) == 3
+
+
+def test_with_a_neural_sequence_model(chain_data: TrainingData, tmp_path: Path) -> None:
+    neural = SASRecConfig(
+        hidden=16,
+        dropout=0.0,
+        max_length=5,
+        batch_size=64,
+        learning_rate=1e-2,
+        max_epochs=15,
+        patience=15,
+        validation_users=40,
+    )
+    config = RankerConfig(min_data_in_leaf=5, num_leaves=7, max_rounds=30, neural_minutes=0.2, neural=neural)
+    model = CandidateRankerRecommender(config)
+    model.fit(chain_data, FitOptions(progress=False))
+    histories = [np.array([0]), np.array([4, 5])]
+    scores = model.score(histories)
+    assert int(np.argmax(scores[0])) == 1
+    model.save(tmp_path)
+    np.testing.assert_array_equal(scores, CandidateRankerRecommender.load(tmp_path).score(histories))
