@@ -26,24 +26,26 @@ def _title(index: ItemIndex, items: Mapping[str, Item], position: int) -> str:
     return title if len(title) <= 60 else title[:57] + "..."
 
 
-def _how(history: CustomerHistory, position: int) -> str:
+def _how(history: CustomerHistory, position: int) -> tuple[str, str]:
+    """("bought" or "viewed", where: " in store", " online", ...)."""
     verb = "bought" if position in history.purchased else "viewed"
     channel = None
     for item, ch in zip(reversed(history.items), reversed(history.channels), strict=True):
         if item == position:
             channel = ch
             break
-    return verb + _CHANNEL_PHRASE.get(channel or "", "")
+    return verb, _CHANNEL_PHRASE.get(channel or "", "")
 
 
 def render(evidence: Evidence, index: ItemIndex, items: Mapping[str, Item], history: CustomerHistory | None) -> str:
     anchor = evidence.history_item
     if anchor is not None and history is not None:
         title = _title(index, items, anchor)
-        how = _how(history, anchor)
+        verb, where = _how(history, anchor)
         if evidence.source == "similar_text":
-            return f"similar to “{title}” that you {how}"
-        return f"because you {how} “{title}”: often bought next"
+            return f"similar to “{title}”, which you {verb}{where}"
+        follow = "often bought next" if verb == "bought" else "often chosen next"
+        return f"because you {verb} “{title}”{where}: {follow}"
     if evidence.source == "popular":
         return "popular with shoppers right now"
     return evidence.notes[0] if evidence.notes else f"recommended by {evidence.source}"
