@@ -54,7 +54,7 @@ def _behaviour(n_items: int = 40, seed: int = 0) -> list[np.ndarray]:
 
 def test_adapter_brings_items_bought_together_closer() -> None:
     embeddings = _catalog()
-    config = AdapterConfig(batch_size=32, learning_rate=1e-2, patience=5, max_epochs=60)
+    config = AdapterConfig(hidden_dim=64, batch_size=32, learning_rate=1e-2, patience=5, max_epochs=60)
     adapter = fit_adapter(embeddings, _behaviour(), seed=0, max_minutes=0.3, config=config)
     adapted = adapter.transform(embeddings)
     before, after = float(embeddings[0] @ embeddings[1]), float(adapted[0] @ adapted[1])
@@ -70,7 +70,7 @@ def test_adapter_brings_items_bought_together_closer() -> None:
 
 def test_adapter_fit_is_reproducible_with_a_seed() -> None:
     embeddings = _catalog()
-    config = AdapterConfig(batch_size=32, max_epochs=3)
+    config = AdapterConfig(hidden_dim=None, batch_size=32, max_epochs=3)
     first = fit_adapter(embeddings, _behaviour(), seed=3, max_minutes=0.2, config=config)
     second = fit_adapter(embeddings, _behaviour(), seed=3, max_minutes=0.2, config=config)
     np.testing.assert_allclose(first.transform(embeddings), second.transform(embeddings), atol=1e-6)
