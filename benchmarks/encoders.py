@@ -109,8 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--speed-texts", type=int, default=2000)
     parser.add_argument("--adapter-minutes", type=float, default=4.0)
-    parser.add_argument("--hidden-dim", type=int, default=0, help="0 = residual linear adapter")
+    parser.add_argument("--hidden-dim", type=int, default=1024, help="0 = residual linear adapter")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-adapter", action="store_true")
     args = parser.parse_args()
 
     titles, sequences = load_beauty()
@@ -134,6 +135,8 @@ def main() -> None:
         use_rate, _ = throughput(MultilingualUSEEncoder(), sample)
         print(f"USE multilingual numpy  {use_rate:7.0f} sent/s")
 
+    if args.skip_adapter:
+        return
     print("\n== adapter: next item = nearest neighbours of the last history item ==")
     embeddings = beauty_embeddings(titles)
     training = [s[:-1] for s in sequences]

@@ -47,7 +47,7 @@ class RankerConfig:
     min_history: int = 1  # sequences need this many items before the held-out one to train on
     # Minutes for a SASRec whose scores become candidates and features (0 = transitions and text only).
     neural_minutes: float = 0.0
-    extra_steps: int = 1  # also learn from the 2nd-, 3rd-, ... to-last items (transitions and text only)
+    extra_steps: int = 1  # also learn from the 2nd-, 3rd-, ... to-last items
     neural: SASRecConfig = field(default_factory=lambda: SASRecConfig(final_epochs=0))
 
 
@@ -69,15 +69,25 @@ class CandidateRankerRecommender:
 
     # ----------------------------------------------------------------- fitting
     def _rows(
-        self, stats: ItemStatistics, histories: list[np.ndarray], targets: np.ndarray
+        self,
+        stats: ItemStatistics,
+        histories: list[np.ndarray],
+        targets: np.ndarray,
+        neural_seen_targets: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
-        """Feature rows of the users whose target is among the candidates (others carry no signal)."""
+        """Feature rows of the users whose target is among the candidates (others carry no signal).
+
+        ``neural_seen_targets``: the neural model trained on these targets, so its features would leak;
+        they are left missing (NaN), which LightGBM routes as unknown rather than as a weak score.
+        """
         features, labels, groups, found = [], [], [], np.zeros(len(histories), dtype=bool)
         for start in range(0, len(histories), self.config.batch_size):
             part = histories[start : start + self.config.batch_size]
-            batch = build_candidates(
-                stats, self.embeddings, part, self.config.candidates, self._neural_scores(part)
-            )
+            neural = None if neural_seen_targets else self._neural_scores(part)
+            batch = build_candidates(stats, self.embeddings, part, self.config.candidates, neural)
+            if neural_seen_targets and self.neural is not None:
+                for name in ("neural_score", "neural_gap", "neural_rank"):
+                    batch.features[:, :, FEATURE_NAMES.index(name)] = np.nan
             hits = batch.candidates == targets[start : start + len(part), None]
             for row in np.flatnonzero(hits.any(axis=1)):
                 features.append(batch.features[row])
@@ -121,9 +131,8 @@ class CandidateRankerRecommender:
         train_idx, valid_idx = np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
         x_tr, y_tr, g_tr, _ = self._rows(held_out_stats, [prefixes[i] for i in train_idx], targets[train_idx])
         x_va, y_va, g_va, _ = self._rows(held_out_stats, [prefixes[i] for i in valid_idx], targets[valid_idx])
-        # Earlier steps (second-to-last item, ...) multiply the training rows. Not with a neural model:
-        # it was trained on those items, so its scores for them would be leaked and overtrusted.
-        for back in range(2, 2 + (cfg.extra_steps if self.neural is None else 0)):
+        # Earlier steps (second-to-last item, ...) multiply the training rows.
+        for back in range(2, 2 + cfg.extra_steps):
             step_stats = ItemStatistics.fit(
                 [s[:-back] if len(s) > cfg.min_history + back - 1 else s for s in data.sequences],
                 data.n_items,
@@ -132,7 +141,10 @@ class CandidateRankerRecommender:
             )
             step_users = [usable[i] for i in train_idx if len(usable[i]) > cfg.min_history + back - 1]
             x_step, y_step, g_step, _ = self._rows(
-                step_stats, [s[:-back] for s in step_users], np.array([s[-back] for s in step_users])
+                step_stats,
+                [s[:-back] for s in step_users],
+                np.array([s[-back] for s in step_users]),
+                neural_seen_targets=True,
             )
             x_tr, y_tr, g_tr = np.concatenate([x_tr, x_step]), np.concatenate([y_tr, y_step]), g_tr + g_step
         self._log(

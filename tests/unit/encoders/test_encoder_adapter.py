@@ -64,6 +64,8 @@ def test_adapter_brings_items_bought_together_closer() -> None:
     scores = adapted[0] @ adapted.T
     scores[0] = -np.inf
     assert int(np.argmax(scores)) == 1
+    # ...without dragging the unrelated items along: 0 and 1 form their own cluster.
+    assert float(np.mean(adapted[0] @ adapted[2:].T)) < after - 0.3
     np.testing.assert_allclose(np.linalg.norm(adapted, axis=1), 1.0, rtol=1e-5)
     assert adapter.history[0]["epoch"] == 0.0 and len(adapter.history) >= 2
 
