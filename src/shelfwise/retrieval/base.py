@@ -17,6 +17,8 @@ class TrainingData:
     n_items: int
     sequences: list[np.ndarray]
     item_embeddings: np.ndarray | None = None  # (n_items, d), L2-normalised, or None
+    # (n_items,) time-decayed popularity in [0, 1] for customers with no history; None: plain counts.
+    trending: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.sequences = [np.asarray(s, dtype=np.int32) for s in self.sequences]
@@ -24,6 +26,8 @@ class TrainingData:
             raise ValueError(
                 f"item_embeddings has {self.item_embeddings.shape[0]} rows but n_items is {self.n_items}"
             )
+        if self.trending is not None and self.trending.shape[0] != self.n_items:
+            raise ValueError(f"trending has {self.trending.shape[0]} entries but n_items is {self.n_items}")
         for seq in self.sequences:
             if seq.size and (seq.min() < 0 or seq.max() >= self.n_items):
                 raise ValueError("sequence holds an item index outside 0..n_items-1")

@@ -26,7 +26,7 @@ from shelfwise.retrieval.features import (
 )
 from shelfwise.retrieval.metrics import rank_metrics
 from shelfwise.retrieval.sasrec import SASRecConfig, SASRecModel
-from shelfwise.retrieval.transitions import TransitionConfig
+from shelfwise.retrieval.transitions import TransitionConfig, csr_value
 
 # Items outside the candidate list keep the baseline order but sit far below every candidate.
 OUTSIDE_CANDIDATES = -1.0e4
@@ -63,6 +63,7 @@ class CandidateRankerRecommender:
         self.embeddings: np.ndarray | None = None
         self.booster: object | None = None  # lightgbm.Booster; imported lazily
         self.neural: SASRecModel | None = None
+        self.trending: np.ndarray | None = None  # time-decayed popularity for empty histories
 
     def _neural_scores(self, histories: Sequence[np.ndarray]) -> np.ndarray | None:
         return None if self.neural is None else self.neural.score(histories)
@@ -106,6 +107,7 @@ class CandidateRankerRecommender:
         cfg = self.config
         self.n_items = data.n_items
         self.embeddings = None if data.item_embeddings is None else data.item_embeddings.astype(np.float32)
+        self.trending = None if data.trending is None else data.trending.astype(np.float32)
 
         self.neural = None
         if cfg.neural_minutes > 0:
@@ -227,11 +229,11 @@ class CandidateRankerRecommender:
             raise RuntimeError("CandidateRankerRecommender is not fitted")
         histories = [np.asarray(h, dtype=np.int64) for h in histories]
         out = np.empty((len(histories), self.n_items), dtype=np.float32)
-        popularity = self.stats.counts / max(float(self.stats.counts.max()), 1.0)
+        popular = self._popular()
         with_history = [i for i, h in enumerate(histories) if len(h)]
         for i, h in enumerate(histories):
             if not len(h):
-                out[i] = popularity  # nothing to go on: the best sellers
+                out[i] = popular  # nothing to go on: what shoppers engage with lately
         for start in range(0, len(with_history), self.config.batch_size):
             rows = with_history[start : start + self.config.batch_size]
             part = [histories[i] for i in rows]
@@ -250,6 +252,14 @@ class CandidateRankerRecommender:
             out[rows] = scores
         return out
 
+    def _popular(self) -> np.ndarray:
+        """Trending (time-decayed) when training saw timestamps; all-time counts otherwise."""
+        assert self.stats is not None
+        counts = self.stats.counts / max(float(self.stats.counts.max()), 1.0)
+        if self.trending is None:
+            return counts
+        return self.trending + TIE_BREAK * counts  # counts only order items equally trending
+
     def explain(self, history: np.ndarray, item: int, top: int = 3) -> list[Evidence]:
         """The history items that most support ``item``: bought-next transitions, then similar text."""
         if self.stats is None:
@@ -257,7 +267,7 @@ class CandidateRankerRecommender:
         evidence: list[Evidence] = []
         recent = [int(x) for x in np.asarray(history)[-20:]][::-1]
         for back, source in enumerate(recent):
-            weight = float(self.stats.baseline.transitions[source, item]) * 0.5 ** min(back, 10)  # type: ignore[index]
+            weight = csr_value(self.stats.baseline.transitions, source, item) * 0.5 ** min(back, 10)  # type: ignore[arg-type]
             if weight > 0:
                 evidence.append(
                     Evidence(item, "transition", source, weight, ["customers bought it after this"])
@@ -287,6 +297,8 @@ class CandidateRankerRecommender:
             np.save(directory / "item_embeddings.npy", self.embeddings)
         if self.neural is not None:
             self.neural.save(directory / "sasrec")
+        if self.trending is not None:
+            np.save(directory / "trending.npy", self.trending)
         meta = {"n_items": self.n_items, "config": asdict(self.config)}
         (directory / "candidate_ranker.json").write_text(json.dumps(meta, indent=2))
 
@@ -310,4 +322,6 @@ class CandidateRankerRecommender:
         embeddings_path = directory / "item_embeddings.npy"
         model.embeddings = np.load(embeddings_path) if embeddings_path.exists() else None
         model.neural = SASRecModel.load(directory / "sasrec") if (directory / "sasrec").is_dir() else None
+        trending_path = directory / "trending.npy"
+        model.trending = np.load(trending_path) if trending_path.exists() else None
         return model

@@ -66,6 +66,16 @@ def item_counts(sequences: Sequence[np.ndarray], n_items: int) -> np.ndarray:
     return np.bincount(np.concatenate(sequences), minlength=n_items).astype(np.float32)
 
 
+def csr_value(matrix: sp.csr_matrix, row: int, col: int) -> float:
+    """``matrix[row, col]`` read straight from the CSR arrays: scipy's indexing validates its
+    arguments on every call (~100 µs), and the request path explains every candidate it shows."""
+    if not matrix.has_sorted_indices:
+        matrix.sort_indices()
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    at = start + int(np.searchsorted(matrix.indices[start:end], col))
+    return float(matrix.data[at]) if at < end and matrix.indices[at] == col else 0.0
+
+
 def last_items_matrix(
     histories: Sequence[np.ndarray], n_items: int, n_last: int, history_decay: float
 ) -> sp.csr_matrix:
@@ -116,7 +126,7 @@ class TransitionModel:
         evidence = []
         for back in range(min(cfg.history_items, len(history))):
             source = int(history[len(history) - 1 - back])
-            weight = float(self.transitions[source, item]) * cfg.history_decay**back
+            weight = csr_value(self.transitions, source, item) * cfg.history_decay**back
             if weight > 0:
                 evidence.append(Evidence(item=item, source="transition", history_item=source, weight=weight))
         evidence.sort(key=lambda e: -e.weight)

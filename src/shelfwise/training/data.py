@@ -39,6 +39,7 @@ class CustomerHistory:
     items: list[int]  # engaged items, chronological, consecutive repeats collapsed
     purchased: set[int]
     channels: list[str | None]  # channel of each entry of ``items``
+    times: list[float] = field(default_factory=list)  # epoch seconds of each entry of ``items``
 
 
 def build_item_index(items: Iterable[Item], events: Iterable[Event]) -> ItemIndex:
@@ -79,6 +80,7 @@ def build_histories(
         if not history.items or history.items[-1] != item:
             history.items.append(item)
             history.channels.append(event.channel)
+            history.times.append(event.timestamp)
     return histories
 
 
@@ -86,6 +88,28 @@ def load_training_view(store: Store) -> tuple[ItemIndex, dict[str, CustomerHisto
     events = [stored.event for stored in store.iter_events(types=ENGAGEMENT_TYPES)]
     index = build_item_index(store.iter_items(), events)
     return index, build_histories(events, index, customer_of_users(store))
+
+
+def trending_scores(
+    histories: Iterable[CustomerHistory], n_items: int, half_life_days: float = 14.0
+) -> np.ndarray:
+    """Engagements per item, each weighted ``0.5 ** (age / half_life)`` relative to the newest one.
+
+    What people engage with lately, not all-time best sellers: the answer for a customer with no
+    history. Ages count from the newest event in the data (not the wall clock), so a model trained on
+    an old export still ranks that export's own recent favourites first.
+    """
+    items, times = [], []
+    for history in histories:
+        items.extend(history.items)
+        times.extend(history.times)
+    scores = np.zeros(n_items, dtype=np.float64)
+    if not items:
+        return scores.astype(np.float32)
+    stamps = np.asarray(times, dtype=np.float64)
+    age_days = (stamps.max() - stamps) / 86_400.0
+    np.add.at(scores, np.asarray(items, dtype=np.int64), 0.5 ** (age_days / half_life_days))
+    return (scores / max(scores.max(), 1e-12)).astype(np.float32)
 
 
 def sequences_of(histories: dict[str, CustomerHistory]) -> list[np.ndarray]:
