@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= demo-data
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-peer clean
 
 install: $(STAMP)
 
@@ -30,3 +30,20 @@ lint: install
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache
+
+# The peer library (RecBole 1.2.1) lives in its own venv so its old pins never touch the runtime one.
+# torch first and pinned (an unpinned torch pulls multi-GB CUDA); pandas < 3 because RecBole's in-place
+# fillna breaks on pandas 3; ray only because `import recbole` imports ray.tune. Then runs the peer
+# script on Beauty: PEER_MINUTES caps its training (benchmarks/seqrec.py also runs it when this venv exists).
+PEER_MINUTES ?= 10
+bench-peer:
+	test -f .venv-peer/.installed || ( \
+	  ( test -x .venv-peer/bin/python || $(PYTHON) -m venv .venv-peer ) && \
+	  .venv-peer/bin/pip install --quiet --upgrade pip && \
+	  .venv-peer/bin/pip install --quiet torch==2.13.0 && \
+	  .venv-peer/bin/pip install --quiet numpy==2.4.6 scipy==1.17.1 pandas==2.3.3 \
+	    recbole==1.2.1 ray==2.6.3 scikit-learn==1.9.1 tensorboard==2.20.0 thop==0.1.1.post2209072238 \
+	    plotly==7.1.0 tabulate==0.10.0 texttable==1.7.2 psutil==7.2.2 colorlog==4.7.2 colorama==0.4.4 && \
+	  touch .venv-peer/.installed )
+	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE .venv-peer/bin/python benchmarks/peer_recbole.py \
+	  --dataset beauty --max-minutes $(PEER_MINUTES)

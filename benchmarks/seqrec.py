@@ -4,11 +4,15 @@ Leave-one-out: each user's last item is the test target, the second-to-last the 
 Models are fitted on every sequence minus its last item (what a live system would have ingested) and
 rank all items with the history masked; ties count against the target.
 
-    .venv/bin/python benchmarks/seqrec.py [--dataset beauty|toys] [--sasrec-minutes 5] [--skip-peer]
+    .venv/bin/python benchmarks/seqrec.py [--dataset beauty|toys] [--sasrec-minutes 5]
+        [--peer | --skip-peer] [--peer-minutes 10]
 
 Title embeddings (all-MiniLM-L6-v2) are cached under ``--cache`` because encoding 12k titles on one
-CPU thread takes a minute or more. The peer library (RecBole) is not run: 1.2.1 needs patches for
-numpy 2, torch ≥ 2.6 and pandas 3 (see the shared measurements), so ``--skip-peer`` is the only mode.
+CPU thread takes a minute or more. The peer library, RecBole 1.2.1's SASRec (full-softmax CE), runs in
+its own venv (``make bench-peer`` builds ``.venv-peer/``; its pins clash with ours) through
+``benchmarks/peer_recbole.py``, on the same split and scored with the same protocol, training capped at
+``--peer-minutes``. It runs whenever ``.venv-peer/bin/python`` exists (``--peer`` insists on it,
+``--skip-peer`` leaves it out).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import csv
 import gzip
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +37,7 @@ from shelfwise.retrieval.sasrec import SASRecModel
 from shelfwise.retrieval.transitions import PopularityModel, TransitionModel
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "amazon2014_seqrec"
+PEER_PYTHON = Path(__file__).resolve().parents[1] / ".venv-peer" / "bin" / "python"
 SEQUENCE_FILES = {"beauty": "beauty/s3rec_Beauty.txt.gz", "toys": "toys/p5_sequential.txt.gz"}
 
 
@@ -104,6 +111,24 @@ def run(
     return row
 
 
+def run_peer(dataset: str, minutes: float, threads: int) -> Row | None:
+    """RecBole's SASRec in its own venv; its last stdout line is a JSON row (None if it failed)."""
+    script = Path(__file__).resolve().with_name("peer_recbole.py")
+    command = [str(PEER_PYTHON), str(script), "--dataset", dataset]
+    command += ["--max-minutes", f"{minutes:g}", "--threads", str(threads)]
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "PASSIVE"}
+    # stderr (RecBole's per-epoch validation) goes straight to the console.
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        print(f"  peer library (RecBole): failed (exit {done.returncode})", file=sys.stderr)
+        return None
+    peer = json.loads(lines[-1])
+    row: Row = {**peer, "model": f"{peer['model']} ({minutes:g} min cap, {peer['epochs']:g} epochs)"}
+    print(f"  {row['model']}: {row}", flush=True)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -112,15 +137,17 @@ def main() -> None:
     parser.add_argument("--sasrec-minutes", type=float, default=5.0)
     parser.add_argument("--skip-sasrec", action="store_true")
     parser.add_argument("--sasrec-without-text", action="store_true", help="also run SASRec on ids only")
-    parser.add_argument(
-        "--skip-peer", action="store_true", help="always on: RecBole is not run (see docstring)"
-    )
+    parser.add_argument("--peer", action="store_true", help="run RecBole (needs `make bench-peer`)")
+    parser.add_argument("--skip-peer", action="store_true", help="leave RecBole out")
+    parser.add_argument("--peer-minutes", type=float, default=10.0)
     parser.add_argument("--skip-neural-ranker", action="store_true")
     parser.add_argument("--ranker-sasrec-minutes", type=float, default=4.0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/seqrec_cache"))
     args = parser.parse_args()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if args.peer and not PEER_PYTHON.exists():
+        parser.error(f"--peer needs {PEER_PYTHON}: run `make bench-peer` first")
 
     sequences, n_items = load_sequences(args.dataset)
     split = leave_one_out(sequences)
@@ -179,7 +206,10 @@ def main() -> None:
                 options,
             )
         )
-    print("  peer library (RecBole): skipped, see the module docstring")
+    if args.skip_peer or not (args.peer or PEER_PYTHON.exists()):
+        print("  peer library (RecBole): skipped (--skip-peer, or no .venv-peer: `make bench-peer`)")
+    elif (peer := run_peer(args.dataset, args.peer_minutes, args.threads)) is not None:
+        rows.append(peer)
 
     base_ndcg = float(rows[1]["ndcg@10"])
     print(f"\n{args.dataset} test (leave-one-out, full ranking, ties against the target)")
