@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true", help="leave RecBole out")
     parser.add_argument("--peer-minutes", type=float, default=10.0)
     parser.add_argument("--skip-neural-ranker", action="store_true")
-    parser.add_argument("--ranker-sasrec-minutes", type=float, default=4.0)
+    parser.add_argument("--ranker-sasrec-minutes", type=float, default=RankerConfig().neural_minutes)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/seqrec_cache"))
     args = parser.parse_args()
@@ -192,13 +192,20 @@ def main() -> None:
             )
         )
     rows.append(
-        run("candidate ranker (ours)", CandidateRankerRecommender, split, n_items, embeddings, options)
+        run(
+            "candidate ranker without SASRec",
+            lambda: CandidateRankerRecommender(RankerConfig(neural_minutes=0.0)),
+            split,
+            n_items,
+            embeddings,
+            options,
+        )
     )
     if not args.skip_neural_ranker:
         with_sasrec = RankerConfig(neural_minutes=args.ranker_sasrec_minutes)
         rows.append(
             run(
-                f"candidate ranker + SASRec features ({args.ranker_sasrec_minutes:g} min)",
+                f"candidate ranker + SASRec features ({args.ranker_sasrec_minutes:g} min; ours)",
                 lambda: CandidateRankerRecommender(with_sasrec),
                 split,
                 n_items,

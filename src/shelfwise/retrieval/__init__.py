@@ -7,7 +7,7 @@ indices ``0..n_items-1``, ``fit`` takes chronological sequences, ``score`` retur
 - ``transitions.TransitionModel``: decayed item-to-item transitions (the baseline, fits in a second);
   ``transitions.PopularityModel``: best sellers.
 - ``ranker.CandidateRankerRecommender``: the default. Transition + text-neighbour candidates re-ranked
-  by LightGBM lambdarank; optionally a SASRec adds candidates and features (``neural_minutes``).
+  by LightGBM lambdarank; a SASRec adds candidates and features (``neural_minutes``, 0 turns it off).
 - ``sasrec.SASRecModel``: a small self-attentive model with full-softmax cross-entropy (torch).
 
 The model modules are not imported here so that ``import shelfwise.retrieval`` stays free of torch
