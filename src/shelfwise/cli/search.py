@@ -1,0 +1,94 @@
+"""``shelfwise search "QUERY" [--user ID] -k 10``, ``--explain``, and batch ``--queries FILE.jsonl``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from shelfwise.cli.common import EXIT_ERROR, context, err
+
+if TYPE_CHECKING:  # the service imports the search engine: only when the command runs
+    from shelfwise.service.search import SearchService
+
+
+def search(
+    query: Annotated[str | None, typer.Argument(help="What the customer typed.")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Personalise for this user or customer id.")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=1000, help="How many items.")] = 10,
+    explain: Annotated[
+        bool, typer.Option(help="Print how the query was understood (JSON), no results.")
+    ] = False,
+    queries: Annotated[
+        Path | None, typer.Option(help='Batch: JSON lines {"query_id", "query", "user_id" (optional)}.')
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Batch: write JSON lines here (default: stdout).")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Model version for the re-ranker (default: newest).")
+    ] = None,
+) -> None:
+    """Search the catalog: typo-tolerant, price/brand/colour aware, personalised with --user."""
+    from shelfwise.service.search import SearchService
+
+    service = SearchService(context(), version, progress=True)
+    if queries is not None:
+        _batch(service, queries, k, output)
+        return
+    if query is None:
+        err("give a QUERY or --queries FILE")
+        raise typer.Exit(EXIT_ERROR)
+    if explain:
+        typer.echo(json.dumps(service.explain(query), ensure_ascii=False, indent=2))
+        return
+    results = service.search(query, user_id=user, k=k)
+    store = context().store
+    who = f" for {user}" if user else ""
+    typer.echo(f"Results for “{query}”{who}:")
+    if not results:
+        typer.echo("  no matches")
+    for rank, scored in enumerate(results, start=1):
+        item = store.get_item(scored.item_id)
+        title = item.title if item else scored.item_id
+        price = f"  {item.price:g}" if item is not None and item.price is not None else ""
+        typer.echo(f"{rank:>3}. {title}  [{scored.item_id}]{price}  score {scored.score:.3f}")
+        for reason in scored.reasons:
+            typer.echo(f"       - {reason}")
+
+
+def _batch(service: SearchService, queries: Path, k: int, output: Path | None) -> None:
+    sink = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
+    count = 0
+    try:
+        for number, line in enumerate(queries.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                query_id, text = row["query_id"], row["query"]
+            except (ValueError, KeyError, TypeError):
+                err(f"{queries}:{number}: rejected: need a JSON object with query_id and query")
+                continue
+            items = service.search(str(text), user_id=row.get("user_id"), k=k)
+            record = {
+                "query_id": query_id,
+                "items": [
+                    {"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in items
+                ],
+            }
+            text_line = json.dumps(record, ensure_ascii=False)
+            if sink:
+                sink.write(text_line + "\n")
+            else:
+                typer.echo(text_line)
+            count += 1
+    finally:
+        if sink:
+            sink.close()
+    if output:
+        typer.echo(f"wrote results for {count} queries to {output}")

@@ -1,0 +1,156 @@
+"""What previous searchers did: statistics from events that carry a ``query``.
+
+A search log is ordinary events: ``impression``, ``click``, ``add_to_cart`` and ``purchase`` with
+``query`` set (and a ``session_id``). From them:
+
+* per (query, item): impressions, clicks, carts, purchases — "shoppers who searched this bought it";
+* per (query term, item): engagement, so a new wording of a known need ("cordless drill 20v" after
+  many "20v drill" clicks) still profits: a click-through document expansion;
+* per (query term, category): what categories the term leads to (category intent);
+* per item: search click-through rate.
+
+Training builds these statistics on the other folds of the log than the group being labelled, so a
+feature never contains its own label (see ``shelfwise.training.search_job``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from shelfwise.domain import Event
+from shelfwise.search.text import normalise
+
+SEARCH_EVENT_TYPES = ("impression", "click", "add_to_cart", "purchase", "search")
+# Label grade of an event: the best thing that happened to an item after the query.
+GRADE = {"impression": 0, "click": 1, "add_to_cart": 2, "purchase": 3}
+QI_COLUMNS = ("impressions", "clicks", "carts", "purchases")
+_COLUMN_OF = {"impression": 0, "click": 1, "add_to_cart": 2, "purchase": 3}
+
+
+def query_key(query: str) -> str:
+    return " ".join(normalise(query).split())
+
+
+@dataclass(frozen=True)
+class SearchGroup:
+    """One searcher's outcome for one query: the items logged after it and their grades."""
+
+    group_id: str
+    query: str
+    grades: dict[str, int]  # item id → best grade (0 = only shown)
+    impressed: bool  # impressions were logged (unlogged items are unknown, not negatives)
+
+
+def search_groups(events: Iterable[Event]) -> list[SearchGroup]:
+    """Group search-log events by (session or user, query)."""
+    grades: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    raw: dict[tuple[str, str], str] = {}
+    impressed: set[tuple[str, str]] = set()
+    for event in events:
+        if not event.query or event.item_id is None or event.type not in GRADE:
+            continue
+        key = (event.session_id or event.user_id, query_key(event.query))
+        raw.setdefault(key, event.query)
+        grade = GRADE[event.type]
+        if event.type == "impression":
+            impressed.add(key)
+        current = grades[key].get(event.item_id)
+        grades[key][event.item_id] = grade if current is None else max(current, grade)
+    return [
+        SearchGroup(f"{owner}\x1f{q}", raw[(owner, q)], items, (owner, q) in impressed)
+        for (owner, q), items in grades.items()
+    ]
+
+
+@dataclass
+class BehaviourStats:
+    query_item: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+    term_item: dict[str, Counter[int]] = field(default_factory=dict)
+    term_groups: Counter[str] = field(default_factory=Counter)
+    term_category: dict[str, Counter[str]] = field(default_factory=dict)
+    item_search: dict[int, np.ndarray] = field(default_factory=dict)  # impressions, engagements
+    groups: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return self.groups == 0
+
+    @classmethod
+    def build(
+        cls,
+        groups: Sequence[SearchGroup],
+        row_of: dict[str, int],
+        terms_of: Callable[[str], list[str]],
+        category_of: Callable[[int], str | None],
+    ) -> BehaviourStats:
+        stats = cls()
+        for group in groups:
+            key = query_key(group.query)
+            terms = set(terms_of(group.query))
+            stats.groups += 1
+            stats.term_groups.update(terms)
+            for item_id, grade in group.grades.items():
+                row = row_of.get(item_id)
+                if row is None:
+                    continue
+                counts = stats.query_item.setdefault((key, row), np.zeros(4, dtype=np.float32))
+                counts[0] += 1
+                counts[1 : grade + 1] += 1  # a purchase was also clicked and carted
+                per_item = stats.item_search.setdefault(row, np.zeros(2, dtype=np.float32))
+                per_item[0] += 1
+                per_item[1] += grade > 0
+                if grade == 0:
+                    continue
+                category = category_of(row)
+                for term in terms:
+                    stats.term_item.setdefault(term, Counter())[row] += grade
+                    if category:
+                        stats.term_category.setdefault(term, Counter())[category] += grade
+        return stats
+
+    def query_item_counts(self, query: str, rows: np.ndarray) -> np.ndarray:
+        key = query_key(query)
+        out = np.zeros((len(rows), 4), dtype=np.float32)
+        for n, row in enumerate(rows):
+            counts = self.query_item.get((key, int(row)))
+            if counts is not None:
+                out[n] = counts
+        return out
+
+    def term_association(self, terms: Sequence[str], rows: np.ndarray) -> np.ndarray:
+        """idf-weighted engagement of the items after queries sharing these terms, per query term."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        if not terms or self.groups == 0:
+            return out
+        for term in terms:
+            items = self.term_item.get(term)
+            if not items:
+                continue
+            idf = math.log(1 + self.groups / (1 + self.term_groups[term]))
+            out += idf * np.log1p(
+                np.fromiter((items.get(int(r), 0) for r in rows), dtype=np.float32, count=len(rows))
+            )
+        return out / len(terms)
+
+    def search_ctr(self, rows: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(rows), dtype=np.float32)
+        for n, row in enumerate(rows):
+            counts = self.item_search.get(int(row))
+            if counts is not None:
+                out[n] = (counts[1] + 0.1) / (counts[0] + 1.0)  # smoothed toward a low prior
+        return out
+
+    def category_distribution(self, terms: Sequence[str]) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for term in terms:
+            counts = self.term_category.get(term)
+            if counts:
+                norm = sum(counts.values())
+                for category, value in counts.items():
+                    total[category] += value / norm
+        return total
