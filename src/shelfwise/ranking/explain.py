@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from shelfwise.complements.categories import leaf as category_leaf
+from shelfwise.complements.model import Evidence as ItemEvidence
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.retrieval.base import Evidence
 from shelfwise.training.data import CustomerHistory, ItemIndex
@@ -72,3 +74,53 @@ def scored_items(
             reasons.append("popular with shoppers right now" if not len(sequence) else "fits your recent activity")
         out.append(ScoredItem(index.item_ids[int(position)], round(float(scores[int(position)]), 6), tuple(reasons)))
     return out
+
+
+# -- complementary and similar items ------------------------------------------------------------
+
+
+def _customers(count: int) -> str:
+    return f"{count} customer{'s' if count != 1 else ''}"
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= 60 else title[:57] + "..."
+
+
+def render_item_evidence(evidence: ItemEvidence, title_of: Callable[[int], str]) -> str:
+    """One reason for a complementary or similar item, from the complement model's evidence."""
+    anchor = _short(title_of(evidence.anchor))
+    kind = evidence.kind
+    if kind == "together":
+        return f"bought together with “{anchor}” by {_customers(evidence.count)}"
+    if kind == "after":
+        return f"bought after “{anchor}” by {_customers(evidence.count)}"
+    if kind == "transfer" and evidence.other is not None:
+        return f"bought with similar items such as “{_short(title_of(evidence.other))}”"
+    if kind == "compatible":
+        return f"fits {evidence.text or anchor} (listed as compatible)"
+    if kind == "model_name":
+        return f"fits {evidence.text} (same model in the title)"
+    if kind == "category":
+        source, _, target = evidence.text.partition("|")
+        return f"{category_leaf(target)} often go with {category_leaf(source)}"
+    if kind == "coview":
+        return f"viewed as an alternative to “{anchor}” by {_customers(evidence.count).replace('customer', 'shopper')}"
+    if kind == "same_category":
+        return f"same kind of item as “{anchor}” ({category_leaf(evidence.text)})"
+    if kind == "similar_text":
+        return f"similar description to “{anchor}”"
+    return f"related to “{anchor}”"
+
+
+def item_reasons(
+    evidence: Sequence[ItemEvidence], title_of: Callable[[int], str], limit: int = 2
+) -> tuple[str, ...]:
+    reasons: list[str] = []
+    for found in evidence:
+        text = render_item_evidence(found, title_of)
+        if text not in reasons:
+            reasons.append(text)
+        if len(reasons) == limit:
+            break
+    return tuple(reasons)

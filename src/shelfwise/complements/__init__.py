@@ -1,0 +1,17 @@
+"""Complementary and similar items: behaviour across channels (baskets, follow-up purchases,
+co-views), category-level relations, and item text for items nobody has bought yet.
+
+See ``docs/complements.md`` for the model and the measured experiment.
+"""
+
+from shelfwise.complements.model import ComplementConfig, ComplementModel, Evidence
+from shelfwise.complements.training import COMPLEMENTS_DIR, build_complement_model, fit_complements
+
+__all__ = [
+    "COMPLEMENTS_DIR",
+    "ComplementConfig",
+    "ComplementModel",
+    "Evidence",
+    "build_complement_model",
+    "fit_complements",
+]

@@ -1,0 +1,76 @@
+"""Greedy selection under a per-category cap with MMR diversity over text embeddings.
+
+Maximal marginal relevance picks, one at a time, the candidate maximising
+``(1 − λ) · relevance − λ · max cosine to the items already chosen``, relevance being the score
+scaled to 0..1 over the candidates. With λ = 0 and no cap this is plain score order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def select(
+    scores: Sequence[float],
+    categories: Sequence[str | None],
+    k: int,
+    max_per_category: int | None = None,
+    diversity: float = 0.0,
+    vectors: np.ndarray | None = None,
+    chosen: Sequence[int] = (),
+) -> list[int]:
+    """Indices of up to ``k`` candidates (``chosen`` first, e.g. pins), best first.
+
+    The cap is a preference: when it would leave fewer than ``k`` items while candidates remain, a
+    second pass fills the list without it (diversity only reorders, so it never loses items).
+    ``vectors`` (one L2-normalised row per candidate) is needed only when ``diversity > 0``."""
+    n = len(scores)
+    picked = list(chosen)[:k]
+    if n == 0 or len(picked) >= k:
+        return picked
+    values = np.asarray(scores, dtype=np.float64)
+    finite = np.isfinite(values)
+    low, high = (values[finite].min(), values[finite].max()) if finite.any() else (0.0, 1.0)
+    relevance = np.where(finite, (values - low) / (high - low) if high > low else 1.0, 0.0)
+    use_mmr = diversity > 0 and vectors is not None and len(vectors) == n
+    max_sim = np.zeros(n)
+    if use_mmr:
+        for j in picked:
+            max_sim = np.maximum(max_sim, vectors @ vectors[j])  # type: ignore[index]
+    available = np.ones(n, dtype=bool)
+    available[picked] = False
+    per_category: dict[str, int] = {}
+    for j in picked:
+        if categories[j] is not None:
+            per_category[categories[j]] = per_category.get(categories[j], 0) + 1  # type: ignore[index]
+
+    def capped(j: int) -> bool:
+        category = categories[j]
+        return (
+            max_per_category is not None
+            and category is not None
+            and per_category.get(category, 0) >= max_per_category
+        )
+
+    for enforce_cap in (True, False):
+        while len(picked) < k:
+            eligible = np.flatnonzero(available)
+            if enforce_cap:
+                eligible = np.asarray([j for j in eligible if not capped(int(j))], dtype=np.int64)
+            if eligible.size == 0:
+                break
+            objective = (
+                (1 - diversity) * relevance[eligible] - diversity * max_sim[eligible]
+                if use_mmr
+                else relevance[eligible]
+            )
+            best = int(eligible[int(np.argmax(objective))])  # argmax keeps the first (higher-scored) on ties
+            picked.append(best)
+            available[best] = False
+            if categories[best] is not None:
+                per_category[categories[best]] = per_category.get(categories[best], 0) + 1  # type: ignore[index]
+            if use_mmr:
+                max_sim = np.maximum(max_sim, vectors @ vectors[best])  # type: ignore[index]
+    return picked
