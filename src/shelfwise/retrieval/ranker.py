@@ -31,6 +31,7 @@ from shelfwise.retrieval.transitions import TransitionConfig, csr_value
 # Items outside the candidate list keep the baseline order but sit far below every candidate.
 OUTSIDE_CANDIDATES = -1.0e4
 TIE_BREAK = 1.0e-4
+MIN_NEURAL_SEQUENCES = 100  # sequences of 3+ items before a SASRec is worth training
 
 
 @dataclass
@@ -111,7 +112,9 @@ class CandidateRankerRecommender:
         self.trending = None if data.trending is None else data.trending.astype(np.float32)
 
         self.neural = None
-        if cfg.neural_minutes > 0:
+        # A sequence model needs sequences to learn order from; on a tiny store it would only add noise.
+        long_enough = sum(1 for s in data.sequences if len(s) >= 3)
+        if cfg.neural_minutes > 0 and long_enough >= MIN_NEURAL_SEQUENCES:
             # Phase one of SASRec trains on every sequence minus its last item: the ranker's prefixes.
             self.neural = SASRecModel(replace(cfg.neural, final_epochs=0))
             # At most half the budget, so the ranker still has time to learn from its scores.
@@ -207,6 +210,8 @@ class CandidateRankerRecommender:
         return metrics
 
     def _evaluate(self, histories: list[np.ndarray], targets: np.ndarray) -> dict[str, float]:
+        if not histories:
+            return {}
         ranks = []
         for start in range(0, len(histories), self.config.batch_size):
             part = histories[start : start + self.config.batch_size]

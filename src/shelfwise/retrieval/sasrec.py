@@ -185,6 +185,8 @@ class SASRecModel:
             self._train_epoch(sequences, self._optimizer, rng, deadline)
 
     def _validate(self, histories: list[np.ndarray], targets: np.ndarray) -> dict[str, float]:
+        if not histories:  # no sequence long enough to hold one item out: nothing to measure
+            return {"valid_hr@10": 0.0, "valid_ndcg@10": 0.0}
         scores = self.score(histories).astype(np.float64)
         for row, hist in enumerate(histories):
             scores[row, hist] = -np.inf

@@ -91,8 +91,18 @@ def test_with_a_neural_sequence_model(chain_data: TrainingData, tmp_path: Path) 
     config = RankerConfig(min_data_in_leaf=5, num_leaves=7, max_rounds=30, neural_minutes=0.2, neural=neural)
     model = CandidateRankerRecommender(config)
     model.fit(chain_data, FitOptions(progress=False))
+    assert model.neural is not None
     histories = [np.array([0]), np.array([4, 5])]
     scores = model.score(histories)
     assert int(np.argmax(scores[0])) == 1
     model.save(tmp_path)
     np.testing.assert_array_equal(scores, CandidateRankerRecommender.load(tmp_path).score(histories))
+
+
+def test_a_tiny_store_trains_without_a_sequence_model() -> None:
+    # Two-item histories only: nothing to hold out for SASRec, too little to learn order from.
+    data = TrainingData(4, [np.array([0, 1]), np.array([2, 3]), np.array([0, 1])], None)
+    model = CandidateRankerRecommender(RankerConfig(min_data_in_leaf=1, max_rounds=5))
+    model.fit(data, FitOptions(progress=False))
+    assert model.neural is None
+    assert int(np.argmax(model.score([np.array([0])])[0])) == 1
