@@ -93,12 +93,50 @@ class EventStore(Protocol):
     def delete_events_of(self, user_ids: Sequence[str]) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    key_id: str
+    secret_sha: str  # hex SHA-256 of the key's secret part; the key itself is never stored
+    scopes: tuple[str, ...]
+    name: str | None
+    created_at: float
+    revoked_at: float | None = None
+
+
+class KeyStore(Protocol):
+    def add_api_key(self, record: ApiKeyRecord) -> None: ...
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None: ...
+    def list_api_keys(self) -> list[ApiKeyRecord]: ...
+    def revoke_api_key(self, key_id: str, at: float) -> bool:
+        """Mark a key revoked; False when there is no such (unrevoked) key."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    seq: int
+    kind: str  # identity | forget
+    subject: str | None
+
+
+class ChangeFeed(Protocol):
+    """What a long-running server follows to stay current with writes made by other processes."""
+
+    def events_after(self, seq: int, limit: int = 10_000) -> list[StoredEvent]:
+        """Events with a larger ``seq``, in seq (commit) order."""
+        ...
+
+    def items_updated_since(self, updated_at: float) -> list[tuple[float, Item]]: ...
+    def record_change(self, kind: str, subject: str | None = None) -> None: ...
+    def changes_after(self, seq: int) -> list[Change]: ...
+
+
 class RejectionStore(Protocol):
     def record_rejections(self, rejections: Sequence[Rejection]) -> None: ...
     def count_rejections(self) -> int: ...
 
 
-class Store(CatalogStore, AccountStore, EventStore, RejectionStore, Protocol):
+class Store(CatalogStore, AccountStore, EventStore, RejectionStore, KeyStore, ChangeFeed, Protocol):
     """Everything the embedded default offers, plus transactions and summary counts."""
 
     url: str

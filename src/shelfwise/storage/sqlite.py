@@ -22,6 +22,8 @@ from shelfwise.domain import Event, Item
 from shelfwise.errors import StoreError
 from shelfwise.storage.base import (
     AccountRecord,
+    ApiKeyRecord,
+    Change,
     IdentityKeyRecord,
     Rejection,
     StoredAccount,
@@ -339,6 +341,87 @@ class SQLiteStore:
 
     def count_rejections(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM rejections").fetchone()[0])
+
+    # ----------------------------------------------------------------- API keys
+    def add_api_key(self, record: ApiKeyRecord) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO api_keys VALUES (?,?,?,?,?,?)",
+                (
+                    record.key_id,
+                    record.secret_sha,
+                    " ".join(record.scopes),
+                    record.name,
+                    record.created_at,
+                    record.revoked_at,
+                ),
+            )
+
+    @staticmethod
+    def _key_from_row(row: tuple[Any, ...]) -> ApiKeyRecord:
+        return ApiKeyRecord(row[0], row[1], tuple(row[2].split()), row[3], row[4], row[5])
+
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None:
+        row = self._conn.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+        return None if row is None else self._key_from_row(row)
+
+    def list_api_keys(self) -> list[ApiKeyRecord]:
+        return [
+            self._key_from_row(r) for r in self._conn.execute("SELECT * FROM api_keys ORDER BY created_at")
+        ]
+
+    def revoke_api_key(self, key_id: str, at: float) -> bool:
+        with self.transaction():
+            cursor = self._conn.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", (at, key_id)
+            )
+            return cursor.rowcount > 0
+
+    # ----------------------------------------------------------------- change feed
+    def events_after(self, seq: int, limit: int = 10_000) -> list[StoredEvent]:
+        rows = self._conn.execute(
+            "SELECT seq, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, "
+            "text FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        ).fetchall()
+        return [
+            StoredEvent(
+                seq=r[0],
+                event=Event(
+                    event_id=r[1],
+                    user_id=r[2],
+                    item_id=r[3],
+                    type=r[4],
+                    timestamp=r[5],
+                    channel=r[6],
+                    value=r[7],
+                    price=r[8],
+                    query=r[9],
+                    session_id=r[10],
+                    store_id=r[11],
+                    text=r[12],
+                ),
+            )
+            for r in rows
+        ]
+
+    def items_updated_since(self, updated_at: float) -> list[tuple[float, Item]]:
+        rows = self._conn.execute(
+            "SELECT * FROM items WHERE updated_at >= ? ORDER BY updated_at", (updated_at,)
+        )
+        return [(row[11], self._item_from_row(row)) for row in rows.fetchall()]
+
+    def record_change(self, kind: str, subject: str | None = None) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO change_log (kind, subject, at) VALUES (?,?,?)", (kind, subject, time.time())
+            )
+
+    def changes_after(self, seq: int) -> list[Change]:
+        rows = self._conn.execute(
+            "SELECT seq, kind, subject FROM change_log WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        return [Change(*row) for row in rows.fetchall()]
 
     # ----------------------------------------------------------------- summary
     def stats(self) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""One router per resource; each route only parses, calls the serving engine and shapes the answer."""

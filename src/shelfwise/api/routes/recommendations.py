@@ -1,0 +1,44 @@
+"""``GET /v1/recommendations/{user_id}``: next items for a customer, with reasons."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from shelfwise.api.deps import Engine, json_response, require
+from shelfwise.api.schemas import ItemListPublic
+from shelfwise.domain import ScoredItem
+from shelfwise.errors import ConfigError, ValidationError
+
+router = APIRouter(prefix="/v1", tags=["recommendations"], dependencies=[require("read")])
+
+
+def item_list(items: list[ScoredItem]) -> list[dict[str, object]]:
+    return [{"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in items]
+
+
+@router.get("/recommendations/{user_id}", response_model=ItemListPublic)
+async def recommendations(
+    user_id: str,
+    engine: Engine,
+    k: Annotated[int, Query(ge=1, le=200)] = 10,
+    placement: Annotated[
+        str | None, Query(max_length=64, description="Where the list is shown (home, cart...).")
+    ] = None,
+    exclude: Annotated[str | None, Query(description="Comma-separated item ids to leave out.")] = None,
+) -> Response:
+    """A user id of any channel, or a customer id. Unknown ids get the cold-start list (best sellers)."""
+    excluded = [part.strip() for part in exclude.split(",") if part.strip()] if exclude else []
+    try:
+        items = engine.recommend(user_id, k, excluded, placement)
+    except ConfigError as exc:  # an unknown placement
+        raise ValidationError(str(exc), "placement") from None
+    return json_response(
+        {
+            "items": item_list(items),
+            "model_version": engine.version,
+            "customer_id": engine.profiles.customer_id(user_id),
+        }
+    )

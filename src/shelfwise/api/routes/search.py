@@ -1,0 +1,24 @@
+"""``GET /v1/search?q=&user_id=&k=``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from shelfwise.api.deps import Engine, json_response, require
+from shelfwise.api.routes.recommendations import item_list
+from shelfwise.api.schemas import ItemListPublic
+
+router = APIRouter(prefix="/v1", tags=["search"], dependencies=[require("read")])
+
+
+@router.get("/search", response_model=ItemListPublic)
+async def search(
+    engine: Engine,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    user_id: Annotated[str | None, Query(description="Personalise for this user or customer.")] = None,
+    k: Annotated[int, Query(ge=1, le=200)] = 10,
+) -> Response:
+    return json_response({"items": item_list(engine.search(q, user_id, k)), "model_version": engine.version})

@@ -1,0 +1,145 @@
+"""Pydantic schemas of the HTTP edge: ``XCreate`` (request records) and ``XPublic`` (responses).
+
+The ``XCreate`` schemas document the request bodies in OpenAPI. Incoming rows are validated by
+``shelfwise.ingest.records`` (the functions file ingest uses), not by these classes, so the file
+and HTTP doors cannot drift apart; the schemas mirror those rules for the docs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ItemCreate(BaseModel):
+    item_id: str
+    title: str
+    description: str | None = None
+    brand: str | None = None
+    category: list[str] | str | None = Field(
+        None, description='A path: ["Phones", "Cases"] or "Phones > Cases".'
+    )
+    price: float | None = Field(None, ge=0)
+    currency: str | None = None
+    attributes: dict[str, Any] | None = None
+    image_url: str | None = None
+    in_stock: bool | None = None
+    created_at: str | float | None = Field(None, description="ISO 8601 or epoch seconds.")
+
+
+class AccountCreate(BaseModel):
+    user_id: str
+    channel: str | None = Field(None, description="web, app, store, social or any name.")
+    email: str | None = Field(None, description="Hashed (HMAC) before storage; never stored raw.")
+    phone: str | None = None
+    member_id: str | None = Field(None, description="Loyalty id.")
+    device_id: str | None = None
+    handle: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class EventCreate(BaseModel):
+    event_id: str | None = Field(None, description="Idempotency key: a retried event is stored once.")
+    user_id: str
+    type: Literal["view", "click", "add_to_cart", "purchase", "rate", "review", "search", "impression"]
+    timestamp: str | float = Field(description="ISO 8601 or epoch seconds (milliseconds accepted).")
+    item_id: str | None = Field(None, description="Required except for search events.")
+    channel: str | None = None
+    value: float | None = Field(None, description="Rating (rate events) or quantity.")
+    price: float | None = Field(None, ge=0)
+    query: str | None = None
+    session_id: str | None = None
+    store_id: str | None = None
+    text: str | None = None
+
+
+class RowResultPublic(BaseModel):
+    row: int
+    id: str
+    status: Literal["stored", "unchanged", "duplicate"]
+
+
+class BatchPublic(BaseModel):
+    stored: int
+    unchanged: int
+    duplicate: int
+    results: list[RowResultPublic]
+
+
+class RowErrorPublic(BaseModel):
+    row: int | None
+    field: str | None
+    message: str
+
+
+class ErrorPublic(BaseModel):
+    detail: str
+    errors: list[RowErrorPublic] = []
+
+
+class ScoredItemPublic(BaseModel):
+    item_id: str
+    score: float
+    reasons: list[str]
+
+
+class ItemListPublic(BaseModel):
+    items: list[ScoredItemPublic]
+    model_version: str | None = None
+    customer_id: str | None = Field(
+        None, description="Recommendations: the customer the user id resolved to."
+    )
+
+
+class ItemPublic(BaseModel):
+    item_id: str
+    title: str
+    description: str | None
+    brand: str | None
+    category: list[str]
+    price: float | None
+    currency: str | None
+    attributes: dict[str, Any]
+    image_url: str | None
+    in_stock: bool | None
+
+
+class AccountPublic(BaseModel):
+    user_id: str
+    channel: str | None
+
+
+class ActivityPublic(BaseModel):
+    item_id: str
+    type: str
+    channel: str | None
+    timestamp: float
+
+
+class CustomerPublic(BaseModel):
+    customer_id: str
+    accounts: list[AccountPublic]
+    events_by_channel: dict[str, int]
+    events: int
+    recent: list[ActivityPublic] = Field(description="Newest first.")
+    purchased: list[str]
+
+
+class ForgetPublic(BaseModel):
+    customer_id: str
+    user_ids: list[str]
+    events_deleted: int
+    accounts_deleted: int
+
+
+class ModelPublic(BaseModel):
+    version: str | None
+    previous: str | None = None
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"]
+    model_version: str | None
+    items: int
+    customers: int

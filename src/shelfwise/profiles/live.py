@@ -1,0 +1,240 @@
+"""Live customer profiles: what the request path knows about each customer, updated per event.
+
+A profile holds a customer's accounts, their most recent engagement events (across every account
+and channel, chronological), everything they bought and how many events each channel saw. The
+server loads all profiles once at start-up and then applies every accepted event, forget and
+identity change to them, so the next request sees it without touching the store. The CLI builds
+the same profiles for just the customers it is asked about (``ProfileBook.load(store, ids)``):
+one code path, no skew between what a one-off command and the server recommend.
+
+Profiles are immutable values; the book swaps a customer's whole profile under a lock, so a
+reader (the event loop answering a request) always sees either the old or the new profile.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+from shelfwise.domain import ENGAGEMENT_TYPES, Event
+from shelfwise.identity import customer_id_for
+from shelfwise.storage.base import Store, StoredEvent
+from shelfwise.training.data import CustomerHistory, ItemIndex, build_histories
+
+DEFAULT_MAX_ITEMS = 200
+_EMPTY: Mapping[str, int] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerProfile:
+    customer_id: str
+    user_ids: tuple[str, ...]
+    recent: tuple[Event, ...] = ()  # engagement events, chronological, the newest ``max_items``
+    purchased: frozenset[str] = frozenset()  # every item ever bought (not capped: exclusion needs all)
+    channels: Mapping[str, int] = field(default_factory=lambda: _EMPTY)  # events per channel, all types
+    events: int = 0
+    last_event_at: float | None = None
+
+    def history(self, index: ItemIndex) -> CustomerHistory | None:
+        """The model's view of this customer, built by the same function that builds training data."""
+        customer_of = dict.fromkeys(self.user_ids, self.customer_id)
+        history = build_histories(self.recent, index, customer_of).get(self.customer_id)
+        bought = {i for i in (index.get(item) for item in self.purchased) if i is not None}
+        if history is None:
+            return CustomerHistory(self.customer_id, [], bought, []) if bought else None
+        history.purchased = bought
+        return history
+
+
+def _sort_key(event: Event) -> float:
+    return event.timestamp
+
+
+def _with_events(
+    profile: CustomerProfile, events: Sequence[Event], user_ids: Iterable[str], max_items: int
+) -> CustomerProfile:
+    """A new profile with ``events`` added in time order (ties after what is there, like the store)."""
+    recent = list(profile.recent)
+    purchased = set(profile.purchased)
+    channels = dict(profile.channels)
+    last = profile.last_event_at
+    for event in events:
+        channel = event.channel or "unknown"
+        channels[channel] = channels.get(channel, 0) + 1
+        last = event.timestamp if last is None else max(last, event.timestamp)
+        if event.type not in ENGAGEMENT_TYPES or event.item_id is None:
+            continue
+        if event.type == "purchase":
+            purchased.add(event.item_id)
+        bisect.insort_right(recent, event, key=_sort_key)
+    known = list(profile.user_ids)
+    known += [u for u in dict.fromkeys(user_ids) if u not in profile.user_ids]
+    return replace(
+        profile,
+        user_ids=tuple(known),
+        recent=tuple(recent[-max_items:]),
+        purchased=frozenset(purchased),
+        channels=MappingProxyType(channels),
+        events=profile.events + len(events),
+        last_event_at=last,
+    )
+
+
+class ProfileBook:
+    """Every live profile, addressable by customer id or by any of the customer's user ids."""
+
+    def __init__(self, max_items: int = DEFAULT_MAX_ITEMS) -> None:
+        self.max_items = max_items
+        self._profiles: dict[str, CustomerProfile] = {}
+        self._customer_of: dict[str, str] = {}
+        self._lock = threading.Lock()
+        # Every stored event with a seq up to this one is in the profiles; newer ones are applied
+        # by ``apply`` (in seq order), so a rebuild and the event feed never count an event twice.
+        self.applied_seq = 0
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(
+        cls, store: Store, ids: Iterable[str] | None = None, max_items: int = DEFAULT_MAX_ITEMS
+    ) -> ProfileBook:
+        """All customers (``ids`` None, the server) or only those named by ``ids`` (the CLI)."""
+        book = cls(max_items)
+        if ids is None:
+            members: dict[str, list[str]] = {}
+            for account in store.iter_accounts():
+                members.setdefault(account.customer_id or account.user_id, []).append(account.user_id)
+            book._rebuild(store, members, all_events=True)
+        else:
+            book._rebuild(store, _members_of(store, ids))
+        return book
+
+    def _rebuild(
+        self,
+        store: Store,
+        members: Mapping[str, Sequence[str]],
+        all_events: bool = False,
+        upto: int | None = None,
+    ) -> None:
+        """(Re)build the profiles of ``members`` (customer id → user ids) from the stored events
+        (only those with a seq up to ``upto`` when given: newer ones come through ``apply``)."""
+        customer_of = {user: customer for customer, users in members.items() for user in users}
+        users = list(customer_of)
+        grouped: dict[str, list[Event]] = {customer: [] for customer in members}
+        newest = self.applied_seq
+        if users or all_events:
+            source = store.iter_events() if all_events else _chunked_events(store, users)
+            for stored in source:
+                if upto is not None and stored.seq > upto:
+                    continue  # not applied yet: the event feed brings it
+                newest = max(newest, stored.seq)
+                customer = customer_of.get(stored.event.user_id)
+                if customer is not None:
+                    grouped[customer].append(stored.event)
+        built = {
+            customer: _with_events(
+                CustomerProfile(customer, tuple(members[customer])), events, (), self.max_items
+            )
+            for customer, events in grouped.items()
+        }
+        with self._lock:
+            self._profiles.update(built)
+            self._customer_of.update(customer_of)
+            if all_events:
+                self.applied_seq = newest
+
+    # ------------------------------------------------------------------ reading
+    def customer_id(self, id_or_user: str) -> str | None:
+        """The customer of a user id, or the id itself when it names a customer; None if unknown."""
+        customer = self._customer_of.get(id_or_user)
+        if customer is not None:
+            return customer
+        return id_or_user if id_or_user in self._profiles else None
+
+    def get(self, id_or_user: str) -> CustomerProfile | None:
+        customer = self.customer_id(id_or_user)
+        return None if customer is None else self._profiles.get(customer)
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def customers(self) -> list[CustomerProfile]:
+        return list(self._profiles.values())
+
+    # ------------------------------------------------------------------ updating
+    def apply(self, stored: Sequence[StoredEvent]) -> set[str]:
+        """Add newly stored events (in seq order; already applied ones are skipped); returns the
+        customers whose profile changed."""
+        by_customer: dict[str, list[Event]] = {}
+        users_of: dict[str, list[str]] = {}
+        with self._lock:
+            for item in stored:
+                if item.seq <= self.applied_seq:
+                    continue
+                self.applied_seq = item.seq
+                event = item.event
+                # A user first seen in an event is its own customer, exactly as ingest names it.
+                customer = self._customer_of.get(event.user_id) or customer_id_for(event.user_id)
+                by_customer.setdefault(customer, []).append(event)
+                users_of.setdefault(customer, []).append(event.user_id)
+            for customer, batch in by_customer.items():
+                profile = self._profiles.get(customer) or CustomerProfile(customer, ())
+                self._profiles[customer] = _with_events(profile, batch, users_of[customer], self.max_items)
+                for user in users_of[customer]:
+                    self._customer_of.setdefault(user, customer)
+        return set(by_customer)
+
+    def forget(self, customer_id: str) -> None:
+        with self._lock:
+            profile = self._profiles.pop(customer_id, None)
+            for user in profile.user_ids if profile else ():
+                self._customer_of.pop(user, None)
+
+    def regroup(self, store: Store) -> set[str]:
+        """After an identity change: rebuild every customer whose set of accounts changed."""
+        members: dict[str, list[str]] = {}
+        for account in store.iter_accounts():
+            members.setdefault(account.customer_id or account.user_id, []).append(account.user_id)
+        changed = {
+            customer
+            for customer, users in members.items()
+            if (old := self._profiles.get(customer)) is None or set(old.user_ids) != set(users)
+        }
+        vanished = {c for c in self._profiles if c not in members}
+        with self._lock:
+            for customer in vanished:
+                profile = self._profiles.pop(customer)
+                for user in profile.user_ids:
+                    if self._customer_of.get(user) == customer:
+                        del self._customer_of[user]
+        if changed:
+            self._rebuild(store, {c: members[c] for c in changed}, upto=self.applied_seq)
+        return changed | vanished
+
+
+def _members_of(store: Store, ids: Iterable[str]) -> dict[str, list[str]]:
+    members: dict[str, list[str]] = {}
+    for requested in ids:
+        account = store.get_account(requested)
+        customer = (account.customer_id or account.user_id) if account is not None else requested
+        if customer not in members:
+            accounts = store.accounts_of_customer(customer)
+            if accounts:
+                members[customer] = [a.user_id for a in accounts]
+            elif account is not None:
+                members[customer] = [account.user_id]
+    return members
+
+
+def _chunked_events(store: Store, users: Sequence[str]) -> Iterable[StoredEvent]:
+    """Stored events of ``users`` in (timestamp, seq) order; chunks stay under SQLite's parameter limit."""
+    if len(users) <= 900:
+        yield from store.iter_events(user_ids=users)
+        return
+    merged = []
+    for start in range(0, len(users), 900):
+        merged.extend(store.iter_events(user_ids=users[start : start + 900]))
+    merged.sort(key=lambda stored: (stored.event.timestamp, stored.seq))
+    yield from merged

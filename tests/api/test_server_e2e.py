@@ -1,0 +1,193 @@
+"""End to end on a real server process: ``shelfwise serve`` (uvicorn) on a free localhost port.
+
+Keys come from ``shelfwise keys create``; the next recommendation follows the last posted event; a
+training run while the server is up is picked up by its poll; forget leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from api_shop import T0, build_shop, shop_settings, train_version
+
+from shelfwise.service.context import ServiceContext
+from shelfwise.service.keys import KeyService
+
+SHELFWISE = Path(sys.executable).with_name("shelfwise")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    home: Path
+    env: dict[str, str]
+    keys: dict[str, str]
+
+    def client(self, scope: str | None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.keys[scope]}"} if scope else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    work = tmp_path_factory.mktemp("e2e")
+    home = work / "home"
+    build_shop(home, work)
+    env = {
+        **os.environ,
+        "SHELFWISE_HOME": str(home),
+        "SHELFWISE_SEARCH__ENCODER": "fake",
+        "SHELFWISE_SERVE__RELOAD_POLL_SECONDS": "0.5",
+        "SHELFWISE_SERVE__KEY_CACHE_SECONDS": "0",
+    }
+    created = subprocess.run(
+        [str(SHELFWISE), "keys", "create", "--scope", "read"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    keys = {"read": created.stdout.strip().splitlines()[-1]}  # the key alone on the last line
+    ctx = ServiceContext(shop_settings(home))
+    keys.update({scope: KeyService(ctx).create([scope]).key for scope in ("ingest", "admin")})
+    ctx.close()
+    port = _free_port()
+    log = (work / "server.log").open("w")
+    process = subprocess.Popen(
+        [str(SHELFWISE), "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"server did not start:\n{(work / 'server.log').read_text()}")
+            time.sleep(0.1)
+        yield Server(url, home, env, keys)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def _top(client: httpx.Client, user: str) -> list[str]:
+    response = client.get(f"/v1/recommendations/{user}", params={"k": 3})
+    assert response.status_code == 200, response.text
+    return [entry["item_id"] for entry in response.json()["items"]]
+
+
+def test_the_next_request_reflects_the_last_event(server: Server) -> None:
+    reader, writer = server.client("read"), server.client("ingest")
+    assert _top(reader, "web-bob")[0] == "socks"
+    event = {
+        "event_id": "e2e-1",
+        "user_id": "web-bob",
+        "item_id": "kettle",
+        "type": "view",
+        "timestamp": T0 + 50_000,
+        "channel": "app",
+    }
+    assert writer.post("/v1/events", json=[event]).json()["stored"] == 1
+    assert _top(reader, "web-bob")[0] == "tea"  # no sleep, no retraining
+    assert writer.post("/v1/events", json=[event]).json()["duplicate"] == 1
+
+
+def test_wrong_or_missing_keys_are_refused(server: Server) -> None:
+    anonymous, reader = server.client(None), server.client("read")
+    assert anonymous.get("/v1/recommendations/web-bob").status_code == 401
+    assert reader.post("/v1/events", json=[]).status_code == 403
+    assert reader.delete("/v1/customers/web-bob").status_code == 403
+    forged = httpx.get(
+        f"{server.url}/v1/recommendations/web-bob", headers={"Authorization": "Bearer sw_kx_y"}
+    )
+    assert forged.status_code == 401
+
+
+def test_forget_leaves_nothing_to_serve(server: Server) -> None:
+    reader, writer, admin = server.client("read"), server.client("ingest"), server.client("admin")
+    writer.post(
+        "/v1/events",
+        json=[
+            {
+                "user_id": "app-carol",
+                "item_id": "phone",
+                "type": "view",
+                "timestamp": T0 + 60_000,
+                "channel": "app",
+            }
+        ],
+    )
+    assert reader.get("/v1/customers/app-carol").status_code == 200
+    assert admin.delete("/v1/customers/app-carol").json()["events_deleted"] == 1
+    assert reader.get("/v1/customers/app-carol").status_code == 404
+    answer = reader.get("/v1/recommendations/app-carol").json()
+    assert answer["customer_id"] is None
+    assert not any("Nimbus" in reason for entry in answer["items"] for reason in entry["reasons"])
+
+
+def test_a_new_training_is_picked_up_while_serving(server: Server) -> None:
+    reader = server.client("read")
+    assert reader.get("/healthz").json()["model_version"] == "v0001"
+    ctx = ServiceContext(shop_settings(server.home))
+    try:
+        train_version(ctx)
+    finally:
+        ctx.close()
+    _wait_for_version(reader, "v0002")
+    assert _top(reader, "web-bob")  # still answering
+    assert 'shelfwise_model_info{version="v0002"} 1.0' in reader.get("/metrics").text
+
+
+def _cli(server: Server, *args: str) -> str:
+    done = subprocess.run([str(SHELFWISE), *args], env=server.env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _wait_for_version(client: httpx.Client, version: str) -> None:
+    deadline = time.monotonic() + 15
+    while client.get("/healthz").json()["model_version"] != version:
+        assert time.monotonic() < deadline, f"the server did not switch to {version}"
+        time.sleep(0.2)
+
+
+def test_rollback_from_the_cli_and_back(server: Server) -> None:
+    reader = server.client("read")
+    _wait_for_version(reader, "v0002")
+    assert "serving v0001" in _cli(server, "models", "rollback")
+    _wait_for_version(reader, "v0001")
+    listing = _cli(server, "models", "list")
+    assert "* v0001" in listing and "(pinned)" in listing
+    _cli(server, "models", "use", "latest")
+    _wait_for_version(reader, "v0002")
+
+
+def test_a_revoked_key_is_refused(server: Server) -> None:
+    reader = server.client("read")
+    assert reader.get("/v1/customers/web-bob").status_code == 200
+    key_id = server.keys["read"].split("_")[1]
+    assert key_id in _cli(server, "keys", "list")
+    _cli(server, "keys", "revoke", key_id)
+    assert reader.get("/v1/customers/web-bob").status_code == 401
