@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= demo-data
+# Models ship inside packages: never ask a hub. One OpenMP thread that sleeps when idle (shared cores).
+RUN_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
 
 .PHONY: install demo test lint bench bench-peer clean
 
@@ -17,12 +19,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The main job: a generated omnichannel shop, ingested and trained, then served at
+# http://127.0.0.1:$(DEMO_PORT)/ (local only, no API keys: a demo). Ctrl-C stops the server.
+DEMO_PORT ?= 8000
 demo: install
-	SHELFWISE_HOME=$(DEMO_HOME) $(BIN)/shelfwise demo
+	$(RUN_ENV) SHELFWISE_HOME=$(DEMO_HOME) $(BIN)/shelfwise demo
+	@echo "\nServing the demo shop: open http://127.0.0.1:$(DEMO_PORT)/ (API docs at /docs); Ctrl-C stops it."
+	$(RUN_ENV) SHELFWISE_HOME=$(DEMO_HOME) $(BIN)/shelfwise serve --no-auth --port $(DEMO_PORT)
 
 test: install
 	$(BIN)/ruff check src tests benchmarks
-	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest
+	$(RUN_ENV) $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

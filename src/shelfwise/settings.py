@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shelfwise.encoders.settings import EncoderSettings
+from shelfwise.ranking.rules_settings import RulesSettings
+from shelfwise.search.settings import SearchSettings
 
 
 class IdentitySettings(BaseModel):
@@ -39,6 +41,29 @@ class TrainingSettings(BaseModel):
     exclude_purchased: bool = True
 
 
+class ServeSettings(BaseModel):
+    """``shelfwise serve``: the HTTP API and the live serving engine."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"  # local-only by default: exposing the API is an explicit choice
+    port: int = Field(8000, ge=1, le=65535)
+    # Require an API key (Authorization: Bearer ...) on every route but /healthz and /metrics.
+    # `shelfwise serve --no-auth` turns it off for a local demo.
+    auth: bool = True
+    max_body_bytes: int = Field(1_048_576, ge=1024)  # larger request bodies get 413
+    max_batch_rows: int = Field(1000, ge=1)  # more records in one POST get 413
+    # Seconds between checks for a newer trained model version (0 = only on POST /v1/admin/reload).
+    reload_poll_seconds: float = Field(5.0, ge=0)
+    # Seconds between catch-ups with writes made by other processes (other workers, `shelfwise
+    # ingest`): their events, forgets and identity changes reach this server within this delay.
+    sync_seconds: float = Field(0.2, gt=0)
+    # Engagement events kept per customer in the live profile (models read the last few).
+    profile_max_items: int = Field(200, ge=1)
+    # Seconds a verified API key is trusted before it is checked again (revocation delay).
+    key_cache_seconds: float = Field(5.0, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHELFWISE_", env_nested_delimiter="__", extra="forbid")
 
@@ -51,6 +76,11 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     training: TrainingSettings = TrainingSettings()
     encoders: EncoderSettings = EncoderSettings()
+    # Business rules per placement (home, product, cart, search): filters, pins, caps, diversity.
+    rules: RulesSettings = RulesSettings()
+    serve: ServeSettings = ServeSettings()
+    # Product search: encoder, candidates per retriever, catalog refresh, personalization weight.
+    search: SearchSettings = SearchSettings()
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.home / 'shelfwise.db').as_posix()}"

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from shelfwise.cli.common import context
+from shelfwise.service.context import ServiceContext
 
 
 def demo(
@@ -41,7 +42,33 @@ def demo(
             for scored in recs:
                 item = ctx.store.get_item(scored.item_id)
                 typer.echo(f"  - {item.title if item else scored.item_id}  ({'; '.join(scored.reasons)})")
+    if result.model_dir is not None:
+        _show_complements_and_search(ctx)
     typer.echo(
         f"\ndata in {ctx.settings.home}; try: SHELFWISE_HOME={ctx.settings.home} .venv/bin/shelfwise "
         f"customers show {multi[0].user_ids[0] if multi else 'USER_ID'}"
     )
+
+
+def _show_complements_and_search(ctx: ServiceContext) -> None:
+    """What completes a best-selling phone, and a messy query, on the freshly trained model."""
+    from shelfwise.service.complementary import ComplementService
+    from shelfwise.service.search import SearchService
+
+    phones = [item for item in ctx.store.iter_items() if "Phones" in item.category]
+    if phones:
+        anchor = phones[0]
+        typer.echo(f"\nwhat goes with “{anchor.title}”:")
+        for scored in ComplementService(ctx).complementary([anchor.item_id], k=4):
+            item = ctx.store.get_item(scored.item_id)
+            typer.echo(f"  - {item.title if item else scored.item_id}  ({'; '.join(scored.reasons)})")
+    query = "wireless earbuds under $100"
+    search = SearchService(ctx, progress=False)
+    try:
+        typer.echo(f"\nsearch “{query}”:")
+        for scored in search.search(query, k=4):
+            item = ctx.store.get_item(scored.item_id)
+            price = f" ${item.price:.2f}" if item and item.price is not None else ""
+            typer.echo(f"  - {item.title if item else scored.item_id}{price}  ({'; '.join(scored.reasons)})")
+    finally:
+        search.close()

@@ -8,7 +8,20 @@ from typing import Annotated
 import typer
 
 from shelfwise import __version__
-from shelfwise.cli import customers, demo, evaluate, ingest, recommend, stats, train
+from shelfwise.cli import (
+    complementary,
+    customers,
+    demo,
+    evaluate,
+    ingest,
+    keys,
+    models,
+    recommend,
+    search,
+    serve,
+    stats,
+    train,
+)
 from shelfwise.cli.common import EXIT_ERROR, err, set_home
 from shelfwise.errors import ShelfwiseError
 
@@ -41,9 +54,15 @@ app.command("ingest")(ingest.ingest)
 app.command("stats")(stats.stats)
 app.command("train")(train.train)
 app.command("recommend")(recommend.recommend)
+app.command("search")(search.search)
+app.command("complementary")(complementary.complementary)
+app.command("similar")(complementary.similar)
 app.command("evaluate")(evaluate.evaluate)
 app.command("demo")(demo.demo)
 app.add_typer(customers.app, name="customers")
+app.command("serve")(serve.serve)
+app.add_typer(keys.app, name="keys")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.domain import Item
 from shelfwise.encoders import (
     EmbeddingCache,
@@ -26,8 +27,12 @@ from shelfwise.errors import ModelError
 from shelfwise.retrieval import FitOptions, TrainingData
 from shelfwise.service.context import ServiceContext
 from shelfwise.training.artifacts import ArtifactWriter, Manifest
-from shelfwise.training.data import ItemIndex, load_training_view, sequences_of
+from shelfwise.training.data import ItemIndex, load_training_view, sequences_of, trending_scores
 from shelfwise.training.models import DEFAULT_MODEL, MODEL_DIR, create_model, save_model
+from shelfwise.training.search_job import fit_search
+
+# Share of --max-minutes kept for the steps after the next-item model (complements, search ranker).
+AFTER_FIT_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -95,10 +100,18 @@ def train(ctx: ServiceContext, options: TrainOptions) -> Path:
     timings["encode_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    remaining = max(options.max_minutes - (time.perf_counter() - started) / 60.0, 0.5)
+    # The next-item model gets what is left of the budget minus a share kept for the complement and
+    # search steps that follow it, so the whole job ends within --max-minutes.
+    remaining = options.max_minutes * (1.0 - AFTER_FIT_SHARE) - (time.perf_counter() - started) / 60.0
+    remaining = max(remaining, 0.5)
     model = create_model(options.model)
     metrics = model.fit(
-        TrainingData(n_items=len(index), sequences=sequences, item_embeddings=embeddings),
+        TrainingData(
+            n_items=len(index),
+            sequences=sequences,
+            item_embeddings=embeddings,
+            trending=trending_scores(histories.values(), len(index)),
+        ),
         FitOptions(seed=options.seed, max_minutes=remaining, threads=ctx.settings.threads, progress=options.progress),
     )
     timings["fit_s"] = time.perf_counter() - t0
@@ -107,6 +120,12 @@ def train(ctx: ServiceContext, options: TrainOptions) -> Path:
     try:
         save_model(model, options.model, writer.path / MODEL_DIR)
         np.save(writer.path / "item_embeddings.npy", embeddings)
+        t0 = time.perf_counter()
+        fit_complements(store, items, index, embeddings, writer.path / COMPLEMENTS_DIR)
+        timings["complements_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        metrics.update(fit_search(ctx, writer.path / "search", options.seed, options.progress))
+        timings["search_s"] = time.perf_counter() - t0
         (writer.path / "items.json").write_text(
             json.dumps({"item_ids": index.item_ids, "known": index.known.tolist()})
         )
