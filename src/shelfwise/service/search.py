@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from shelfwise.domain import ENGAGEMENT_TYPES, ScoredItem
+from shelfwise.domain import ENGAGEMENT_TYPES, Item, ScoredItem
 from shelfwise.encoders import EmbeddingCache, HashingEncoder, TextEncoder, choose_encoder, detect_language
 from shelfwise.errors import ModelError, NotFoundError
+from shelfwise.ranking.rules import RuleContext, apply_rules
+from shelfwise.ranking.rules_settings import SearchRules
 from shelfwise.search.behaviour import SEARCH_EVENT_TYPES, BehaviourStats, search_groups
 from shelfwise.search.engine import SearchEngine
-from shelfwise.search.index import SearchIndex
+from shelfwise.search.index import Row, SearchIndex
 from shelfwise.search.personal import Profile, build_profile
 from shelfwise.search.ranker import SearchRanker
 from shelfwise.service.context import ServiceContext
@@ -171,11 +174,30 @@ class SearchService:
             raise NotFoundError(f"unknown user or customer {user_id!r}")
         return build_profile(customer, events, engine.index)
 
+    def _purchased(self, user_id: str) -> frozenset[str]:
+        """Items bought on any of the customer's accounts (for the exclude-purchased rule)."""
+        if self._customer_of is None:
+            self._customer_of = {
+                a.user_id: a.customer_id or a.user_id for a in self._ctx.store.iter_accounts()
+            }
+        customer = self._customer_of.get(user_id, user_id)
+        members = [u for u, c in self._customer_of.items() if c == customer] or [user_id]
+        events = self._ctx.store.iter_events(types=["purchase"], user_ids=members)
+        return frozenset(s.event.item_id for s in events if s.event.item_id)
+
     # ----------------------------------------------------------------- use cases
     def search(self, query: str, user_id: str | None = None, k: int = 10) -> list[ScoredItem]:
+        """Top ``k`` after the "search" placement's business rules (``settings.rules.search``):
+        over-fetched so that the shop's filters and caps still leave ``k`` results."""
         engine = self.engine()
         profile = self.profile(user_id) if user_id else None
-        return engine.search(query, profile, k)
+        rules = self._ctx.settings.rules.for_placement("search")
+        if rules == SearchRules():  # the defaults filter nothing: skip the over-fetch
+            return engine.search(query, profile, k)
+        pool = engine.search(query, profile, max(5 * k, 50))
+        catalog = _RowCatalog(engine.index.rows, engine.index.row_of)
+        purchased = self._purchased(user_id) if user_id and rules.exclude_purchased else frozenset()
+        return apply_rules(pool, catalog, rules, k, RuleContext(purchased=purchased))
 
     def explain(self, query: str) -> dict[str, Any]:
         return self.engine().explain(query)
@@ -183,3 +205,20 @@ class SearchService:
     def close(self) -> None:
         if self._cache is not None:
             self._cache.close()
+
+
+class _RowCatalog(Mapping[str, Item]):
+    """The search index's items as the catalog mapping the rules read (no store round trip)."""
+
+    def __init__(self, rows: Sequence[Row], row_of: Mapping[str, int]) -> None:
+        self._rows = rows
+        self._row_of = row_of
+
+    def __getitem__(self, item_id: str) -> Item:
+        return self._rows[self._row_of[item_id]].item
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row_of)
+
+    def __len__(self) -> int:
+        return len(self._row_of)

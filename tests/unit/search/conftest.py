@@ -77,12 +77,15 @@ CATALOG = [
 
 @pytest.fixture
 def make_service(tmp_path: Path) -> Callable[..., SearchService]:
-    def _make(items: list[Item] | None = None, **search: object) -> SearchService:
+    def _make(
+        items: list[Item] | None = None, rules: dict[str, object] | None = None, **search: object
+    ) -> SearchService:
         settings = Settings(
             home=tmp_path / "home",
             store_url="memory://",
             search={"encoder": "fake", "refresh_seconds": 0, **search},
             encoders={"cache_dir": tmp_path / "cache"},
+            rules={"search": rules or {}},
         )
         ctx = ServiceContext(settings)
         ctx.store.upsert_items(CATALOG if items is None else items)
