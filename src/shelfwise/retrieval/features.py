@@ -46,7 +46,13 @@ FEATURE_NAMES: list[str] = [
     "neural_score",
     "neural_gap",
     "neural_rank",
+    "adapted_cosine_last1",
+    "adapted_cosine_history_max",
 ]
+
+# Features a model fitted on the training targets would leak when those targets are labels.
+NEURAL_FEATURES = ("neural_score", "neural_gap", "neural_rank")
+ADAPTED_FEATURES = ("adapted_cosine_last1", "adapted_cosine_history_max")
 
 
 @dataclass
@@ -159,10 +165,12 @@ def build_candidates(
     histories: Sequence[np.ndarray],
     config: CandidateConfig,
     neural_scores: np.ndarray | None = None,
+    adapted: np.ndarray | None = None,
 ) -> CandidateBatch:
     """Top transition items plus text neighbours of the recent items, with one feature row each.
 
-    ``neural_scores`` (batch, n_items) from a sequence model adds its own top items and three features.
+    ``neural_scores`` (batch, n_items) from a sequence model adds its own top items and three features;
+    ``adapted`` (n_items, d), the text embeddings after the behaviour adapter, adds two cosine features.
     """
     batch = len(histories)
     n_items = stats.counts.shape[0]
@@ -273,6 +281,20 @@ def build_candidates(
         ).astype(np.float32)
     else:
         for name in ("neural_score", "neural_gap", "neural_rank"):
+            columns[name] = np.zeros((batch, n_cand), dtype=np.float32)
+    if adapted is not None:
+        cand_adapted = adapted[candidates]
+        items, present = lasts[0]
+        last = np.einsum("bkd,bd->bk", cand_adapted, adapted[items])
+        last[~present] = 0.0
+        columns["adapted_cosine_last1"] = last
+        best = np.zeros((batch, n_cand), dtype=np.float32)
+        for row, hist in enumerate(histories):
+            if len(hist):
+                best[row] = (adapted[hist[-20:]] @ cand_adapted[row].T).max(axis=0)
+        columns["adapted_cosine_history_max"] = best
+    else:
+        for name in ADAPTED_FEATURES:
             columns[name] = np.zeros((batch, n_cand), dtype=np.float32)
     features = np.stack([columns[name].astype(np.float32) for name in FEATURE_NAMES], axis=2)
     return CandidateBatch(candidates=candidates, features=features, baseline_scores=baseline)

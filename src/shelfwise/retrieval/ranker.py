@@ -19,7 +19,9 @@ import numpy as np
 
 from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
 from shelfwise.retrieval.features import (
+    ADAPTED_FEATURES,
     FEATURE_NAMES,
+    NEURAL_FEATURES,
     CandidateConfig,
     ItemStatistics,
     build_candidates,
@@ -51,6 +53,9 @@ class RankerConfig:
     neural_minutes: float = 5.0
     extra_steps: int = 1  # also learn from the 2nd-, 3rd-, ... to-last items
     neural: SASRecConfig = field(default_factory=lambda: SASRecConfig(final_epochs=0))
+    # Minutes for the behaviour adapter on the text embeddings (encoders/adapter.py), whose cosines
+    # become two features (0 = off). Fitted on the sequences without their last item.
+    adapter_minutes: float = 2.0
 
 
 class CandidateRankerRecommender:
@@ -66,6 +71,7 @@ class CandidateRankerRecommender:
         self.booster: object | None = None  # lightgbm.Booster; imported lazily
         self.neural: SASRecModel | None = None
         self.trending: np.ndarray | None = None  # time-decayed popularity for empty histories
+        self.adapted: np.ndarray | None = None  # text embeddings after the behaviour adapter
 
     def _neural_scores(self, histories: Sequence[np.ndarray]) -> np.ndarray | None:
         return None if self.neural is None else self.neural.score(histories)
@@ -80,16 +86,22 @@ class CandidateRankerRecommender:
     ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
         """Feature rows of the users whose target is among the candidates (others carry no signal).
 
-        ``neural_seen_targets``: the neural model trained on these targets, so its features would leak;
-        they are left missing (NaN), which LightGBM routes as unknown rather than as a weak score.
+        ``neural_seen_targets``: the neural model and the adapter trained on these targets, so their
+        features would leak; they are left missing (NaN), which LightGBM routes as unknown rather than
+        as a weak score.
         """
         features, labels, groups, found = [], [], [], np.zeros(len(histories), dtype=bool)
         for start in range(0, len(histories), self.config.batch_size):
             part = histories[start : start + self.config.batch_size]
             neural = None if neural_seen_targets else self._neural_scores(part)
-            batch = build_candidates(stats, self.embeddings, part, self.config.candidates, neural)
-            if neural_seen_targets and self.neural is not None:
-                for name in ("neural_score", "neural_gap", "neural_rank"):
+            batch = build_candidates(
+                stats, self.embeddings, part, self.config.candidates, neural, self.adapted
+            )
+            if neural_seen_targets:
+                leaked = (NEURAL_FEATURES if self.neural is not None else ()) + (
+                    ADAPTED_FEATURES if self.adapted is not None else ()
+                )
+                for name in leaked:
                     batch.features[:, :, FEATURE_NAMES.index(name)] = np.nan
             hits = batch.candidates == targets[start : start + len(part), None]
             for row in np.flatnonzero(hits.any(axis=1)):
@@ -122,6 +134,7 @@ class CandidateRankerRecommender:
             neural_options = FitOptions(options.seed, neural_minutes, options.threads, options.progress)
             neural_metrics = self.neural.fit(data, neural_options)
             self._log(options, f"sasrec: {neural_metrics} ({time.monotonic() - started:.0f}s)")
+        self.adapted = self._fit_adapter(data, options)
         usable = [s for s in data.sequences if len(s) > cfg.min_history]
         prefixes = [s[:-1] for s in usable]
         targets = np.array([s[-1] for s in usable], dtype=np.int64)
@@ -209,6 +222,21 @@ class CandidateRankerRecommender:
         self._log(options, f"ranker fitted: {metrics}")
         return metrics
 
+    def _fit_adapter(self, data: TrainingData, options: FitOptions) -> np.ndarray | None:
+        """Text embeddings moved by behaviour (items engaged one after the other end up close)."""
+        if self.embeddings is None or self.config.adapter_minutes <= 0:
+            return None
+        from shelfwise.encoders.adapter import consecutive_pairs, fit_adapter
+
+        # Without each sequence's last item: the ranker's targets must stay unseen by its features.
+        prefixes = [s[:-1] for s in data.sequences if len(s) > 2]
+        if len(consecutive_pairs(prefixes)) < MIN_NEURAL_SEQUENCES:
+            return None
+        minutes = min(self.config.adapter_minutes, 0.2 * options.max_minutes)
+        adapter = fit_adapter(self.embeddings, prefixes, seed=options.seed, max_minutes=minutes)
+        self._log(options, f"adapter: {adapter.history[-1]}")
+        return adapter.transform(self.embeddings).astype(np.float32)
+
     def _evaluate(self, histories: list[np.ndarray], targets: np.ndarray) -> dict[str, float]:
         if not histories:
             return {}
@@ -244,7 +272,12 @@ class CandidateRankerRecommender:
             rows = with_history[start : start + self.config.batch_size]
             part = [histories[i] for i in rows]
             batch = build_candidates(
-                self.stats, self.embeddings, part, self.config.candidates, self._neural_scores(part)
+                self.stats,
+                self.embeddings,
+                part,
+                self.config.candidates,
+                self._neural_scores(part),
+                self.adapted,
             )
             n_cand = batch.candidates.shape[1]
             # The baseline share breaks ties the trees leave (e.g. a ranker trained on little data).
@@ -305,6 +338,8 @@ class CandidateRankerRecommender:
             self.neural.save(directory / "sasrec")
         if self.trending is not None:
             np.save(directory / "trending.npy", self.trending)
+        if self.adapted is not None:
+            np.save(directory / "adapted_embeddings.npy", self.adapted)
         meta = {"n_items": self.n_items, "config": asdict(self.config)}
         (directory / "candidate_ranker.json").write_text(json.dumps(meta, indent=2))
 
@@ -328,6 +363,8 @@ class CandidateRankerRecommender:
         embeddings_path = directory / "item_embeddings.npy"
         model.embeddings = np.load(embeddings_path) if embeddings_path.exists() else None
         model.neural = SASRecModel.load(directory / "sasrec") if (directory / "sasrec").is_dir() else None
+        adapted_path = directory / "adapted_embeddings.npy"
+        model.adapted = np.load(adapted_path) if adapted_path.exists() else None
         trending_path = directory / "trending.npy"
         model.trending = np.load(trending_path) if trending_path.exists() else None
         return model

@@ -65,6 +65,7 @@ def test_explain_points_at_the_history_item(chain_data: TrainingData) -> None:
 
 def test_save_load_gives_identical_scores(chain_data: TrainingData, tmp_path: Path) -> None:
     model = fitted(chain_data)
+    assert model.adapted is not None  # the behaviour adapter's features are part of what is saved
     model.save(tmp_path)
     loaded = CandidateRankerRecommender.load(tmp_path)
     histories = [np.array([0, 1]), np.array([8]), np.array([], dtype=np.int32)]
@@ -106,3 +107,12 @@ def test_a_tiny_store_trains_without_a_sequence_model() -> None:
     model.fit(data, FitOptions(progress=False))
     assert model.neural is None
     assert int(np.argmax(model.score([np.array([0])])[0])) == 1
+
+
+def test_the_adapter_pulls_items_bought_in_sequence_together(chain_data: TrainingData) -> None:
+    model = fitted(chain_data)
+    assert model.embeddings is not None and model.adapted is not None
+    # 0 → 1 is a chain step; 0 and 5 belong to different chains.
+    frozen_gap = model.embeddings[0] @ model.embeddings[1] - model.embeddings[0] @ model.embeddings[5]
+    adapted_gap = model.adapted[0] @ model.adapted[1] - model.adapted[0] @ model.adapted[5]
+    assert adapted_gap > frozen_gap
