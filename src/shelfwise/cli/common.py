@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from shelfwise.domain import ScoredItem
 from shelfwise.service.context import ServiceContext
 from shelfwise.settings import Settings
 
@@ -36,3 +39,21 @@ def err(message: str) -> None:
 
 def stderr_is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+def items_json(items: Sequence[ScoredItem]) -> list[dict[str, Any]]:
+    """The item list every command prints as JSON: ``[{"item_id", "score", "reasons"}]``."""
+    return [{"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in items]
+
+
+def print_ranked(heading: str, items: Sequence[ScoredItem], show_price: bool = False) -> None:
+    """A numbered, human-readable list: title, id, (price,) score, then one line per reason."""
+    store = context().store
+    typer.echo(heading)
+    for rank, scored in enumerate(items, start=1):
+        item = store.get_item(scored.item_id)
+        title = item.title if item else scored.item_id
+        price = f"  {item.price:g}" if show_price and item is not None and item.price is not None else ""
+        typer.echo(f"{rank:>3}. {title}  [{scored.item_id}]{price}  score {scored.score:.3f}")
+        for reason in scored.reasons:
+            typer.echo(f"       - {reason}")

@@ -7,25 +7,15 @@ from typing import Annotated
 
 import typer
 
-from shelfwise.cli.common import EXIT_ERROR, context, err
+from shelfwise.cli.common import EXIT_ERROR, context, err, items_json, print_ranked
 from shelfwise.domain import ScoredItem
 
 
 def _print(items: list[ScoredItem], as_json: bool, heading: str) -> None:
     if as_json:
-        payload = {
-            "items": [{"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in items]
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False))
+        typer.echo(json.dumps({"items": items_json(items)}, ensure_ascii=False))
         return
-    store = context().store
-    typer.echo(heading)
-    for rank, scored in enumerate(items, start=1):
-        item = store.get_item(scored.item_id)
-        title = item.title if item else scored.item_id
-        typer.echo(f"{rank:>3}. {title}  [{scored.item_id}]  score {scored.score:.3f}")
-        for reason in scored.reasons:
-            typer.echo(f"       - {reason}")
+    print_ranked(heading, items)
 
 
 def complementary(
@@ -55,9 +45,7 @@ def complementary(
         if as_json:
             payload = {
                 "anchors": list(found.anchors),
-                "items": [
-                    {"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in found.items
-                ],
+                "items": items_json(found.items),
                 "total_price": found.total_price,
                 "currency": found.currency,
             }

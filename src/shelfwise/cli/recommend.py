@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from shelfwise.cli.common import EXIT_ERROR, context, err
+from shelfwise.cli.common import EXIT_ERROR, context, err, items_json, print_ranked
 
 
 def recommend(
@@ -29,12 +29,7 @@ def recommend(
         sink = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
         try:
             for uid, items in service.recommend_many(ids, k, exclude):
-                line = json.dumps(
-                    {"user_id": uid, "items": [
-                        {"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in items
-                    ]},
-                    ensure_ascii=False,
-                )
+                line = json.dumps({"user_id": uid, "items": items_json(items)}, ensure_ascii=False)
                 if sink:
                     sink.write(line + "\n")
                 else:
@@ -48,12 +43,4 @@ def recommend(
     if user_id is None:
         err("give a USER_ID or --users FILE")
         raise typer.Exit(EXIT_ERROR)
-    items = service.recommend(user_id, k, exclude)
-    store = context().store
-    typer.echo(f"Recommendations for {user_id}:")
-    for rank, scored in enumerate(items, start=1):
-        item = store.get_item(scored.item_id)
-        title = item.title if item else scored.item_id
-        typer.echo(f"{rank:>3}. {title}  [{scored.item_id}]  score {scored.score:.3f}")
-        for reason in scored.reasons:
-            typer.echo(f"       - {reason}")
+    print_ranked(f"Recommendations for {user_id}:", service.recommend(user_id, k, exclude))

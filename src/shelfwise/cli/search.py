@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from shelfwise.cli.common import EXIT_ERROR, context, err
+from shelfwise.cli.common import EXIT_ERROR, context, err, items_json, print_ranked
 
 if TYPE_CHECKING:  # the service imports the search engine: only when the command runs
     from shelfwise.service.search import SearchService
@@ -47,18 +47,10 @@ def search(
         typer.echo(json.dumps(service.explain(query), ensure_ascii=False, indent=2))
         return
     results = service.search(query, user_id=user, k=k)
-    store = context().store
     who = f" for {user}" if user else ""
-    typer.echo(f"Results for “{query}”{who}:")
+    print_ranked(f"Results for “{query}”{who}:", results, show_price=True)
     if not results:
         typer.echo("  no matches")
-    for rank, scored in enumerate(results, start=1):
-        item = store.get_item(scored.item_id)
-        title = item.title if item else scored.item_id
-        price = f"  {item.price:g}" if item is not None and item.price is not None else ""
-        typer.echo(f"{rank:>3}. {title}  [{scored.item_id}]{price}  score {scored.score:.3f}")
-        for reason in scored.reasons:
-            typer.echo(f"       - {reason}")
 
 
 def _batch(service: SearchService, queries: Path, k: int, output: Path | None) -> None:
@@ -77,9 +69,7 @@ def _batch(service: SearchService, queries: Path, k: int, output: Path | None) -
             items = service.search(str(text), user_id=row.get("user_id"), k=k)
             record = {
                 "query_id": query_id,
-                "items": [
-                    {"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in items
-                ],
+                "items": items_json(items),
             }
             text_line = json.dumps(record, ensure_ascii=False)
             if sink:
