@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from shelfwise.domain import ENGAGEMENT_TYPES, Item, ScoredItem
+from shelfwise.domain import ENGAGEMENT_TYPES, Event, Item, ScoredItem
 from shelfwise.encoders import EmbeddingCache, HashingEncoder, TextEncoder, choose_encoder, detect_language
 from shelfwise.errors import ModelError, NotFoundError
 from shelfwise.ranking.rules import RuleContext, apply_rules
@@ -28,6 +28,7 @@ from shelfwise.search.personal import Profile, build_profile
 from shelfwise.search.ranker import SearchRanker
 from shelfwise.service.context import ServiceContext
 from shelfwise.training.artifacts import latest_good
+from shelfwise.training.data import customer_of_users
 
 SEARCH_DIR = "search"
 # At most one change check (two COUNT(*) queries) per this many seconds (or per
@@ -158,10 +159,13 @@ class SearchService:
     # ----------------------------------------------------------------- profiles
     def profile(self, user_id: str) -> Profile:
         """The customer's profile across all their accounts; unknown ids raise NotFoundError."""
-        store = self._ctx.store
-        engine = self.engine()
+        customer, events = self._engagements(user_id)
+        return build_profile(customer, events, self.engine().index)
+
+    def _engagements(self, user_id: str) -> tuple[str, list[Event]]:
+        """(customer id, engagement events of all the customer's accounts); unknown ids raise."""
         if self._customer_of is None:
-            self._customer_of = {a.user_id: a.customer_id or a.user_id for a in store.iter_accounts()}
+            self._customer_of = customer_of_users(self._ctx.store)
         customer = self._customer_of.get(user_id)
         if customer is None:
             # Not a user id: a customer id names all its accounts; else events may still carry it.
@@ -169,34 +173,28 @@ class SearchService:
             customer = user_id
         else:
             members = [u for u, c in self._customer_of.items() if c == customer]
-        events = [s.event for s in store.iter_events(types=ENGAGEMENT_TYPES, user_ids=members)]
+        events = [s.event for s in self._ctx.store.iter_events(types=ENGAGEMENT_TYPES, user_ids=members)]
         if not events and user_id not in self._customer_of and members == [user_id]:
             raise NotFoundError(f"unknown user or customer {user_id!r}")
-        return build_profile(customer, events, engine.index)
-
-    def _purchased(self, user_id: str) -> frozenset[str]:
-        """Items bought on any of the customer's accounts (for the exclude-purchased rule)."""
-        if self._customer_of is None:
-            self._customer_of = {
-                a.user_id: a.customer_id or a.user_id for a in self._ctx.store.iter_accounts()
-            }
-        customer = self._customer_of.get(user_id, user_id)
-        members = [u for u, c in self._customer_of.items() if c == customer] or [user_id]
-        events = self._ctx.store.iter_events(types=["purchase"], user_ids=members)
-        return frozenset(s.event.item_id for s in events if s.event.item_id)
+        return customer, events
 
     # ----------------------------------------------------------------- use cases
     def search(self, query: str, user_id: str | None = None, k: int = 10) -> list[ScoredItem]:
         """Top ``k`` after the "search" placement's business rules (``settings.rules.search``):
         over-fetched so that the shop's filters and caps still leave ``k`` results."""
         engine = self.engine()
-        profile = self.profile(user_id) if user_id else None
+        customer, events = self._engagements(user_id) if user_id else (None, [])
+        profile = build_profile(customer, events, engine.index) if customer is not None else None
         rules = self._ctx.settings.rules.for_placement("search")
         if rules == SearchRules():  # the defaults filter nothing: skip the over-fetch
             return engine.search(query, profile, k)
         pool = engine.search(query, profile, max(5 * k, 50))
         catalog = _RowCatalog(engine.index.rows, engine.index.row_of)
-        purchased = self._purchased(user_id) if user_id and rules.exclude_purchased else frozenset()
+        purchased = (
+            frozenset(e.item_id for e in events if e.type == "purchase" and e.item_id)
+            if rules.exclude_purchased
+            else frozenset()
+        )
         return apply_rules(pool, catalog, rules, k, RuleContext(purchased=purchased))
 
     def explain(self, query: str) -> dict[str, Any]:
