@@ -1,26 +1,24 @@
-"""Every store backend must pass these (today: SQLite in memory and on disk)."""
+"""Every store backend must pass these: SQLite in memory and on disk, and PostgreSQL (a fresh
+database per test; skipped only when no server answers, see tests/pg_store.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from shelfwise.domain import Event, Item
-from shelfwise.storage import AccountRecord, IdentityKeyRecord, Rejection, open_store
-from shelfwise.storage.sqlite import SQLiteStore
+from shelfwise.storage import AccountRecord, IdentityKeyRecord, Rejection, Store, open_store
 
 
-@pytest.fixture(params=["memory", "file"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SQLiteStore]:
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'db' / 'shelfwise.db'}"
-    s = open_store(url)
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = open_store(store_url)
     yield s
     s.close()
 
 
-def test_items_upsert_only_rewrites_changes(store: SQLiteStore) -> None:
+def test_items_upsert_only_rewrites_changes(store: Store) -> None:
     item = Item("a", "Lipstick", category=("Beauty", "Lips"), price=9.5, attributes={"color": "red"})
     assert store.upsert_items([item]) == 1
     assert store.upsert_items([item]) == 0
@@ -30,7 +28,7 @@ def test_items_upsert_only_rewrites_changes(store: SQLiteStore) -> None:
     assert [i.item_id for i in store.iter_items()] == ["a"]
 
 
-def test_events_are_inserted_once_per_key_and_read_in_time_order(store: SQLiteStore) -> None:
+def test_events_are_inserted_once_per_key_and_read_in_time_order(store: Store) -> None:
     late = Event("u", "view", 20.0, item_id="b")
     early = Event("u", "view", 10.0, item_id="a")
     assert store.append_events([("k1", late), ("k2", early)]) == 2
@@ -41,7 +39,7 @@ def test_events_are_inserted_once_per_key_and_read_in_time_order(store: SQLiteSt
     assert store.delete_events_of(["u"]) == 2 and store.count_events() == 0
 
 
-def test_transaction_rolls_back_everything(store: SQLiteStore) -> None:
+def test_transaction_rolls_back_everything(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
         store.upsert_items([Item("a", "A")])
         store.append_events([("k", Event("u", "view", 1.0, item_id="a"))])
@@ -49,7 +47,7 @@ def test_transaction_rolls_back_everything(store: SQLiteStore) -> None:
     assert store.count_items() == 0 and store.count_events() == 0
 
 
-def test_accounts_keys_customers_and_overrides(store: SQLiteStore) -> None:
+def test_accounts_keys_customers_and_overrides(store: Store) -> None:
     key = IdentityKeyRecord("email", "h1", True)
     store.ensure_accounts([("web-1", "web")], {"web-1": "c-web-1"})
     store.upsert_accounts([AccountRecord("web-1", "web", (key,)), AccountRecord("store-1", "store", (key,))])
@@ -65,17 +63,22 @@ def test_accounts_keys_customers_and_overrides(store: SQLiteStore) -> None:
     assert store.delete_accounts(["store-1"]) == 1 and store.get_account("store-1") is None
 
 
-def test_rejections_are_counted_once(store: SQLiteStore) -> None:
+def test_rejections_are_counted_once(store: Store) -> None:
     rows = [Rejection("f", 2, "bad JSON"), Rejection("f", 3, "bad JSON")]
     store.record_rejections(rows)
     store.record_rejections(rows)
     assert store.count_rejections() == 2
 
 
-def test_stats_shape(store: SQLiteStore) -> None:
+def test_stats_shape(store: Store) -> None:
     store.append_events([("k", Event("u", "purchase", 1.0, item_id="a", channel="store"))])
     store.ensure_accounts([("u", "store")], {"u": "c-u"})
     assert store.stats() == {
-        "items": 0, "accounts": 1, "customers": 1, "events": 1,
-        "events_by_channel": {"store": 1}, "events_by_type": {"purchase": 1}, "rejected": 0,
+        "items": 0,
+        "accounts": 1,
+        "customers": 1,
+        "events": 1,
+        "events_by_channel": {"store": 1},
+        "events_by_type": {"purchase": 1},
+        "rejected": 0,
     }

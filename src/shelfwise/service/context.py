@@ -7,7 +7,7 @@ from functools import cached_property
 
 from shelfwise.identity import KeyHasher, load_or_create_secret
 from shelfwise.settings import Settings
-from shelfwise.storage import SQLiteStore, open_store
+from shelfwise.storage import Store, open_store
 
 
 @dataclass
@@ -15,7 +15,7 @@ class ServiceContext:
     settings: Settings = field(default_factory=Settings)
 
     @cached_property
-    def store(self) -> SQLiteStore:
+    def store(self) -> Store:
         if not self.settings.store_url:
             self.settings.home.mkdir(parents=True, exist_ok=True)
         return open_store(self.settings.resolved_store_url())

@@ -1,7 +1,6 @@
-"""Storage chosen by URL: ``sqlite:///path.db`` (the embedded default) or ``memory://`` (tests).
-
-PostgreSQL (``postgresql://``) is planned as an optional extra; callers only see the protocols in
-``shelfwise.storage.base``.
+"""Storage chosen by URL: ``sqlite:///path.db`` (the embedded default), ``memory://`` (tests) or
+``postgresql://user@host:port/db`` (several servers on one database; needs the ``postgres`` extra).
+Callers only see the protocols in ``shelfwise.storage.base``.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from shelfwise.storage.base import (
     StoredAccount,
     StoredEvent,
 )
+from shelfwise.storage.pg_connect import redact_url
 from shelfwise.storage.sqlite import SQLiteStore
 
 __all__ = [
@@ -45,12 +45,16 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> SQLiteStore:
+def open_store(url: str) -> Store:
     """Open (and migrate) the store named by ``url``."""
     if url.startswith("sqlite:///"):
         return SQLiteStore(url.removeprefix("sqlite:///"), url=url)
     if url in ("memory://", "sqlite://:memory:"):
         return SQLiteStore(":memory:", url=url)
     if url.startswith(("postgres://", "postgresql://")):
-        raise ConfigError("the PostgreSQL backend is not available yet; use sqlite:///path or memory://")
-    raise ConfigError(f"unknown store URL {url!r}: expected sqlite:///path or memory://")
+        from shelfwise.storage.postgres import PostgresStore  # psycopg is imported only when used
+
+        return PostgresStore(url)
+    raise ConfigError(
+        f"unknown store URL {redact_url(url)!r}: expected sqlite:///path, memory:// or postgresql://user@host/db"
+    )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,13 +14,23 @@ from shelfwise.ingest import Ingestor, parse_column_map
 from shelfwise.storage import AccountRecord, open_store
 
 
-def _ingestor(batch_size: int = 2) -> Ingestor:
-    return Ingestor(
-        store=open_store("memory://"),
-        hash_account=lambda a: AccountRecord(user_id=a.user_id, channel=a.channel),
-        customer_id_for=lambda u: f"c-{u}",
-        batch_size=batch_size,
-    )
+@pytest.fixture
+def make_ingestor(store_url: str) -> Iterator[Callable[..., Ingestor]]:
+    """Ingestors over an empty store of each backend (PostgreSQL's bulk path is COPY)."""
+    stores = []
+
+    def _ingestor(batch_size: int = 2) -> Ingestor:
+        stores.append(open_store(store_url))
+        return Ingestor(
+            store=stores[-1],
+            hash_account=lambda a: AccountRecord(user_id=a.user_id, channel=a.channel),
+            customer_id_for=lambda u: f"c-{u}",
+            batch_size=batch_size,
+        )
+
+    yield _ingestor
+    for store in stores:
+        store.close()
 
 
 def _write_jsonl(path: Path, rows: list[object]) -> Path:
@@ -27,10 +38,18 @@ def _write_jsonl(path: Path, rows: list[object]) -> Path:
     return path
 
 
-GOOD = {"user_id": "u1", "item_id": "i1", "type": "purchase", "timestamp": "2024-01-01T10:00:00Z", "channel": "web"}
+GOOD = {
+    "user_id": "u1",
+    "item_id": "i1",
+    "type": "purchase",
+    "timestamp": "2024-01-01T10:00:00Z",
+    "channel": "web",
+}
 
 
-def test_mixed_file_stores_good_rows_and_reports_bad_rows_with_lines(tmp_path: Path) -> None:
+def test_mixed_file_stores_good_rows_and_reports_bad_rows_with_lines(
+    make_ingestor: Callable[..., Ingestor], tmp_path: Path
+) -> None:
     path = _write_jsonl(
         tmp_path / "events.jsonl",
         [
@@ -43,7 +62,7 @@ def test_mixed_file_stores_good_rows_and_reports_bad_rows_with_lines(tmp_path: P
             {**GOOD, "item_id": "i2", "timestamp": 1_700_000_000},
         ],
     )
-    ing = _ingestor()
+    ing = make_ingestor()
     report = ing.ingest("events", path)
     assert report.rows == 7 and report.stored == 2
     reasons = {r.line: r.reason for r in report.rejected}
@@ -61,28 +80,34 @@ def test_mixed_file_stores_good_rows_and_reports_bad_rows_with_lines(tmp_path: P
     assert ing.store.stats() == stats  # nothing added, rejections not double counted
 
 
-def test_identical_rows_are_kept_once_each_and_reingest_adds_nothing(tmp_path: Path) -> None:
+def test_identical_rows_are_kept_once_each_and_reingest_adds_nothing(
+    make_ingestor: Callable[..., Ingestor], tmp_path: Path
+) -> None:
     # Two units of the same article bought the same day arrive as two identical rows.
-    path = _write_jsonl(tmp_path / "e.jsonl", [GOOD, GOOD, {**GOOD, "event_id": "x"}, {**GOOD, "event_id": "x"}])
-    ing = _ingestor()
+    path = _write_jsonl(
+        tmp_path / "e.jsonl", [GOOD, GOOD, {**GOOD, "event_id": "x"}, {**GOOD, "event_id": "x"}]
+    )
+    ing = make_ingestor()
     assert ing.ingest("events", path).stored == 3
     assert ing.ingest("events", path).stored == 0
     assert ing.store.count_events() == 3
 
 
-def test_strict_rejects_the_whole_file(tmp_path: Path) -> None:
+def test_strict_rejects_the_whole_file(make_ingestor: Callable[..., Ingestor], tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "e.jsonl", [GOOD, {**GOOD, "item_id": "i2"}, {**GOOD, "type": "nope"}])
-    ing = _ingestor(batch_size=1)
+    ing = make_ingestor(batch_size=1)
     report = ing.ingest("events", path, strict=True)
     assert report.aborted and report.stored == 0 and len(report.rejected) == 1
     assert ing.store.count_events() == 0
     assert ing.store.stats()["accounts"] == 0
 
 
-def test_crash_mid_ingest_leaves_committed_batches_and_rerun_completes(tmp_path: Path, monkeypatch) -> None:
+def test_crash_mid_ingest_leaves_committed_batches_and_rerun_completes(
+    make_ingestor: Callable[..., Ingestor], tmp_path: Path, monkeypatch
+) -> None:
     rows = [{**GOOD, "item_id": f"i{n}"} for n in range(10)]
     path = _write_jsonl(tmp_path / "e.jsonl", rows)
-    ing = _ingestor(batch_size=3)
+    ing = make_ingestor(batch_size=3)
     calls = {"n": 0}
     real = ing.store.append_events
 
@@ -101,14 +126,16 @@ def test_crash_mid_ingest_leaves_committed_batches_and_rerun_completes(tmp_path:
     assert ing.store.count_events() == 10
 
 
-def test_csv_gz_with_column_map_and_constants(tmp_path: Path) -> None:
+def test_csv_gz_with_column_map_and_constants(make_ingestor: Callable[..., Ingestor], tmp_path: Path) -> None:
     path = tmp_path / "tx.csv.gz"
     with gzip.open(path, "wt") as handle:
         handle.write("t_dat,customer_id,article_id,price,sales_channel_id\n")
         handle.write("2019-01-02,c1,0001,0.05,1\n2019-01-03,c1,0002,0.02,2\n2019-01-03,c2,0002,0.02,2\n")
-    ing = _ingestor()
+    ing = make_ingestor()
     column_map = parse_column_map(
-        ["customer_id=user_id,article_id=item_id,t_dat=timestamp,sales_channel_id=channel{1:store;2:web},type:=purchase"]
+        [
+            "customer_id=user_id,article_id=item_id,t_dat=timestamp,sales_channel_id=channel{1:store;2:web},type:=purchase"
+        ]
     )
     report = ing.ingest("events", path, column_map)
     assert report.stored == 3 and not report.rejected
@@ -119,7 +146,7 @@ def test_csv_gz_with_column_map_and_constants(tmp_path: Path) -> None:
     assert items == {"0001", "0002"}  # zero-padded ids stay strings
 
 
-def test_parquet_items_and_category_paths(tmp_path: Path) -> None:
+def test_parquet_items_and_category_paths(make_ingestor: Callable[..., Ingestor], tmp_path: Path) -> None:
     table = pa.table(
         {
             "item_id": ["a", "b", "c"],
@@ -130,15 +157,17 @@ def test_parquet_items_and_category_paths(tmp_path: Path) -> None:
     )
     path = tmp_path / "items.parquet"
     pq.write_table(table, path)
-    ing = _ingestor()
+    ing = make_ingestor()
     report = ing.ingest("items", path)
     assert report.stored == 2 and [r.line for r in report.rejected] == [3]
     assert ing.store.get_item("a").category == ("Beauty", "Makeup", "Lips")
     assert ing.ingest("items", path).stored == 0  # unchanged rows are not rewritten
 
 
-def test_events_create_implicit_accounts_completed_later(tmp_path: Path) -> None:
-    ing = _ingestor()
+def test_events_create_implicit_accounts_completed_later(
+    make_ingestor: Callable[..., Ingestor], tmp_path: Path
+) -> None:
+    ing = make_ingestor()
     ing.ingest("events", _write_jsonl(tmp_path / "e.jsonl", [GOOD]))
     account = ing.store.get_account("u1")
     assert account is not None and account.implicit and account.channel == "web"
