@@ -24,8 +24,6 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-import orjson
-
 from shelfwise.domain import Event, Item
 from shelfwise.storage.base import (
     AccountRecord,
@@ -37,50 +35,22 @@ from shelfwise.storage.base import (
     StoredEvent,
 )
 from shelfwise.storage.pg_connect import connect, redact_url
+from shelfwise.storage.pg_sql import (
+    ACCOUNT_SELECT,
+    EVENT_COLUMNS,
+    EVENT_SELECT,
+    ITEM_COLUMNS,
+    ITEM_UPSERT_TAIL,
+    STAGING,
+    account_from_row,
+    dumps,
+    event_from_row,
+    item_from_row,
+)
 
 # One 64-bit advisory lock key for "a Shelfwise write is in progress" (an arbitrary constant).
 WRITE_LOCK = 0x5E1F_2026_0001
 PAGE = 20_000  # rows per page when iterating large tables
-
-_ITEM_COLUMNS = (
-    "item_id, title, description, brand, category, price, currency, attributes, image_url, in_stock, "
-    "created_at, updated_at"
-)
-_EVENT_COLUMNS = "event_key, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text"
-_EVENT_SELECT = (
-    "SELECT seq, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text "
-    "FROM events"
-)
-_ACCOUNT_SELECT = "SELECT user_id, seq, channel, implicit, attributes, customer_id FROM accounts"
-
-# Staging tables live for the session and empty themselves at commit; each use truncates first
-# because a strict ingest stages many batches inside one transaction.
-_STAGING = """
-CREATE TEMP TABLE IF NOT EXISTS stage_events (
-    ord INTEGER, event_key TEXT, event_id TEXT, user_id TEXT, item_id TEXT, type TEXT,
-    ts DOUBLE PRECISION, channel TEXT, value DOUBLE PRECISION, price DOUBLE PRECISION, query TEXT,
-    session_id TEXT, store_id TEXT, text TEXT
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS stage_items (
-    ord INTEGER, item_id TEXT, title TEXT, description TEXT, brand TEXT, category TEXT,
-    price DOUBLE PRECISION, currency TEXT, attributes TEXT, image_url TEXT, in_stock INTEGER,
-    created_at DOUBLE PRECISION
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS stage_accounts (
-    ord INTEGER, user_id TEXT, channel TEXT, customer_id TEXT
-) ON COMMIT DELETE ROWS;
-"""
-
-_ITEM_CHANGED = """(items.title, items.description, items.brand, items.category, items.price, items.currency,
-    items.attributes, items.image_url, items.in_stock, items.created_at)
-  IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.description, EXCLUDED.brand, EXCLUDED.category, EXCLUDED.price,
-    EXCLUDED.currency, EXCLUDED.attributes, EXCLUDED.image_url, EXCLUDED.in_stock, EXCLUDED.created_at)"""
-_ITEM_UPSERT_TAIL = f"""ON CONFLICT (item_id) DO UPDATE SET title=EXCLUDED.title,
-  description=EXCLUDED.description, brand=EXCLUDED.brand, category=EXCLUDED.category,
-  price=EXCLUDED.price, currency=EXCLUDED.currency, attributes=EXCLUDED.attributes,
-  image_url=EXCLUDED.image_url, in_stock=EXCLUDED.in_stock, created_at=EXCLUDED.created_at,
-  updated_at=EXCLUDED.updated_at
-WHERE {_ITEM_CHANGED}"""
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -93,36 +63,6 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
-def _item_from_row(row: Sequence[Any]) -> Item:
-    return Item(
-        item_id=row[0], title=row[1], description=row[2], brand=row[3], category=tuple(orjson.loads(row[4])),
-        price=row[5], currency=row[6], attributes=orjson.loads(row[7]), image_url=row[8],
-        in_stock=None if row[9] is None else bool(row[9]), created_at=row[10],
-    )  # fmt: skip
-
-
-def _event_from_row(row: Sequence[Any]) -> StoredEvent:
-    return StoredEvent(
-        seq=row[0],
-        event=Event(
-            event_id=row[1], user_id=row[2], item_id=row[3], type=row[4], timestamp=row[5], channel=row[6],
-            value=row[7], price=row[8], query=row[9], session_id=row[10], store_id=row[11], text=row[12],
-        ),
-    )  # fmt: skip
-
-
-def _account_from_row(row: Sequence[Any], keys: list[IdentityKeyRecord]) -> StoredAccount:
-    user_id, seq, channel, implicit, attributes, customer_id = row
-    return StoredAccount(
-        user_id=user_id, seq=seq, channel=channel, implicit=bool(implicit), customer_id=customer_id,
-        keys=tuple(sorted(keys, key=lambda k: (k.kind, k.key_hash))), attributes=orjson.loads(attributes),
-    )  # fmt: skip
-
-
 class PostgresStore:
     """Implements every protocol of ``shelfwise.storage.base`` on one PostgreSQL database."""
 
@@ -132,7 +72,7 @@ class PostgresStore:
         self._lock = threading.RLock()
         self._depth = 0
         self._migrate()
-        self._conn.execute(_STAGING)
+        self._conn.execute(STAGING)
 
     # ----------------------------------------------------------------- plumbing
     def _migrate(self) -> None:
@@ -200,8 +140,8 @@ class PostgresStore:
             return 0
         rows = [
             (
-                it.item_id, it.title, it.description, it.brand, _dumps(list(it.category)), it.price, it.currency,
-                _dumps(it.attributes), it.image_url, None if it.in_stock is None else int(it.in_stock),
+                it.item_id, it.title, it.description, it.brand, dumps(list(it.category)), it.price, it.currency,
+                dumps(it.attributes), it.image_url, None if it.in_stock is None else int(it.in_stock),
                 it.created_at,
             )
             for it in items
@@ -210,11 +150,11 @@ class PostgresStore:
             now = time.time()  # stamped under the write lock: stamps follow commit order
             if len({row[0] for row in rows}) < len(rows):
                 return self._upsert_items_one_by_one(rows, now)
-            self._copy("stage_items", f"ord, {_ITEM_COLUMNS.removesuffix(', updated_at')}",
+            self._copy("stage_items", f"ord, {ITEM_COLUMNS.removesuffix(', updated_at')}",
                        ((i, *row) for i, row in enumerate(rows)))  # fmt: skip
             return self._rowcount(
-                f"INSERT INTO items ({_ITEM_COLUMNS}) SELECT {_ITEM_COLUMNS.removesuffix(', updated_at')}, %s "
-                f"FROM stage_items ORDER BY ord {_ITEM_UPSERT_TAIL}",
+                f"INSERT INTO items ({ITEM_COLUMNS}) SELECT {ITEM_COLUMNS.removesuffix(', updated_at')}, %s "
+                f"FROM stage_items ORDER BY ord {ITEM_UPSERT_TAIL}",
                 (now,),
             )
 
@@ -223,26 +163,26 @@ class PostgresStore:
         changed = 0
         for row in rows:
             changed += self._rowcount(
-                f"INSERT INTO items ({_ITEM_COLUMNS}) VALUES ({', '.join(['%s'] * 12)}) {_ITEM_UPSERT_TAIL}",
+                f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({', '.join(['%s'] * 12)}) {ITEM_UPSERT_TAIL}",
                 (*row, now),
             )
         return changed
 
     def get_item(self, item_id: str) -> Item | None:
         row = self._conn.execute(
-            f"SELECT {_ITEM_COLUMNS} FROM items WHERE item_id = %s", (item_id,)
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE item_id = %s", (item_id,)
         ).fetchone()  # type: ignore[arg-type]
-        return None if row is None else _item_from_row(row)
+        return None if row is None else item_from_row(row)
 
     def iter_items(self) -> Iterator[Item]:
         last = 0
         while True:
             rows = self._conn.execute(
-                f"SELECT {_ITEM_COLUMNS}, pos FROM items WHERE pos > %s ORDER BY pos LIMIT %s",  # type: ignore[arg-type]
+                f"SELECT {ITEM_COLUMNS}, pos FROM items WHERE pos > %s ORDER BY pos LIMIT %s",  # type: ignore[arg-type]
                 (last, PAGE),
             ).fetchall()
             for row in rows:
-                yield _item_from_row(row)
+                yield item_from_row(row)
             if len(rows) < PAGE:
                 return
             last = rows[-1][-1]
@@ -268,7 +208,7 @@ class PostgresStore:
                     self._conn.execute(
                         "INSERT INTO accounts (user_id, seq, channel, implicit, attributes, updated_at) "
                         "VALUES (%s, %s, %s, 0, %s, %s)",
-                        (acc.user_id, seq, acc.channel, _dumps(acc.attributes), now),
+                        (acc.user_id, seq, acc.channel, dumps(acc.attributes), now),
                     )
                     known[acc.user_id] = StoredAccount(
                         acc.user_id, seq, acc.channel, False, None, (), acc.attributes
@@ -283,7 +223,7 @@ class PostgresStore:
                             or merged != set(old.keys):  # fmt: skip
                         self._conn.execute(
                             "UPDATE accounts SET channel=%s, implicit=0, attributes=%s, updated_at=%s WHERE user_id=%s",
-                            (channel, _dumps(attributes), now, acc.user_id),
+                            (channel, dumps(attributes), now, acc.user_id),
                         )
                         changed += 1
                     known[acc.user_id] = StoredAccount(
@@ -337,18 +277,18 @@ class PostgresStore:
         return keys
 
     def _accounts_by_id(self, user_ids: Sequence[str]) -> dict[str, StoredAccount]:
-        rows = self._conn.execute(f"{_ACCOUNT_SELECT} WHERE user_id = ANY(%s)", (list(user_ids),)).fetchall()  # type: ignore[arg-type]
+        rows = self._conn.execute(f"{ACCOUNT_SELECT} WHERE user_id = ANY(%s)", (list(user_ids),)).fetchall()  # type: ignore[arg-type]
         keys = self._keys_of([r[0] for r in rows]) if rows else {}
-        return {r[0]: _account_from_row(r, keys.get(r[0], [])) for r in rows}
+        return {r[0]: account_from_row(r, keys.get(r[0], [])) for r in rows}
 
     def get_account(self, user_id: str) -> StoredAccount | None:
         return self._accounts_by_id([user_id]).get(user_id)
 
     def iter_accounts(self) -> Iterator[StoredAccount]:
         keys = self._keys_of()
-        rows = self._conn.execute(f"{_ACCOUNT_SELECT} ORDER BY seq").fetchall()  # type: ignore[arg-type]
+        rows = self._conn.execute(f"{ACCOUNT_SELECT} ORDER BY seq").fetchall()  # type: ignore[arg-type]
         for row in rows:
-            yield _account_from_row(row, keys.get(row[0], []))
+            yield account_from_row(row, keys.get(row[0], []))
 
     def set_customer_ids(self, customer_of: dict[str, str]) -> int:
         with self.transaction():
@@ -365,11 +305,11 @@ class PostgresStore:
 
     def accounts_of_customer(self, customer_id: str) -> list[StoredAccount]:
         rows = self._conn.execute(
-            f"{_ACCOUNT_SELECT} WHERE customer_id = %s ORDER BY seq",  # type: ignore[arg-type]
+            f"{ACCOUNT_SELECT} WHERE customer_id = %s ORDER BY seq",  # type: ignore[arg-type]
             (customer_id,),
         ).fetchall()
         keys = self._keys_of([r[0] for r in rows]) if rows else {}
-        return [_account_from_row(r, keys.get(r[0], [])) for r in rows]
+        return [account_from_row(r, keys.get(r[0], [])) for r in rows]
 
     def detached_users(self) -> set[str]:
         return {
@@ -404,10 +344,10 @@ class PostgresStore:
             for i, (key, e) in enumerate(keyed_events)
         )  # fmt: skip
         with self.transaction():
-            self._copy("stage_events", f"ord, {_EVENT_COLUMNS}", rows)
+            self._copy("stage_events", f"ord, {EVENT_COLUMNS}", rows)
             # seq follows the input order; keys already stored (or repeated in the batch) are skipped.
             return self._rowcount(
-                f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_EVENT_COLUMNS} FROM stage_events "
+                f"INSERT INTO events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM stage_events "
                 "ORDER BY ord ON CONFLICT (event_key) DO NOTHING"
             )
 
@@ -429,11 +369,11 @@ class PostgresStore:
                 where.append("(ts, seq) > (%s, %s)")
                 page_params.extend(after)
             sql = (
-                f"{_EVENT_SELECT} {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY ts, seq LIMIT %s"
+                f"{EVENT_SELECT} {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY ts, seq LIMIT %s"
             )
             rows = self._conn.execute(sql, [*page_params, PAGE]).fetchall()  # type: ignore[arg-type]
             for row in rows:
-                yield _event_from_row(row)
+                yield event_from_row(row)
             if len(rows) < PAGE:
                 return
             after = (rows[-1][5], rows[-1][0])
@@ -441,7 +381,8 @@ class PostgresStore:
     def channel_counts_by_user(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}
         for user_id, channel, n in self._conn.execute(
-            "SELECT user_id, COALESCE(channel, 'unknown'), COUNT(*) FROM events GROUP BY 1, 2"
+            "SELECT user_id, COALESCE(channel, 'unknown'), COUNT(*) FROM events GROUP BY 1, 2 "
+            'ORDER BY user_id COLLATE "C", COALESCE(channel, \'unknown\') COLLATE "C"'  # as SQLite: bytewise
         ):
             counts.setdefault(user_id, {})[channel] = n
         return counts
@@ -501,17 +442,17 @@ class PostgresStore:
     # ----------------------------------------------------------------- change feed
     def events_after(self, seq: int, limit: int = 10_000) -> list[StoredEvent]:
         rows = self._conn.execute(
-            f"{_EVENT_SELECT} WHERE seq > %s ORDER BY seq LIMIT %s",  # type: ignore[arg-type]
+            f"{EVENT_SELECT} WHERE seq > %s ORDER BY seq LIMIT %s",  # type: ignore[arg-type]
             (seq, limit),
         ).fetchall()
-        return [_event_from_row(r) for r in rows]
+        return [event_from_row(r) for r in rows]
 
     def items_updated_since(self, updated_at: float) -> list[tuple[float, Item]]:
         rows = self._conn.execute(
-            f"SELECT {_ITEM_COLUMNS} FROM items WHERE updated_at >= %s ORDER BY updated_at, pos",  # type: ignore[arg-type]
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE updated_at >= %s ORDER BY updated_at, pos",  # type: ignore[arg-type]
             (updated_at,),
         ).fetchall()
-        return [(row[11], _item_from_row(row)) for row in rows]
+        return [(row[11], item_from_row(row)) for row in rows]
 
     def record_change(self, kind: str, subject: str | None = None) -> None:
         with self.transaction():
@@ -529,7 +470,7 @@ class PostgresStore:
     def stats(self) -> dict[str, Any]:
         def by(column: str) -> dict[str, int]:
             rows = self._conn.execute(
-                f"SELECT {column}, COUNT(*) FROM events GROUP BY {column} ORDER BY 2 DESC, 1 NULLS FIRST"  # type: ignore[arg-type]
+                f'SELECT {column}, COUNT(*) FROM events GROUP BY {column} ORDER BY 2 DESC, {column} COLLATE "C" NULLS FIRST'  # type: ignore[arg-type]
             )
             return {(k if k is not None else "unknown"): n for k, n in rows}
 
