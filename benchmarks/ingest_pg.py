@@ -35,7 +35,7 @@ from shelfwise.storage import AccountRecord, open_store
 from shelfwise.storage.pg_sql import EVENT_COLUMNS
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ingest import make_file  # noqa: E402  (the SQLite benchmark's generator: same rows)
+from ingest import make_file  # the SQLite benchmark's generator: the same rows
 
 BATCH = 5000
 BARE_TABLE = """CREATE TABLE bare_events (
@@ -71,10 +71,10 @@ def raw_copy(url: str, table: str, rows: list[tuple[object, ...]]) -> float:
     with psycopg.connect(url, autocommit=True) as conn:
         start = time.perf_counter()
         for offset in range(0, len(rows), BATCH):
-            with conn.transaction(), conn.cursor() as cursor:
-                with cursor.copy(f"COPY {table} ({EVENT_COLUMNS}) FROM STDIN") as copy:  # type: ignore[arg-type]
-                    for row in rows[offset : offset + BATCH]:
-                        copy.write_row(row)
+            sql = f"COPY {table} ({EVENT_COLUMNS}) FROM STDIN"
+            with conn.transaction(), conn.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[arg-type]
+                for row in rows[offset : offset + BATCH]:
+                    copy.write_row(row)
         elapsed = time.perf_counter() - start
         stored = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # type: ignore[arg-type,index]
     assert stored == len(rows), (stored, len(rows))
