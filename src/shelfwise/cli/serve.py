@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from shelfwise.cli.common import EXIT_ERROR, context, err
+from shelfwise.service.context import ServiceContext
 
 
 def _is_loopback(host: str) -> bool:
@@ -51,6 +52,11 @@ def serve(
         err("error: --no-auth is only allowed on a loopback host (127.0.0.1, ::1, localhost)")
         raise typer.Exit(EXIT_ERROR)
     settings = settings.model_copy(update={"serve": serve_settings})
+    # Open (and migrate) the store once here: an unreachable database is one error line, not a
+    # traceback from inside the server's start-up.
+    probe = ServiceContext(settings)
+    probe.store  # noqa: B018 - opens it
+    probe.close()
     typer.echo(
         f"Shelfwise on http://{serve_settings.host}:{serve_settings.port}/ (API docs at /docs); "
         f"API keys {'required' if serve_settings.auth else 'NOT required (--no-auth)'}"
