@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHELFWISE_", env_nested_delimiter="__", extra="forbid")
 
     home: Path = Path("shelfwise-data")
-    # sqlite:///path/to/file.db (default: <home>/shelfwise.db) or memory:// for tests.
+    # sqlite:///path/to/file.db (default: <home>/shelfwise.db), memory:// for tests, or
+    # postgresql://user@host:port/db for several servers on one database (docs/postgres.md).
     store_url: str | None = None
     # Threads for numeric libraries. 1 by default: on a shared machine more threads are slower.
     threads: int = Field(1, ge=1)
