@@ -6,7 +6,7 @@
 - raw COPY + schema (for reference): the same into Shelfwise's own ``events`` table, unique key
   and indexes included.
 - Shelfwise: ``Ingestor.ingest`` of the JSONL file: reading, validation, keying, implicit accounts,
-  COPY into staging and ``INSERT … ON CONFLICT DO NOTHING`` (idempotency).
+  COPY into staging and ``INSERT … ON CONFLICT DO NOTHING`` (idempotency); then the same into SQLite.
 
 Each run uses fresh databases (created and dropped here). Target: Shelfwise ≥ 0.5 × raw COPY.
 
@@ -111,13 +111,16 @@ def main() -> None:
             schema = raw_copy(url, "events", rows)
         with fresh_database(args.server) as url:
             ours, stored = shelfwise_ingest(url, data)
+        on_sqlite, _ = shelfwise_ingest(f"sqlite:///{Path(tmp) / 'shelfwise.db'}", data)
     print(f"events: {stored}")
     print(f"raw COPY into a bare table (pre-parsed rows): {bare:,.0f} events/s")
     print(f"raw COPY into Shelfwise's events table (indexes, unique key): {schema:,.0f} events/s")
     print(f"shelfwise ingest (JSONL → validated → COPY → INSERT ON CONFLICT): {ours:,.0f} events/s")
+    print(f"the same Shelfwise ingest into SQLite: {on_sqlite:,.0f} events/s")
     print(
         f"ratio vs bare COPY: {ours / bare:.2f} (target ≥ 0.50); vs COPY into the schema: {ours / schema:.2f}"
     )
+    print(f"PostgreSQL vs SQLite ingest: {ours / on_sqlite:.2f}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from shelfwise.storage import open_store
+
 SHELFWISE = Path(sys.executable).with_name("shelfwise")
 HM_EVENTS_MAP = "customer_id=user_id,article_id=item_id,t_dat=timestamp,sales_channel_id=channel{1:store;2:web},type:=purchase"
 HM_ITEMS_MAP = "article_id=item_id,prod_name=title,detail_desc=description,product_type_name=category"
@@ -60,6 +62,16 @@ def test_hm_sample_gives_identical_stats_and_customers_on_sqlite_and_postgresql(
     assert '"events": 12000' in outputs["sqlite"][0]
     assert outputs["postgresql"][0] == outputs["sqlite"][0]  # byte for byte, key order included
     assert outputs["postgresql"][1] == outputs["sqlite"][1]
+
+    # Training reads exactly the same data in the same order from both (so the same model).
+    sqlite, postgresql = open_store(f"sqlite:///{home / 'shelfwise.db'}"), open_store(pg_url)
+    try:
+        assert list(postgresql.iter_items()) == list(sqlite.iter_items())
+        assert list(postgresql.iter_accounts()) == list(sqlite.iter_accounts())
+        assert [e.event for e in postgresql.iter_events()] == [e.event for e in sqlite.iter_events()]
+    finally:
+        sqlite.close()
+        postgresql.close()
 
 
 def test_unreachable_server_is_one_error_line_without_traceback(tmp_path: Path) -> None:
