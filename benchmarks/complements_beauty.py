@@ -53,7 +53,7 @@ from shelfwise.encoders import EmbeddingCache, EncoderSettings, choose_encoder
 from shelfwise.retrieval.base import TrainingData
 from shelfwise.retrieval.metrics import leave_one_out
 from shelfwise.retrieval.transitions import TransitionModel
-from shelfwise.training.data import ItemIndex
+from shelfwise.history import ItemIndex
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "amazon2014_seqrec" / "beauty"
 EMBEDDINGS = Path("/tmp/seqrec_cache/beauty_titles.npy")

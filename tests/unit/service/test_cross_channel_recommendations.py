@@ -9,7 +9,7 @@ import pytest
 
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
-from shelfwise.service.recommend import RecommendService
+from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
 from shelfwise.training.job import TrainOptions, train
 
@@ -54,18 +54,18 @@ def ctx(tmp_path: Path) -> ServiceContext:
             {"user_id": "web-bob", "channel": "web", "email": "bob@example.com"},
         ]),
     )
-    train(context, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"))
+    train(context.settings, context.store, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"))
     return context
 
 
 def test_store_purchase_drives_web_recommendation(ctx: ServiceContext) -> None:
-    recs = RecommendService(ctx).recommend("web-ann", k=3)
+    recs = ListService(ctx).recommend("web-ann", k=3)
     assert recs[0].item_id == "case"
     assert "phone" not in [r.item_id for r in recs]  # already bought (in store)
     assert any("in store" in reason and "Nimbus X12 Smartphone" in reason for reason in recs[0].reasons)
 
 
 def test_without_the_store_history_the_answer_is_different(ctx: ServiceContext) -> None:
-    recs = RecommendService(ctx).recommend("web-bob", k=3)
+    recs = ListService(ctx).recommend("web-bob", k=3)
     assert recs[0].item_id == "socks"  # history-less: the most popular item
     assert recs[0].reasons
