@@ -17,6 +17,7 @@ from typing import Self
 
 import numpy as np
 
+from shelfwise.evaluation.sequences import rank_metrics
 from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
 from shelfwise.retrieval.features import (
     ADAPTED_FEATURES,
@@ -26,7 +27,6 @@ from shelfwise.retrieval.features import (
     ItemStatistics,
     build_candidates,
 )
-from shelfwise.retrieval.metrics import rank_metrics
 from shelfwise.retrieval.sasrec import SASRecConfig, SASRecModel
 from shelfwise.retrieval.transitions import TransitionConfig, csr_value
 

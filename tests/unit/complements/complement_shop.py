@@ -13,12 +13,12 @@ import numpy as np
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.demo import ShopTruth, generate_shop
 from shelfwise.encoders import HashingEncoder
-from shelfwise.service.lists import ListService
+from shelfwise.history import load_training_view
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
+from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
 from shelfwise.storage.models import Manifest
-from shelfwise.history import load_training_view
 from shelfwise.training.nextitem import catalog_texts
 
 NEW_ITEMS = [

@@ -7,8 +7,8 @@ from complement_shop import TrainedShop, kinds_of
 
 from shelfwise.errors import NotFoundError
 from shelfwise.ranking.rules import PINNED_REASON
-from shelfwise.service.lists import ListService
 from shelfwise.service.context import ServiceContext
+from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
 
 PHONE_ACCESSORIES = {"case", "protector", "charger", "earbuds"}
