@@ -63,7 +63,8 @@ def ranked_json(ranked: RankedList, **extra: Any) -> dict[str, Any]:
 def print_ranked(heading: str, ranked: RankedList, show_price: bool = False) -> None:
     """A numbered, human-readable list: title, id, (price,) score, then one line per reason."""
     store = context().store
-    typer.echo(f"{heading}  (model {ranked.model_version})")
+    model = f"model {ranked.model_version}" if ranked.model_version else "no trained model yet"
+    typer.echo(f"{heading}  ({model})")
     for note in ranked.notes:
         typer.echo(f"  {note}")
     for rank, scored in enumerate(ranked.items, start=1):
