@@ -29,6 +29,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 	$(RUN_ENV) $(BIN)/pytest
 
 lint: install

@@ -41,7 +41,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from shelfwise.complements import ComplementModel, build_complement_model
 from shelfwise.domain import Event, Item
 from shelfwise.encoders import EmbeddingCache, EncoderSettings, HashingEncoder, choose_encoder, item_text
-from shelfwise.training.data import ItemIndex
+from shelfwise.history import ItemIndex
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hm_transactions_sample"
 K = 10

@@ -50,10 +50,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from shelfwise.complements import ComplementConfig, build_complement_model
 from shelfwise.domain import Event, Item
 from shelfwise.encoders import EmbeddingCache, EncoderSettings, choose_encoder
+from shelfwise.evaluation.sequences import leave_last_two_out
+from shelfwise.history import ItemIndex
 from shelfwise.retrieval.base import TrainingData
-from shelfwise.retrieval.metrics import leave_one_out
 from shelfwise.retrieval.transitions import TransitionModel
-from shelfwise.training.data import ItemIndex
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "amazon2014_seqrec" / "beauty"
 EMBEDDINGS = Path("/tmp/seqrec_cache/beauty_titles.npy")
@@ -188,7 +188,7 @@ def main() -> None:
 
     started = time.perf_counter()
     sequences, n_items = load_sequences()
-    split = leave_one_out(sequences)
+    split = leave_last_two_out(sequences)
     if args.split == "test":
         train, anchors_history, targets = split.train_plus_valid, split.train_plus_valid, split.test_targets
     else:

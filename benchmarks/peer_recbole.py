@@ -11,7 +11,7 @@ them leave-one-out itself (``LS: valid_and_test``, time order), trains on every 
 two items and keeps the epoch with the best validation NDCG@10. Training stops at the wall-clock cap,
 mid-epoch if need be, like our SASRec. The test score is ours, not RecBole's: every user's sequence
 minus its last item goes through ``full_sort_predict``, history items are masked (RecBole does not mask
-them for sequential models) and ties count against the target (``shelfwise.retrieval.metrics``).
+them for sequential models) and ties count against the target (``shelfwise.evaluation.sequences``).
 
 RecBole 1.2.1 predates numpy 2 and torch 2.6, so two shims are applied here at run time (never in
 site-packages): ``np.float_``, ``np.complex_`` and ``np.unicode_`` are restored before RecBole is
@@ -48,7 +48,7 @@ import torch  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 # Only the metrics module (numpy alone) is used from shelfwise, so the peer venv needs no install of it.
 sys.path.insert(0, str(REPO / "src"))
-from shelfwise.retrieval.metrics import leave_one_out, rank_metrics, target_ranks  # noqa: E402
+from shelfwise.evaluation.sequences import leave_last_two_out, masked_target_ranks, rank_metrics  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "amazon2014_seqrec"
 SEQUENCE_FILES = {"beauty": "beauty/s3rec_Beauty.txt.gz", "toys": "toys/p5_sequential.txt.gz"}
@@ -204,7 +204,7 @@ def score_test(
                 }
             )
             scores = model.full_sort_predict(interaction).numpy()  # type: ignore[attr-defined]
-            ranks.append(target_ranks(scores[:, internal], batch, targets[start : start + 1024]))
+            ranks.append(masked_target_ranks(scores[:, internal], batch, targets[start : start + 1024]))
     return rank_metrics(np.concatenate(ranks), 10)
 
 
@@ -238,7 +238,7 @@ def main() -> None:
 
     all_sequences = load_sequences(args.dataset)
     n_items = max(int(s.max()) for s in all_sequences) + 1
-    split = leave_one_out(all_sequences)
+    split = leave_last_two_out(all_sequences)
     sequences = [np.append(h, t) for h, t in zip(split.train_plus_valid, split.test_targets, strict=True)]
     with tempfile.TemporaryDirectory(prefix="peer_recbole_") as temp:
         data_path = Path(temp)

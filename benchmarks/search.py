@@ -172,12 +172,12 @@ def run(env: dict[str, str], *args: str) -> None:
 
 def latency(home: Path, test: list[str]) -> dict[str, float]:
     from shelfwise.service.context import ServiceContext
-    from shelfwise.service.search import SearchService
+    from shelfwise.service.lists import ListService
     from shelfwise.settings import Settings
 
-    service = SearchService(ServiceContext(Settings(home=home)))
+    service = ListService(ServiceContext(Settings(home=home)))
     started = time.perf_counter()
-    service.engine()
+    service.search_source.engine()
     warm = time.perf_counter() - started
     times = []
     for query in test:

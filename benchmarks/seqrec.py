@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from shelfwise.evaluation.sequences import LastTwoHoldout, evaluate_sequences, leave_last_two_out
 from shelfwise.retrieval.base import FitOptions, TrainingData
-from shelfwise.retrieval.metrics import LeaveOneOut, evaluate, leave_one_out
 from shelfwise.retrieval.ranker import CandidateRankerRecommender, RankerConfig
 from shelfwise.retrieval.sasrec import SASRecModel
 from shelfwise.retrieval.transitions import PopularityModel, TransitionModel
@@ -93,7 +93,7 @@ Row = dict[str, float | str]
 def run(
     name: str,
     make: Callable[[], object],
-    split: LeaveOneOut,
+    split: LastTwoHoldout,
     n_items: int,
     embeddings: np.ndarray | None,
     options: FitOptions,
@@ -104,7 +104,7 @@ def run(
     fit_metrics = model.fit(TrainingData(n_items, split.train_plus_valid, embeddings), options)  # type: ignore[attr-defined]
     train_s = time.monotonic() - started
     started = time.monotonic()
-    test = evaluate(model.score, split.train_plus_valid, split.test_targets)  # type: ignore[attr-defined]
+    test = evaluate_sequences(model.score, split.train_plus_valid, split.test_targets)  # type: ignore[attr-defined]
     row: Row = {"model": name, "train_s": train_s, "score_s": time.monotonic() - started, **test}
     row["valid_ndcg@10"] = float(fit_metrics.get("valid_ndcg@10", float("nan")))
     print(f"  {name}: {row}", flush=True)
@@ -150,7 +150,7 @@ def main() -> None:
         parser.error(f"--peer needs {PEER_PYTHON}: run `make bench-peer` first")
 
     sequences, n_items = load_sequences(args.dataset)
-    split = leave_one_out(sequences)
+    split = leave_last_two_out(sequences)
     print(f"{args.dataset}: {len(split.train)} users, {n_items} items", flush=True)
     started = time.monotonic()
     embeddings = title_embeddings(args.dataset, n_items, args.cache)
@@ -161,7 +161,7 @@ def main() -> None:
     baseline = TransitionModel()
     baseline.fit(TrainingData(n_items, split.train))
     print(
-        f"  transitions (train only) validation: {evaluate(baseline.score, split.train, split.valid_targets)}"
+        f"  transitions (train only) validation: {evaluate_sequences(baseline.score, split.train, split.valid_targets)}"
     )
 
     rows = [

@@ -2,7 +2,7 @@
 
 Protocol (leave-one-out): each user's last item is the test target and is NOT ingested; the rest
 (train + the validation item) is ingested as purchases in order. Then ``shelfwise train`` and the
-batch ``shelfwise recommend --users FILE -k 10 --output OUT.jsonl`` (history excluded by default),
+batch ``shelfwise recommend --users FILE -k 10 --raw --output OUT.jsonl`` (the model's own order) (history excluded by default),
 and HR@10 / NDCG@10 against the held-out item. The transition baseline on the same split is
 printed beside it.
 
@@ -95,8 +95,8 @@ def metrics(output: Path, sequences: list[list[int]], k: int = 10) -> dict[str, 
 
 
 def transition_baseline(sequences: list[list[int]]) -> dict[str, float]:
+    from shelfwise.evaluation.sequences import evaluate_sequences
     from shelfwise.retrieval import TrainingData
-    from shelfwise.retrieval.metrics import evaluate
     from shelfwise.retrieval.transitions import TransitionModel
 
     n_items = max(max(s) for s in sequences) + 1
@@ -104,7 +104,7 @@ def transition_baseline(sequences: list[list[int]]) -> dict[str, float]:
     model = TransitionModel()
     model.fit(TrainingData(n_items=n_items, sequences=train))
     targets = np.asarray([s[-1] for s in sequences])
-    return evaluate(model.score, train, targets, k=10)
+    return evaluate_sequences(model.score, train, targets, k=10)
 
 
 def main() -> None:
@@ -125,7 +125,9 @@ def main() -> None:
             "train_s": shelfwise(env, "train", "--max-minutes", str(args.max_minutes)),
         }
         output = folder / "recs.jsonl"
-        timings["recommend_s"] = shelfwise(env, "recommend", "--users", str(users), "-k", "10", "--output", str(output))
+        timings["recommend_s"] = shelfwise(
+            env, "recommend", "--users", str(users), "-k", "10", "--raw", "--output", str(output)
+        )
         ours = metrics(output, sequences)
     base = transition_baseline(sequences)
     print(f"dataset: {args.dataset}, users: {len(sequences)}")

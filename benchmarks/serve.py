@@ -97,7 +97,8 @@ def build_home(home: Path, model: str, encoder: str, max_minutes: float, env: di
     code = (
         "from shelfwise.service.context import ServiceContext\n"
         "from shelfwise.training.job import TrainOptions, train\n"
-        f"print(train(ServiceContext(), TrainOptions(max_minutes={max_minutes}, progress=False, "
+        "ctx = ServiceContext()\n"
+        f"print(train(ctx.settings, ctx.store, TrainOptions(max_minutes={max_minutes}, progress=False, "
         f"encoder={encoder!r}, model={model!r})))\n"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True)

@@ -13,6 +13,9 @@ from pg_store import fresh_database, server_problem
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The deterministic hashing encoder is no production choice: the tests plug it in (here and in the
+# environment of every CLI and server process they start) as the encoder named "fake".
+os.environ["SHELFWISE_ENCODER_PLUGINS"] = "fake=shelfwise.encoders.fake:HashingEncoder"
 
 # ../shared/data beside the checkout; SHELFWISE_SHARED_DATA points elsewhere (e.g. from a worktree).
 SHARED_DATA = Path(

@@ -7,6 +7,7 @@ lives in ``shelfwise.ingest.records``; pydantic schemas for the HTTP edge mirror
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -85,3 +86,8 @@ class ScoredItem:
     item_id: str
     score: float
     reasons: tuple[str, ...] = ()
+
+
+def customer_id_for(oldest_user_id: str) -> str:
+    """A customer's id: derived from its oldest account, so re-resolving identities is stable."""
+    return "c-" + hashlib.sha256(oldest_user_id.encode()).hexdigest()[:16]

@@ -92,5 +92,6 @@ def build_shop(home: Path, work: Path) -> Settings:
 
 def train_version(ctx: ServiceContext) -> Path:
     return train(
-        ctx, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions")
+        ctx.settings,
+        ctx.store, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions")
     )

@@ -129,7 +129,9 @@ def test_complementary_json_for_a_cart(trained: Run) -> None:
     ranked = [row["item_id"] for row in payload["items"]]
     assert set(ranked[:4]) == {"case-a", "charger", "mouse", "sleeve"}
     assert "phone-a" not in ranked and "laptop" not in ranked
-    assert all(set(row) == {"item_id", "score", "reasons"} and row["reasons"] for row in payload["items"])
+    assert all(set(row) == {"item_id", "score", "reasons"} for row in payload["items"])
+    assert all(row["reasons"] for row in payload["items"][:4])  # the real complements say why
+    assert payload["model_version"] == "v0001" and payload["placement"] == "cart" and payload["request_id"]
     reasons = {row["item_id"]: " ".join(row["reasons"]) for row in payload["items"]}
     assert "bought together with “Nimbus X12 Smartphone 128GB” by 12 customers" in reasons["case-a"]
     assert "bought after “Nimbus X12 Smartphone 128GB” by 12 customers" in reasons["charger"]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 HM_MAP = "customer_id=user_id,article_id=item_id,t_dat=timestamp,sales_channel_id=channel{1:store;2:web},type:=purchase"
 
 
+@pytest.mark.shared
 def test_hm_transactions_ingest_with_map_only(run, shared_data: Path, tmp_path: Path) -> None:
     path = shared_data / "hm_transactions_sample" / "transactions_train_sample.csv.gz"
     result = run("ingest", "events", str(path), "--map", HM_MAP)

@@ -193,6 +193,7 @@ def test_train_learns_from_a_search_log_and_personalizes(
     assert "you often choose Adidas" in personal
 
 
+@pytest.mark.slow  # loads the multilingual encoder
 def test_chinese_catalog_end_to_end_with_the_multilingual_encoder(
     shelfwise: Callable[[str], Run], tmp_path: Path
 ) -> None:

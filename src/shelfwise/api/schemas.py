@@ -85,10 +85,13 @@ class ScoredItemPublic(BaseModel):
 
 
 class ItemListPublic(BaseModel):
+    request_id: str = Field(description="Identifies this list: send it back with clicks and purchases.")
+    placement: str = Field(description="Whose business rules shaped the list: home, product, cart, search.")
+    model_version: str = Field(description="The model version that ranked the list.")
+    customer_id: str | None = Field(None, description="The customer the user id resolved to, if any.")
     items: list[ScoredItemPublic]
-    model_version: str | None = None
-    customer_id: str | None = Field(
-        None, description="Recommendations: the customer the user id resolved to."
+    notes: list[str] = Field(
+        default_factory=list, description="What was done to the request, e.g. a relaxed query."
     )
 
 

@@ -11,6 +11,7 @@ import typer
 
 from shelfwise.domain import ScoredItem
 from shelfwise.service.context import ServiceContext
+from shelfwise.service.pipeline import RankedList
 from shelfwise.settings import Settings
 
 EXIT_OK = 0
@@ -46,11 +47,27 @@ def items_json(items: Sequence[ScoredItem]) -> list[dict[str, Any]]:
     return [{"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in items]
 
 
-def print_ranked(heading: str, items: Sequence[ScoredItem], show_price: bool = False) -> None:
+def ranked_json(ranked: RankedList, **extra: Any) -> dict[str, Any]:
+    """What every ranked-list command prints as JSON: the list's stamp and its items."""
+    return {
+        **extra,
+        "request_id": ranked.request_id,
+        "placement": ranked.placement,
+        "model_version": ranked.model_version,
+        "customer_id": ranked.customer_id,
+        "items": items_json(ranked.items),
+        **({"notes": list(ranked.notes)} if ranked.notes else {}),
+    }
+
+
+def print_ranked(heading: str, ranked: RankedList, show_price: bool = False) -> None:
     """A numbered, human-readable list: title, id, (price,) score, then one line per reason."""
     store = context().store
-    typer.echo(heading)
-    for rank, scored in enumerate(items, start=1):
+    model = f"model {ranked.model_version}" if ranked.model_version else "no trained model yet"
+    typer.echo(f"{heading}  ({model})")
+    for note in ranked.notes:
+        typer.echo(f"  {note}")
+    for rank, scored in enumerate(ranked.items, start=1):
         item = store.get_item(scored.item_id)
         title = item.title if item else scored.item_id
         price = f"  {item.price:g}" if show_price and item is not None and item.price is not None else ""

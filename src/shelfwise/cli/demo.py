@@ -35,11 +35,11 @@ def demo(
             typer.echo(f"  {link.user_a} <-> {link.user_b} linked by the same {link.kind}")
         typer.echo(f"  events by channel: {example.event_channels}")
         if result.model_dir is not None:
-            from shelfwise.service.recommend import RecommendService
+            from shelfwise.service.lists import ListService
 
-            recs = RecommendService(ctx).recommend(example.user_ids[0], k=5)
-            typer.echo(f"\nrecommendations for {example.user_ids[0]} (model {result.model_dir.name}):")
-            for scored in recs:
+            recs = ListService(ctx).recommend(example.user_ids[0], k=5)
+            typer.echo(f"\nrecommendations for {example.user_ids[0]} (model {recs.model_version}):")
+            for scored in recs.items:
                 item = ctx.store.get_item(scored.item_id)
                 typer.echo(f"  - {item.title if item else scored.item_id}  ({'; '.join(scored.reasons)})")
     if result.model_dir is not None:
@@ -52,23 +52,23 @@ def demo(
 
 def _show_complements_and_search(ctx: ServiceContext) -> None:
     """What completes a best-selling phone, and a messy query, on the freshly trained model."""
-    from shelfwise.service.complementary import ComplementService
-    from shelfwise.service.search import SearchService
+    from shelfwise.service.lists import ListService
+
+    lists = ListService(ctx)
 
     phones = [item for item in ctx.store.iter_items() if "Phones" in item.category]
     if phones:
         anchor = phones[0]
         typer.echo(f"\nwhat goes with “{anchor.title}”:")
-        for scored in ComplementService(ctx).complementary([anchor.item_id], k=4):
+        for scored in lists.complementary([anchor.item_id], k=4).items:
             item = ctx.store.get_item(scored.item_id)
             typer.echo(f"  - {item.title if item else scored.item_id}  ({'; '.join(scored.reasons)})")
     query = "wireless earbuds under $100"
-    search = SearchService(ctx, progress=False)
     try:
         typer.echo(f"\nsearch “{query}”:")
-        for scored in search.search(query, k=4):
+        for scored in lists.search(query, k=4).items:
             item = ctx.store.get_item(scored.item_id)
             price = f" ${item.price:.2f}" if item and item.price is not None else ""
             typer.echo(f"  - {item.title if item else scored.item_id}{price}  ({'; '.join(scored.reasons)})")
     finally:
-        search.close()
+        lists.close()

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from shelfwise.cli.common import context
-from shelfwise.service import models as model_versions
+from shelfwise.service.models import ModelService
 
 app = typer.Typer(help="Trained model versions: which one is served, roll back.", no_args_is_help=True)
 
@@ -16,12 +16,12 @@ app = typer.Typer(help="Trained model versions: which one is served, roll back."
 @app.command("list")
 def list_versions() -> None:
     """Every version with its status; * marks the one served."""
-    root = context().settings.artifacts_dir
-    found = model_versions.list_versions(root)
+    service = ModelService(context())
+    found = service.versions()
     if not found:
         typer.echo("no model versions; run `shelfwise train`")
         return
-    pinned = model_versions.pinned_version(root)
+    pinned = service.pinned()
     for v in found:
         when = (
             dt.datetime.fromtimestamp(v.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
@@ -36,16 +36,15 @@ def list_versions() -> None:
 @app.command("rollback")
 def rollback() -> None:
     """Pin the good version before the served one; a running server switches within its poll interval."""
-    version = model_versions.rollback(context().settings.artifacts_dir)
+    version = ModelService(context()).rollback()
     typer.echo(f"serving {version} (pinned; `shelfwise models use latest` to follow new trainings again)")
 
 
 @app.command("use")
 def use(version: Annotated[str, typer.Argument(help="A version (v0003) or `latest`.")]) -> None:
     """Pin a version, or `latest` to remove the pin."""
-    root = context().settings.artifacts_dir
+    served = ModelService(context()).use(version)
     if version == "latest":
-        typer.echo(f"serving the newest good version, now {model_versions.use_latest(root)}")
+        typer.echo(f"serving the newest good version, now {served}")
         return
-    model_versions.pin(root, version)
     typer.echo(f"serving {version} (pinned)")

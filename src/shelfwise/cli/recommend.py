@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from shelfwise.cli.common import EXIT_ERROR, context, err, items_json, print_ranked
+from shelfwise.cli.common import EXIT_ERROR, context, err, print_ranked, ranked_json
 
 
 def recommend(
@@ -17,19 +17,29 @@ def recommend(
     users: Annotated[Path | None, typer.Option(help="Batch: a file with one user id per line.")] = None,
     output: Annotated[Path | None, typer.Option(help="Batch: write JSON lines here.")] = None,
     include_purchased: Annotated[bool, typer.Option(help="Also recommend items already bought.")] = False,
-    version: Annotated[str | None, typer.Option(help="Model version (default: newest good one).")] = None,
+    placement: Annotated[str, typer.Option(help="Whose business rules apply: home, product, cart.")] = "home",
+    raw: Annotated[
+        bool,
+        typer.Option(help="Batch: the model's own order, without the shop's rules (offline evaluation)."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    version: Annotated[
+        str | None, typer.Option(help="Model version (default: the served one, honouring a rollback pin).")
+    ] = None,
 ) -> None:
     """Next items for a customer, with a reason for each."""
-    from shelfwise.service.recommend import RecommendService
+    from shelfwise.service.lists import ListService
 
-    service = RecommendService(context(), version)
+    service = ListService(context(), version)
     exclude = False if include_purchased else None
     if users is not None:
         ids = [line.strip() for line in users.read_text(encoding="utf-8").splitlines() if line.strip()]
         sink = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
         try:
-            for uid, items in service.recommend_many(ids, k, exclude):
-                line = json.dumps({"user_id": uid, "items": items_json(items)}, ensure_ascii=False)
+            for uid, ranked in zip(
+                ids, service.recommend_many(ids, k, exclude, apply_rules=not raw), strict=True
+            ):
+                line = json.dumps(ranked_json(ranked, user_id=uid), ensure_ascii=False)
                 if sink:
                     sink.write(line + "\n")
                 else:
@@ -43,4 +53,8 @@ def recommend(
     if user_id is None:
         err("give a USER_ID or --users FILE")
         raise typer.Exit(EXIT_ERROR)
-    print_ranked(f"Recommendations for {user_id}:", service.recommend(user_id, k, exclude))
+    ranked = service.recommend(user_id, k, placement=placement, exclude_purchased=exclude)
+    if as_json:
+        typer.echo(json.dumps(ranked_json(ranked, user_id=user_id), ensure_ascii=False))
+        return
+    print_ranked(f"Recommendations for {user_id}:", ranked)

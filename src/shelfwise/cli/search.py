@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from shelfwise.cli.common import EXIT_ERROR, context, err, items_json, print_ranked
+from shelfwise.cli.common import EXIT_ERROR, context, err, print_ranked, ranked_json
 
 if TYPE_CHECKING:  # the service imports the search engine: only when the command runs
-    from shelfwise.service.search import SearchService
+    from shelfwise.service.lists import ListService
 
 
 def search(
@@ -29,14 +29,15 @@ def search(
     output: Annotated[
         Path | None, typer.Option(help="Batch: write JSON lines here (default: stdout).")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
     version: Annotated[
-        str | None, typer.Option(help="Model version for the re-ranker (default: newest).")
+        str | None, typer.Option(help="Model version (default: the served one, honouring a rollback pin).")
     ] = None,
 ) -> None:
     """Search the catalog: typo-tolerant, price/brand/colour aware, personalised with --user."""
-    from shelfwise.service.search import SearchService
+    from shelfwise.service.lists import ListService
 
-    service = SearchService(context(), version, progress=True)
+    service = ListService(context(), version, progress=True)
     if queries is not None:
         _batch(service, queries, k, output)
         return
@@ -44,16 +45,19 @@ def search(
         err("give a QUERY or --queries FILE")
         raise typer.Exit(EXIT_ERROR)
     if explain:
-        typer.echo(json.dumps(service.explain(query), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(service.explain_search(query), ensure_ascii=False, indent=2))
         return
     results = service.search(query, user_id=user, k=k)
+    if as_json:
+        typer.echo(json.dumps(ranked_json(results, query=query), ensure_ascii=False))
+        return
     who = f" for {user}" if user else ""
     print_ranked(f"Results for “{query}”{who}:", results, show_price=True)
-    if not results:
+    if not results.items:
         typer.echo("  no matches")
 
 
-def _batch(service: SearchService, queries: Path, k: int, output: Path | None) -> None:
+def _batch(service: ListService, queries: Path, k: int, output: Path | None) -> None:
     sink = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
     count = 0
     try:
@@ -66,11 +70,8 @@ def _batch(service: SearchService, queries: Path, k: int, output: Path | None) -
             except (ValueError, KeyError, TypeError):
                 err(f"{queries}:{number}: rejected: need a JSON object with query_id and query")
                 continue
-            items = service.search(str(text), user_id=row.get("user_id"), k=k)
-            record = {
-                "query_id": query_id,
-                "items": items_json(items),
-            }
+            ranked = service.search(str(text), user_id=row.get("user_id"), k=k)
+            record = ranked_json(ranked, query_id=query_id)
             text_line = json.dumps(record, ensure_ascii=False)
             if sink:
                 sink.write(text_line + "\n")

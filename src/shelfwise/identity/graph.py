@@ -20,18 +20,14 @@ The result is deterministic for a given set of accounts, whatever order they arr
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from shelfwise.domain import customer_id_for
 from shelfwise.errors import NotFoundError, ValidationError
 from shelfwise.identity.accounts import HASH_PREFIX_LEN, HashedAccount
 
 DEFAULT_MAX_ACCOUNTS_PER_KEY = 10
-
-
-def customer_id_for(oldest_user_id: str) -> str:
-    return "c-" + hashlib.sha256(oldest_user_id.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from shelfwise.domain import ENGAGEMENT_TYPES, Event
-from shelfwise.identity import customer_id_for
+from shelfwise.domain import ENGAGEMENT_TYPES, Event, customer_id_for
+from shelfwise.history import (
+    CustomerHistory,
+    ItemIndex,
+    build_histories,
+    members_by_customer,
+    resolve_customer,
+)
 from shelfwise.storage.base import Store, StoredEvent
-from shelfwise.training.data import CustomerHistory, ItemIndex, build_histories
 
 DEFAULT_MAX_ITEMS = 200
 _EMPTY: Mapping[str, int] = MappingProxyType({})
@@ -103,10 +108,7 @@ class ProfileBook:
         """All customers (``ids`` None, the server) or only those named by ``ids`` (the CLI)."""
         book = cls(max_items)
         if ids is None:
-            members: dict[str, list[str]] = {}
-            for account in store.iter_accounts():
-                members.setdefault(account.customer_id or account.user_id, []).append(account.user_id)
-            book._rebuild(store, members, all_events=True)
+            book._rebuild(store, members_by_customer(store), all_events=True)
         else:
             book._rebuild(store, _members_of(store, ids))
         return book
@@ -194,9 +196,7 @@ class ProfileBook:
 
     def regroup(self, store: Store) -> set[str]:
         """After an identity change: rebuild every customer whose set of accounts changed."""
-        members: dict[str, list[str]] = {}
-        for account in store.iter_accounts():
-            members.setdefault(account.customer_id or account.user_id, []).append(account.user_id)
+        members = members_by_customer(store)
         changed = {
             customer
             for customer, users in members.items()
@@ -217,14 +217,9 @@ class ProfileBook:
 def _members_of(store: Store, ids: Iterable[str]) -> dict[str, list[str]]:
     members: dict[str, list[str]] = {}
     for requested in ids:
-        account = store.get_account(requested)
-        customer = (account.customer_id or account.user_id) if account is not None else requested
-        if customer not in members:
-            accounts = store.accounts_of_customer(customer)
-            if accounts:
-                members[customer] = [a.user_id for a in accounts]
-            elif account is not None:
-                members[customer] = [account.user_id]
+        customer = resolve_customer(store, requested)
+        if customer is not None:
+            members.setdefault(customer.customer_id, list(customer.user_ids))
     return members
 
 

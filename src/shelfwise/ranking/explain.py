@@ -10,8 +10,8 @@ import numpy as np
 from shelfwise.complements.categories import leaf as category_leaf
 from shelfwise.complements.model import Evidence as ItemEvidence
 from shelfwise.domain import Item, ScoredItem
+from shelfwise.history import CustomerHistory, ItemIndex
 from shelfwise.retrieval.base import Evidence
-from shelfwise.training.data import CustomerHistory, ItemIndex
 
 _CHANNEL_PHRASE = {"store": " in store", "app": " in the app", "web": " online", "social": " on social"}
 
@@ -39,18 +39,24 @@ def _how(history: CustomerHistory, position: int) -> tuple[str, str]:
     return verb, _CHANNEL_PHRASE.get(channel or "", "")
 
 
-def render(evidence: Evidence, index: ItemIndex, items: Mapping[str, Item], history: CustomerHistory | None) -> str:
+def render(
+    evidence: Evidence, index: ItemIndex, items: Mapping[str, Item], history: CustomerHistory | None
+) -> str | None:
+    """One sentence that is true of the data, or None when the evidence states no fact."""
     anchor = evidence.history_item
     if anchor is not None and history is not None:
         title = _title(index, items, anchor)
         verb, where = _how(history, anchor)
         if evidence.source == "similar_text":
             return f"similar to “{title}”, which you {verb}{where}"
-        follow = "often bought next" if verb == "bought" else "often chosen next"
-        return f"because you {verb} “{title}”{where}: {follow}"
-    if evidence.source == "popular":
-        return "popular with shoppers right now"
-    return evidence.notes[0] if evidence.notes else f"recommended by {evidence.source}"
+        if evidence.count:
+            return f"because you {verb} “{title}”{where}: {_customers(evidence.count)} chose it soon after"
+        return f"because you {verb} “{title}”{where}: chosen soon after it by other shoppers"
+    if evidence.source == "trending" and evidence.count:
+        return f"trending: number {evidence.count} among items shoppers engaged with lately"
+    if evidence.source == "popular" and evidence.count:
+        return f"a best seller: number {evidence.count} by engagement"
+    return None
 
 
 def scored_items(
@@ -61,6 +67,8 @@ def scored_items(
     scores: np.ndarray,
     items: Mapping[str, Item],
 ) -> list[ScoredItem]:
+    """Each item with up to two reasons from the model's evidence; none when the model gave none
+    (a generic phrase would claim something the data does not say)."""
     sequence = np.asarray(history.items if history else [], dtype=np.int32)
     out = []
     for position in top:
@@ -68,11 +76,11 @@ def scored_items(
         if isinstance(model, Explainer):
             for evidence in model.explain(sequence, int(position))[:2]:
                 text = render(evidence, index, items, history)
-                if text not in reasons:
+                if text is not None and text not in reasons:
                     reasons.append(text)
-        if not reasons:
-            reasons.append("popular with shoppers right now" if not len(sequence) else "fits your recent activity")
-        out.append(ScoredItem(index.item_ids[int(position)], round(float(scores[int(position)]), 6), tuple(reasons)))
+        out.append(
+            ScoredItem(index.item_ids[int(position)], round(float(scores[int(position)]), 6), tuple(reasons))
+        )
     return out
 
 

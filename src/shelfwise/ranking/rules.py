@@ -18,7 +18,7 @@ import numpy as np
 
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.ranking.diversity import select
-from shelfwise.ranking.rules_settings import PlacementRules
+from shelfwise.settings.rules import PlacementRules
 
 PINNED_REASON = "promoted by the shop (pinned)"
 BOOSTED_REASON = "on promotion"

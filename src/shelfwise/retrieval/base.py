@@ -46,10 +46,13 @@ class Evidence:
     """Why one item was recommended: the history item that contributed most, and how."""
 
     item: int
-    source: str  # "transition", "similar_text", "popular"
+    source: str  # "transition", "similar_text", "trending", "popular"
     history_item: int | None = None
     weight: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # The fact behind the evidence, when one can be counted: customers who chose ``item`` soon after
+    # ``history_item`` (transition), or the item's rank among all items (trending, popular).
+    count: int | None = None
 
 
 @runtime_checkable

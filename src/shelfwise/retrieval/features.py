@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from shelfwise.retrieval.transitions import (
     TransitionConfig,
     TransitionModel,
+    customer_follow_counts,
     item_counts,
     normalise_rows,
     pair_counts,
@@ -51,6 +52,7 @@ FEATURE_NAMES: list[str] = [
 ]
 
 # Features a model fitted on the training targets would leak when those targets are labels.
+FOLLOW_GAP = 5  # steps after an item within which a later one counts as "chosen soon after"
 NEURAL_FEATURES = ("neural_score", "neural_gap", "neural_rank")
 ADAPTED_FEATURES = ("adapted_cosine_last1", "adapted_cosine_history_max")
 
@@ -74,6 +76,8 @@ class ItemStatistics:
     cooccur: sp.csr_matrix  # same-sequence pairs within cooccur_gap, both orders, sqrt-normalised
     counts: np.ndarray
     in_degree: np.ndarray  # distinct predecessors of each item
+    # Customers who engaged with b within 5 steps after a: the counts reasons quote (not a feature).
+    follows: sp.csr_matrix | None = None
 
     @classmethod
     def fit(
@@ -98,6 +102,7 @@ class ItemStatistics:
             cooccur=normalise_rows((far + far.T).tocsr(), 0.5),
             counts=item_counts(sequences, n_items),
             in_degree=np.diff(next_counts.tocsc().indptr).astype(np.float32),
+            follows=customer_follow_counts(sequences, n_items, FOLLOW_GAP),
         )
 
     def save(self, directory: Path) -> None:
@@ -107,6 +112,8 @@ class ItemStatistics:
             sp.save_npz(directory / f"{name}.npz", getattr(self, name))
         np.save(directory / "counts.npy", self.counts)
         np.save(directory / "in_degree.npy", self.in_degree)
+        if self.follows is not None:
+            sp.save_npz(directory / "follows.npz", self.follows)
 
     @classmethod
     def load(cls, directory: Path) -> ItemStatistics:
@@ -118,6 +125,9 @@ class ItemStatistics:
             cooccur=sp.load_npz(directory / "cooccur.npz").tocsr(),
             counts=np.load(directory / "counts.npy"),
             in_degree=np.load(directory / "in_degree.npy"),
+            follows=sp.load_npz(directory / "follows.npz").tocsr()
+            if (directory / "follows.npz").exists()
+            else None,
         )
 
 

@@ -17,6 +17,7 @@ from typing import Self
 
 import numpy as np
 
+from shelfwise.evaluation.sequences import rank_metrics
 from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
 from shelfwise.retrieval.features import (
     ADAPTED_FEATURES,
@@ -26,7 +27,6 @@ from shelfwise.retrieval.features import (
     ItemStatistics,
     build_candidates,
 )
-from shelfwise.retrieval.metrics import rank_metrics
 from shelfwise.retrieval.sasrec import SASRecConfig, SASRecModel
 from shelfwise.retrieval.transitions import TransitionConfig, csr_value
 
@@ -305,22 +305,23 @@ class CandidateRankerRecommender:
             raise RuntimeError("CandidateRankerRecommender is not fitted")
         evidence: list[Evidence] = []
         recent = [int(x) for x in np.asarray(history)[-20:]][::-1]
+        follows = self.stats.follows
         for back, source in enumerate(recent):
             weight = csr_value(self.stats.baseline.transitions, source, item) * 0.5 ** min(back, 10)  # type: ignore[arg-type]
             if weight > 0:
-                evidence.append(
-                    Evidence(item, "transition", source, weight, ["customers bought it after this"])
-                )
+                count = int(csr_value(follows, source, item)) if follows is not None else None
+                evidence.append(Evidence(item, "transition", source, weight, count=count or None))
         if self.embeddings is not None and recent:
             sims = self.embeddings[recent] @ self.embeddings[item]
             best = int(np.argmax(sims))
-            evidence.append(
-                Evidence(item, "similar_text", recent[best], float(sims[best]), ["similar title"])
-            )
-        if not evidence:
-            evidence.append(
-                Evidence(item, "popular", None, float(self.stats.counts[item]), ["a best seller"])
-            )
+            evidence.append(Evidence(item, "similar_text", recent[best], float(sims[best])))
+        if not evidence and not len(history):
+            # Only a customer with no history gets the popularity fact: for anyone else it is not
+            # why the item was chosen.
+            popular = self._popular()
+            rank = int((popular > popular[item]).sum()) + 1
+            source = "trending" if self.trending is not None else "popular"
+            evidence.append(Evidence(item, source, None, float(popular[item]), count=rank))
         evidence.sort(key=lambda e: (e.source != "transition", -e.weight))
         return evidence[:top]
 

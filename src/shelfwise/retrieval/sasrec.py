@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from shelfwise.evaluation.sequences import rank_metrics
 from shelfwise.retrieval.base import FitOptions, TrainingData
-from shelfwise.retrieval.metrics import rank_metrics
 
 
 @dataclass

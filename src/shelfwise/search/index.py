@@ -59,7 +59,7 @@ def item_fingerprint(item: Item) -> str:
 
 def search_text(item: Item) -> str:
     """The text embedded for an item: the same composition training uses (shared cache hits)."""
-    return item_text(item.title, item.brand, list(item.category), item.attributes, item.description)
+    return item_text(item)
 
 
 def _meta_text(item: Item) -> str:

@@ -8,6 +8,7 @@ from functools import cached_property
 from shelfwise.identity import KeyHasher, load_or_create_secret
 from shelfwise.settings import Settings
 from shelfwise.storage import Store, open_store
+from shelfwise.storage.models import ModelStore
 
 
 @dataclass
@@ -19,6 +20,11 @@ class ServiceContext:
         if not self.settings.store_url:
             self.settings.home.mkdir(parents=True, exist_ok=True)
         return open_store(self.settings.resolved_store_url())
+
+    @cached_property
+    def models(self) -> ModelStore:
+        """The one model store: every use case asks it which version is served."""
+        return ModelStore(self.settings.artifacts_dir)
 
     @cached_property
     def hasher(self) -> KeyHasher:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from shelfwise.domain import Account
 from shelfwise.errors import NotFoundError
+from shelfwise.history import members_by_customer, resolve_customer
 from shelfwise.identity import (
     AccountIdentity,
     CustomerExplanation,
@@ -61,7 +62,9 @@ class CustomerService:
         accounts = list(self._ctx.store.iter_accounts())
         hashed = [
             HashedAccount(
-                user_id=a.user_id, seq=a.seq, channel=a.channel,
+                user_id=a.user_id,
+                seq=a.seq,
+                channel=a.channel,
                 keys=tuple(IdentityKey(k.kind, k.key_hash, k.strong) for k in a.keys),
             )
             for a in accounts
@@ -77,9 +80,7 @@ class CustomerService:
         return self._ctx.store.set_customer_ids(resolution.customer_of)
 
     def customers(self) -> Iterator[CustomerSummary]:
-        groups: dict[str, list[str]] = {}
-        for account in self._ctx.store.iter_accounts():
-            groups.setdefault(account.customer_id or customer_id_for(account.user_id), []).append(account.user_id)
+        groups = members_by_customer(self._ctx.store)
         by_user = self._ctx.store.channel_counts_by_user()
         for customer_id, user_ids in groups.items():
             channels: dict[str, int] = {}
@@ -90,12 +91,10 @@ class CustomerService:
 
     def resolve_customer_id(self, id_or_user: str) -> str:
         """Accept a customer id or any of its accounts' user ids."""
-        account = self._ctx.store.get_account(id_or_user)
-        if account is not None:
-            return account.customer_id or customer_id_for(account.user_id)
-        if self._ctx.store.accounts_of_customer(id_or_user):
-            return id_or_user
-        raise NotFoundError(f"no customer or account {id_or_user!r}")
+        customer = resolve_customer(self._ctx.store, id_or_user)
+        if customer is None:
+            raise NotFoundError(f"no customer or account {id_or_user!r}")
+        return customer.customer_id
 
     def show(self, id_or_user: str) -> CustomerView:
         customer_id = self.resolve_customer_id(id_or_user)

@@ -20,25 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from shelfwise.domain import Item
-from shelfwise.encoders import EmbeddingCache, EncoderSettings, HashingEncoder, TextEncoder, item_text
+from shelfwise.encoders import EmbeddingCache, TextEncoder, item_text
 
 log = logging.getLogger(__name__)
-
-
-def encoder_named(name: str, settings: EncoderSettings) -> TextEncoder:
-    """The encoder a model version was trained with, from the name in its manifest."""
-    if name.startswith("hashing-"):
-        return HashingEncoder(int(name.removeprefix("hashing-")))
-    from shelfwise.encoders import choose_encoder
-
-    if name.startswith("all-MiniLM"):
-        backend = "torch" if name == "all-MiniLM-L6-v2" else settings.english_backend
-        return choose_encoder("en", settings.model_copy(update={"english_backend": backend}))
-    return choose_encoder("multi", settings)
-
-
-def text_of(item: Item) -> str:
-    return item_text(item.title, item.brand, list(item.category), item.attributes, item.description)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +81,7 @@ class FreshItems:
                 try:
                     if cache is None:
                         cache = EmbeddingCache(self._make_encoder(), self._cache_dir)
-                    vectors = cache.encode([text_of(item) for item in batch], progress=False)
+                    vectors = cache.encode([item_text(item) for item in batch], progress=False)
                     self._add([item.item_id for item in batch], vectors)
                 except Exception:  # a broken encoder must not take the server down
                     log.exception("encoding %d new items failed", len(batch))

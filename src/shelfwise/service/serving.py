@@ -18,6 +18,7 @@ loader and the new-item encoder never touch the shared store connection.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -29,23 +30,21 @@ from typing import Any
 import numpy as np
 
 from shelfwise.domain import Item, ScoredItem
+from shelfwise.encoders import encoder_of_version
 from shelfwise.errors import ModelError, NotFoundError, ShelfwiseError
+from shelfwise.history import ItemIndex
 from shelfwise.ingest.pipeline import Ingestor
 from shelfwise.profiles import CustomerProfile, ProfileBook
-from shelfwise.service import models as model_versions
 from shelfwise.service.batches import BatchKind, BatchOutcome, parse_batch, write_batch
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.customers import CustomerService
-from shelfwise.service.fresh_items import FreshItems, encoder_named
-from shelfwise.service.recommend import RecommendService
-from shelfwise.training.artifacts import read_manifest
+from shelfwise.service.fresh_items import FreshItems
+from shelfwise.service.lists import ListService, LiveState
+from shelfwise.service.pipeline import RankedList, new_request_id
+from shelfwise.service.served import ServedModel, load_served
 
 log = logging.getLogger(__name__)
 
-FRESH_SLOTS = 2  # at most this many new arrivals per recommendation list
-FRESH_POSITION = 2  # ... starting at the third slot: visible, without displacing the best match
-FRESH_MIN_SIMILARITY = 0.5
-FRESH_ANCHORS = 5  # the customer's last items a new arrival is compared with
 ITEM_CLOCK_SLACK = 5.0  # seconds: see sync()
 SYNC_BATCH = 10_000  # events applied per sync: a big file ingest is caught up over several ticks
 
@@ -53,23 +52,18 @@ SYNC_BATCH = 10_000  # events applied per sync: a big file ingest is caught up o
 @dataclass
 class ActiveModel:
     version: str
-    recommender: RecommendService
-    embeddings: np.ndarray | None  # the version's item vectors (model item order), L2-normalised
-    fresh: FreshItems | None
-    search: Any | None = None  # SearchService when that module is installed
-    complements: Any | None = None  # ComplementService when that module is installed
-    side_context: ServiceContext | None = None  # the store connection of search and complements
+    lists: ListService  # every ranked list of this version, through the one request pipeline
+    fresh: FreshItems | None  # vectors of items newer than the version, encoded in the background
+    side_context: ServiceContext  # search's own store connection (it refreshes from another thread)
     loaded_at: float = field(default_factory=time.time)
 
     def retire(self, main: ServiceContext) -> None:
         if self.fresh is not None:
             self.fresh.close()
-        try:
-            if self.search is not None:
-                self.search.close()
-        except sqlite3.ProgrammingError:
-            pass  # opened by the request thread: garbage collection closes it
-        if self.side_context is not None and self.side_context is not main:
+        # The search cache may have been opened by the request thread: garbage collection closes it.
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            self.lists.close()
+        if self.side_context is not main:
             self.side_context.close()
 
 
@@ -152,9 +146,8 @@ class ServingEngine:
 
     def reload(self, force: bool = False) -> str:
         """Serve the active version (pin or newest good); loads it first if it is not served yet."""
-        root = self._ctx.settings.artifacts_dir
         with self._load_lock:
-            wanted = model_versions.active_version(root)
+            wanted = self._ctx.models.active_version()
             current = self._active
             if current is not None and current.version == wanted and not force:
                 return wanted
@@ -178,43 +171,51 @@ class ServingEngine:
         return loaded.version
 
     def rollback(self) -> str:
-        model_versions.rollback(self._ctx.settings.artifacts_dir)
+        self._ctx.models.rollback()
         return self.reload()
 
     def use_latest(self) -> str:
-        model_versions.use_latest(self._ctx.settings.artifacts_dir)
+        self._ctx.models.use_latest()
         return self.reload()
 
     def _load(self, version: str) -> ActiveModel:
-        root = self._ctx.settings.artifacts_dir
-        recommender = RecommendService(self._ctx, version, self.profiles, self.catalog)
-        loaded = recommender.loaded  # reads the artifact now, in this (background) thread
-        directory = root / version
-        manifest = read_manifest(directory)
-        embeddings_path = directory / "item_embeddings.npy"
-        embeddings = np.load(embeddings_path) if embeddings_path.exists() else None
-        fresh = None
-        encoder_name = manifest.components.get("encoder")
-        if embeddings is not None and encoder_name:
-            settings = self._ctx.settings.encoders
-            fresh = FreshItems(
-                lambda: encoder_named(encoder_name, settings),
-                settings.resolved_embedding_cache_dir(),
-                embeddings.shape[1],
-            )
-            known = {
-                item_id for item_id, ok in zip(loaded.index.item_ids, loaded.index.known, strict=True) if ok
-            }
-            fresh.submit([item for item_id, item in list(self.catalog.items()) if item_id not in known])
-        active = ActiveModel(version, recommender, embeddings, fresh)
-        # Search keeps reading the store (its catalog and search log): it gets its own connection,
-        # so this thread never shares one with the request path (an in-memory store cannot).
+        """Load ``version`` and warm it up here, in the loader thread, so the first request after
+        the swap is not slow. Search gets its own store connection: this thread never shares one
+        with the request path (an in-memory store cannot, so it shares the main one)."""
+        served = load_served(self._ctx.models, version)
+        served.recommender  # noqa: B018 - reads the next-item model now, in this thread
+        fresh = self._fresh_items(served)
         shared = self._ctx.settings.resolved_store_url() == "memory://"
-        active.side_context = self._ctx if shared else ServiceContext(self._ctx.settings)
-        active.search, active.complements = _optional_services(active.side_context, version, self.catalog)
-        # Warm up on the request path's code so the first request after the swap is not slow.
-        recommender.recommend("__warmup__", 1)
-        return active
+        side = self._ctx if shared else ServiceContext(self._ctx.settings)
+        lists = ListService(
+            self._ctx, version, LiveState(self.profiles, self.catalog, fresh), search_ctx=side
+        )
+        lists.__dict__["served"] = served  # already loaded
+        try:
+            lists.search_source.engine()
+            # Its embedding cache's SQLite handle belongs to this thread; closing it here lets the
+            # request thread reopen its own on first use.
+            lists.search_source.close()
+        except Exception:  # search must not keep the recommender from serving
+            log.exception("search unavailable with model %s", version)
+        lists.recommend("__warmup__", 1)
+        return ActiveModel(version, lists, fresh, side)
+
+    def _fresh_items(self, served: ServedModel) -> FreshItems | None:
+        """The new-item encoder of ``served`` (its own text encoder), fed the catalog items it lacks."""
+        name = served.encoder_name
+        if served.embeddings is None or not name:
+            return None
+        settings = self._ctx.settings.encoders
+        fresh = FreshItems(
+            lambda: encoder_of_version(name, settings),
+            settings.resolved_embedding_cache_dir(),
+            served.embeddings.shape[1],
+        )
+        fresh.submit(
+            [item for item_id, item in list(self.catalog.items()) if not _known(served.index, item_id)]
+        )
+        return fresh
 
     # ------------------------------------------------------------------ reads
     def customer_id(self, id_or_user: str) -> str:
@@ -240,86 +241,42 @@ class ServingEngine:
 
     def recommend(
         self, user_id: str, k: int = 10, exclude: Sequence[str] = (), placement: str | None = None
-    ) -> list[ScoredItem]:
-        """Next items for a user or customer; unknown ids get the cold-start answer (best sellers)."""
-        active = self.active()
-        excluded = set(exclude)
-        ranked = active.recommender.recommend(user_id, k + len(excluded), placement=placement or "home")
-        ranked = [s for s in ranked if s.item_id not in excluded]
-        ranked = self._with_fresh(active, user_id, ranked, excluded)
-        return ranked[:k]
+    ) -> RankedList:
+        """Next items for a user or customer; unknown ids get the cold-start answer (trending)."""
+        return self.active().lists.recommend(user_id, k, placement or "home", exclude)
 
-    def _with_fresh(
-        self, active: ActiveModel, user_id: str, ranked: list[ScoredItem], excluded: set[str]
-    ) -> list[ScoredItem]:
-        """Give new arrivals that match the customer's recent items a slot (see fresh_items)."""
-        fresh, embeddings = active.fresh, active.embeddings
-        profile = self.profiles.get(user_id)
-        if fresh is None or embeddings is None or not len(fresh) or profile is None:
-            return ranked
-        index = active.recommender.loaded.index
-        anchors = [
-            p
-            for p in (index.get(e.item_id) for e in profile.recent[-FRESH_ANCHORS:] if e.item_id)
-            if p is not None
-        ]
-        if not anchors:
-            return ranked
-        skip = excluded | profile.purchased | {s.item_id for s in ranked}
-        matches = fresh.best_matches(embeddings[anchors], FRESH_SLOTS + len(skip), FRESH_MIN_SIMILARITY)
-        picks = [m for m in matches if m.item_id not in skip and m.item_id in self.catalog][:FRESH_SLOTS]
-        out = list(ranked)
-        for offset, match in enumerate(picks):
-            position = min(FRESH_POSITION + offset, len(out))
-            anchor = self.catalog.get(index.item_ids[anchors[match.anchor]])
-            anchor_title = anchor.title if anchor else index.item_ids[anchors[match.anchor]]
-            score = out[position - 1].score if position > 0 else 1.0
-            reason = f"new arrival, similar to “{anchor_title}”, which you looked at"
-            out.insert(position, ScoredItem(match.item_id, score, (reason,)))
-        return out
+    def search(self, query: str, user_id: str | None, k: int) -> RankedList:
+        return self.active().lists.search(query, user_id=user_id, k=k)
 
-    def search(self, query: str, user_id: str | None, k: int) -> list[ScoredItem]:
-        service = self.active().search
-        if service is None:
-            raise ModelError("search is not available in this installation")
-        return service.search(query, user_id=user_id, k=k)
-
-    def similar(self, item_id: str, k: int) -> list[ScoredItem]:
+    def similar(self, item_id: str, k: int) -> RankedList:
         self.item(item_id)
         active = self.active()
         fresh = active.fresh.vector(item_id) if active.fresh is not None else None
-        if fresh is not None and active.embeddings is not None:
+        if fresh is not None:
             return self._text_neighbours(active, fresh, item_id, k)  # newer than the model
-        if active.complements is None:
-            raise ModelError("similar items are not available in this installation")
-        return active.complements.similar(item_id, k=k)
+        return active.lists.similar(item_id, k=k)
 
-    def _text_neighbours(
-        self, active: ActiveModel, vector: np.ndarray, item_id: str, k: int
-    ) -> list[ScoredItem]:
+    def _text_neighbours(self, active: ActiveModel, vector: np.ndarray, item_id: str, k: int) -> RankedList:
         """Catalog items whose text embedding is closest to ``vector`` (for items the model has not seen)."""
-        index = active.recommender.loaded.index
-        scores = active.embeddings @ vector  # type: ignore[operator]
-        scores[~index.known] = -np.inf
+        served = active.lists.served
+        assert served.embeddings is not None
+        scores = served.embeddings @ vector
+        scores[~served.index.known] = -np.inf
         out = []
         for position in np.argsort(-scores, kind="stable"):
             if len(out) == k or not np.isfinite(scores[position]):
                 break
-            neighbour = index.item_ids[int(position)]
+            neighbour = served.index.item_ids[int(position)]
             if neighbour != item_id:
-                out.append(
-                    ScoredItem(
-                        neighbour, round(float(scores[position]), 6), ("similar title and description",)
-                    )
-                )
-        return out
+                similarity = float(scores[position])
+                reason = f"title and description {similarity:.0%} similar (a new item: no behaviour yet)"
+                out.append(ScoredItem(neighbour, round(similarity, 6), (reason,)))
+        customer = self.profiles.customer_id(item_id)
+        return RankedList(new_request_id(), "similar", "product", served.version, customer, tuple(out))
 
-    def complementary(self, item_id: str, k: int) -> list[ScoredItem]:
+    def complementary(self, item_id: str, k: int) -> RankedList:
         self.item(item_id)
-        service = self.active().complements
-        if service is None:
-            raise ModelError("complementary items are not available in this installation")
-        return service.complementary([item_id], k=k)
+        return self.active().lists.complementary([item_id], k=k)
 
     # ------------------------------------------------------------------ writes
     def _ingestor(self) -> Ingestor:
@@ -370,10 +327,8 @@ class ServingEngine:
         active = self._active
         if not items or active is None or active.fresh is None:
             return
-        index = active.recommender.loaded.index
-        active.fresh.submit(
-            [item for item in items if (p := index.get(item.item_id)) is None or not index.known[p]]
-        )
+        index = active.lists.served.index
+        active.fresh.submit([item for item in items if not _known(index, item.item_id)])
 
     def forget(self, id_or_user: str) -> ForgetReport:
         """Delete a customer's events and accounts (hashed keys included) and their live profile."""
@@ -396,34 +351,7 @@ class ServingEngine:
         return ForgetReport(customer, ordered, events, accounts)
 
 
-def _optional_services(
-    ctx: ServiceContext, version: str, catalog: dict[str, Item]
-) -> tuple[Any | None, Any | None]:
-    """Search and complement services of ``version``, warmed up (indexes built, models loaded) here
-    in the loader thread so the first request after a swap is not slow. Missing modules or a
-    version without their artifacts leave the slot empty (the routes answer 503)."""
-    search = complements = None
-    try:
-        from shelfwise.service.search import SearchService
-
-        search = SearchService(ctx, version)
-        search.engine()
-        # Its embedding cache's SQLite handle belongs to this thread; closing it here lets the
-        # request thread reopen its own on first use.
-        search.close()
-    except ImportError:
-        log.info("search service not installed")
-    except Exception:  # an optional service must not keep the recommender from serving
-        log.exception("search unavailable with model %s", version)
-        search = None
-    try:
-        from shelfwise.service.complementary import ComplementService
-
-        complements = ComplementService(ctx, version, catalog)
-        complements.loaded  # noqa: B018 - loads the artifact now
-    except ImportError:
-        log.info("complement service not installed")
-    except Exception:  # e.g. an artifact from an older complement model format
-        log.exception("complementary items unavailable with model %s", version)
-        complements = None
-    return search, complements
+def _known(index: ItemIndex, item_id: str) -> bool:
+    """The model version was trained with this item (it can score it)."""
+    position = index.get(item_id)
+    return position is not None and bool(index.known[position])

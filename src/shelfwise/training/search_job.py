@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +32,11 @@ from shelfwise.search.behaviour import (
     search_groups,
 )
 from shelfwise.search.engine import SearchEngine
+from shelfwise.search.factory import build_engine
 from shelfwise.search.features import FEATURE_NAMES
 from shelfwise.search.ranker import SearchRanker
-from shelfwise.service.context import ServiceContext
+from shelfwise.settings import Settings
+from shelfwise.storage.base import Store
 
 FOLDS = 5
 MAX_ROWS_PER_SEARCH = 600
@@ -115,35 +117,35 @@ def _collect(
     from tqdm.auto import tqdm
 
     index = engine.index
-    full_behaviour, full_popularity = engine.behaviour, engine.popularity
-    fold_popularity = _fold_popularity(events, index.row_of, len(full_popularity))
+    fold_popularity = _fold_popularity(events, index.row_of, len(engine.popularity))
     rng = np.random.default_rng(seed)
     folds = [_bucket(g.group_id, FOLDS) for g in groups]
     train, valid = _Rows([], [], []), _Rows([], [], [])
-    try:
-        with tqdm(total=len(groups), desc="search log", unit="search", disable=not progress) as bar:
-            for fold in range(FOLDS):
-                others = [g for g, f in zip(groups, folds, strict=True) if f != fold]
-                engine.popularity = np.maximum(full_popularity - fold_popularity[fold], 0.0)
-                engine.behaviour = BehaviourStats.build(
+    with tqdm(total=len(groups), desc="search log", unit="search", disable=not progress) as bar:
+        for fold in range(FOLDS):
+            others = [g for g, f in zip(groups, folds, strict=True) if f != fold]
+            # The fold's engine sees behaviour and popularity from the other folds only.
+            fold_engine = replace(
+                engine,
+                popularity=np.maximum(engine.popularity - fold_popularity[fold], 0.0),
+                behaviour=BehaviourStats.build(
                     others,
                     index.row_of,
                     lambda q: index.lexical.word_terms(engine.parse(q).tokens),
                     lambda row: index.rows[row].leaf,
-                )
-                for group, group_fold in zip(groups, folds, strict=True):
-                    if group_fold != fold:
-                        continue
-                    bar.update(1)
-                    rows = _group_rows(engine, group, rng)
-                    if rows is None:
-                        continue
-                    target = valid if _bucket("valid" + group.group_id, 1000) < 100 else train
-                    target.features.append(rows[0])
-                    target.labels.append(rows[1])
-                    target.fused.append(rows[2])
-    finally:
-        engine.behaviour, engine.popularity = full_behaviour, full_popularity
+                ),
+            )
+            for group, group_fold in zip(groups, folds, strict=True):
+                if group_fold != fold:
+                    continue
+                bar.update(1)
+                rows = _group_rows(fold_engine, group, rng)
+                if rows is None:
+                    continue
+                target = valid if _bucket("valid" + group.group_id, 1000) < 100 else train
+                target.features.append(rows[0])
+                target.labels.append(rows[1])
+                target.fused.append(rows[2])
     return train, valid
 
 
@@ -160,7 +162,8 @@ def ndcg_at(scores: Sequence[np.ndarray], labels: Sequence[np.ndarray], k: int =
 
 
 def fit_search(
-    ctx: ServiceContext,
+    settings: Settings,
+    store: Store,
     directory: Path,
     seed: int = 0,
     progress: bool = True,
@@ -168,19 +171,16 @@ def fit_search(
 ) -> dict[str, float]:
     """Train the search re-ranker into ``directory``; returns metrics ({} when skipped)."""
     config = config or SearchTrainConfig()
-    events = [s.event for s in ctx.store.iter_events(types=SEARCH_EVENT_TYPES) if s.event.query]
+    events = [s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES) if s.event.query]
     groups = search_groups(events)
     if len(groups) < MIN_GROUPS:
         return {}
-    from shelfwise.service.search import SearchService
-
-    service = SearchService(ctx, progress=progress)
+    engine, cache = build_engine(settings, store, progress=progress)  # no ranker: learn on the fusion
     try:
-        engine = service.engine()
-        engine.ranker = None
         train, valid = _collect(engine, groups, events, seed, progress)
     finally:
-        service.close()
+        if cache is not None:
+            cache.close()
     if len(train.labels) < MIN_GROUPS:
         return {}
     if not valid.labels:  # tiny logs: validate on the training searches rather than not at all

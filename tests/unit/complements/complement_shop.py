@@ -13,13 +13,13 @@ import numpy as np
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.demo import ShopTruth, generate_shop
 from shelfwise.encoders import HashingEncoder
-from shelfwise.service.complementary import ComplementService
+from shelfwise.history import load_training_view
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
+from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
-from shelfwise.training.artifacts import ArtifactWriter, Manifest
-from shelfwise.training.data import load_training_view
-from shelfwise.training.job import catalog_texts
+from shelfwise.storage.models import Manifest
+from shelfwise.training.nextitem import catalog_texts
 
 NEW_ITEMS = [
     {
@@ -47,7 +47,7 @@ NEW_ITEMS = [
 class TrainedShop:
     ctx: ServiceContext
     truth: ShopTruth
-    service: ComplementService
+    service: ListService
 
 
 def build_trained_shop(root: Path) -> TrainedShop:
@@ -64,7 +64,7 @@ def build_trained_shop(root: Path) -> TrainedShop:
     ):
         ingest.ingest_file(kind, path)
     publish_complements(ctx)
-    return TrainedShop(ctx, shop.truth, ComplementService(ctx))
+    return TrainedShop(ctx, shop.truth, ListService(ctx))
 
 
 def publish_complements(ctx: ServiceContext) -> None:
@@ -73,7 +73,7 @@ def publish_complements(ctx: ServiceContext) -> None:
     items = list(ctx.store.iter_items())
     index, _ = load_training_view(ctx.store)
     embeddings = HashingEncoder().encode_batch(catalog_texts(items, index))
-    writer = ArtifactWriter(ctx.settings.artifacts_dir)
+    writer = ctx.models.new_version()
     np.save(writer.path / "item_embeddings.npy", embeddings)
     (writer.path / "items.json").write_text(
         json.dumps({"item_ids": index.item_ids, "known": index.known.tolist()})

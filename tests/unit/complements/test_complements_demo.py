@@ -7,8 +7,8 @@ from complement_shop import TrainedShop, kinds_of
 
 from shelfwise.errors import NotFoundError
 from shelfwise.ranking.rules import PINNED_REASON
-from shelfwise.service.complementary import ComplementService
 from shelfwise.service.context import ServiceContext
+from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
 
 PHONE_ACCESSORIES = {"case", "protector", "charger", "earbuds"}
@@ -43,7 +43,7 @@ def test_top_complements_agree_with_the_answer_key(trained_shop: TrainedShop) ->
 
 
 def test_the_relation_is_directional(trained_shop: TrainedShop) -> None:
-    model, index = trained_shop.service.loaded.model, trained_shop.service.loaded.index
+    model, index = trained_shop.service.served.complements, trained_shop.service.served.index
     forward = backward = 0.0
     for phone in _phones(trained_shop):
         p = index.get(phone)
@@ -58,7 +58,7 @@ def test_the_relation_is_directional(trained_shop: TrainedShop) -> None:
 
 def test_a_new_item_with_no_history_gets_complements_through_its_text(trained_shop: TrainedShop) -> None:
     service = trained_shop.service
-    model, index = service.loaded.model, service.loaded.index
+    model, index = service.served.complements, service.served.index
     # Neither item has events or a category: categories come from the nearest texts.
     assert (
         model.category_names[model.category_of[index.get("new-case")]]
@@ -130,7 +130,7 @@ def test_placement_rules_apply_pin_filter_and_cap(trained_shop: TrainedShop) -> 
     settings.rules.product.pins = ["mug-001"]
     settings.rules.product.exclude_categories = ["Electronics > Phone Accessories > Chargers"]
     settings.rules.product.max_per_category = 1
-    service = ComplementService(ServiceContext(settings))
+    service = ListService(ServiceContext(settings))
     items = service.complementary(["phone-001"], k=4)
     assert items[0].item_id == "mug-001" and items[0].reasons[0] == PINNED_REASON
     kinds = kinds_of(trained_shop.truth, [s.item_id for s in items])

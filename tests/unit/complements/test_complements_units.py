@@ -12,7 +12,7 @@ from shelfwise.complements.categories import infer_labels
 from shelfwise.complements.textmatch import build_compatibility, shared_model_phrase
 from shelfwise.domain import Event, Item
 from shelfwise.encoders import HashingEncoder
-from shelfwise.training.data import build_item_index
+from shelfwise.history import build_item_index
 
 DAY = 86400.0
 POSITION = {"phone": 0, "case": 1, "socks": 2, "other_phone": 3}

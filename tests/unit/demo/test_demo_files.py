@@ -27,12 +27,11 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
     assert first.n_events == second.n_events > 0 and other.n_events > 0
 
 
-def test_default_size_counts_and_speed(shop: LoadedShop) -> None:
+def test_default_size_counts(shop: LoadedShop) -> None:
     files = shop.files
     assert 400 <= files.n_items == len(shop.items) <= 600
     assert 40_000 <= files.n_events == len(shop.events) <= 80_000
     assert files.n_people == 1500 and files.n_accounts == len(shop.accounts)
-    assert shop.seconds < 8  # about 1.3 s measured; generous for a busy machine
 
 
 def test_every_row_has_the_domain_fields_and_ingests(shop: LoadedShop) -> None:

@@ -9,8 +9,8 @@ from shelfwise.domain import Item, ScoredItem
 from shelfwise.errors import ConfigError
 from shelfwise.ranking.diversity import select
 from shelfwise.ranking.rules import BOOSTED_REASON, PINNED_REASON, RuleContext, apply_rules
-from shelfwise.ranking.rules_settings import PlacementRules, RulesSettings
 from shelfwise.settings import Settings
+from shelfwise.settings.rules import PlacementRules, RulesSettings
 
 PHONES = "Electronics > Phones"
 CASES = "Electronics > Phone Accessories > Cases"

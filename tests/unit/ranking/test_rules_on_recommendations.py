@@ -1,4 +1,4 @@
-"""The home placement's rules on ``RecommendService.recommend`` (over-fetch, then rules)."""
+"""The home placement's rules on ``ListService.recommend`` (over-fetch, then rules)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from shelfwise.ranking.rules import PINNED_REASON
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
-from shelfwise.service.recommend import RecommendService
+from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
 from shelfwise.training.job import TrainOptions, train
 
@@ -58,16 +58,16 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"user_id": "ann", "item_id": "phone", "type": "purchase", "timestamp": t + 5001},
     ]
     ingest.ingest_file("events", _jsonl(root / "events.jsonl", events))
-    train(ctx, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"))
+    train(ctx.settings, ctx.store, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"))
     ctx.close()
     return root / "home"
 
 
-def _service(home: Path, **rules: object) -> RecommendService:
+def _service(home: Path, **rules: object) -> ListService:
     settings = Settings(home=home)
     for name, value in rules.items():
         setattr(settings.rules.home, name, value)
-    return RecommendService(ServiceContext(settings))
+    return ListService(ServiceContext(settings))
 
 
 def test_cap_per_category_on_home(home: Path) -> None:

@@ -39,8 +39,8 @@ def test_next_item_after_a_is_b(chain_data: TrainingData) -> None:
 
 def test_fit_reports_validation_metrics(chain_data: TrainingData) -> None:
     metrics = fitted(chain_data).fit(chain_data, FitOptions(progress=False))
-    assert 0.9 <= metrics["valid_hr@10"] <= 1.0
-    assert metrics["valid_ndcg@10"] > 0.5
+    # Ten items make HR@10 trivially 1; NDCG@10 near 1 needs the next link ranked first.
+    assert metrics["valid_ndcg@10"] > 0.9
 
 
 def test_cold_item_is_reachable_through_text(chain_data: TrainingData, cold_item: int) -> None:

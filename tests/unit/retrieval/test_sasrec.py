@@ -29,7 +29,9 @@ def test_follows_the_protocol() -> None:
 def test_learns_the_chains_and_round_trips(chain_data: TrainingData, tmp_path: Path) -> None:
     model = tiny_sasrec()
     metrics = model.fit(chain_data, FitOptions(progress=False, max_minutes=0.5))
-    assert metrics["valid_hr@10"] == 1.0  # ten items: every target is in the top ten
+    # With ten items HR@10 is always 1; NDCG@10 is not: it is near 1 only when the chain's next
+    # link ranks first (a model scoring at random gets about 0.3).
+    assert metrics["valid_ndcg@10"] > 0.9
     scores = model.score([np.array([0]), np.array([4, 5]), np.array([], dtype=np.int32)])
     assert scores.shape == (3, chain_data.n_items)
     assert int(np.argmax(scores[0])) == 1

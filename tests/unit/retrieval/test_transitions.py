@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
+from shelfwise.evaluation.sequences import leave_last_two_out, masked_target_ranks, rank_metrics
 from shelfwise.retrieval.base import FitOptions, TrainingData
-from shelfwise.retrieval.metrics import leave_one_out, rank_metrics, target_ranks
 from shelfwise.retrieval.transitions import PopularityModel, TransitionModel
 
 
@@ -57,7 +57,7 @@ def test_popularity_model_round_trip(chain_data: TrainingData, tmp_path: Path) -
 
 def test_ties_count_against_the_target() -> None:
     scores = np.array([[1.0, 1.0, 1.0, 0.0], [3.0, 2.0, 1.0, 0.0]])
-    ranks = target_ranks(scores, [np.array([], dtype=np.int32), np.array([0])], np.array([0, 1]))
+    ranks = masked_target_ranks(scores, [np.array([], dtype=np.int32), np.array([0])], np.array([0, 1]))
     # Row 0: two other items tie with the target → rank 3. Row 1: item 0 is history (masked) → rank 1.
     assert ranks.tolist() == [3, 1]
     metrics = rank_metrics(np.array([1, 11]), k=10)
@@ -65,7 +65,7 @@ def test_ties_count_against_the_target() -> None:
 
 
 def test_leave_one_out_split() -> None:
-    split = leave_one_out([np.array([1, 2, 3, 4]), np.array([5, 6])])
+    split = leave_last_two_out([np.array([1, 2, 3, 4]), np.array([5, 6])])
     assert [s.tolist() for s in split.train] == [[1, 2]]
     assert split.valid_targets.tolist() == [3]
     assert split.test_targets.tolist() == [4]

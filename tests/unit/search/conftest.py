@@ -1,4 +1,4 @@
-"""A tiny catalog whose right answers are known, behind a SearchService on an in-memory store."""
+"""A tiny catalog whose right answers are known, behind a ListService on an in-memory store."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from shelfwise.domain import Item
 from shelfwise.service.context import ServiceContext
-from shelfwise.service.search import SearchService
+from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
 
 CATALOG = [
@@ -76,10 +76,10 @@ CATALOG = [
 
 
 @pytest.fixture
-def make_service(tmp_path: Path) -> Callable[..., SearchService]:
+def make_service(tmp_path: Path) -> Callable[..., ListService]:
     def _make(
         items: list[Item] | None = None, rules: dict[str, object] | None = None, **search: object
-    ) -> SearchService:
+    ) -> ListService:
         settings = Settings(
             home=tmp_path / "home",
             store_url="memory://",
@@ -89,6 +89,6 @@ def make_service(tmp_path: Path) -> Callable[..., SearchService]:
         )
         ctx = ServiceContext(settings)
         ctx.store.upsert_items(CATALOG if items is None else items)
-        return SearchService(ctx)
+        return ListService(ctx)
 
     return _make

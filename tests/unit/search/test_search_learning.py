@@ -7,7 +7,7 @@ from pathlib import Path
 
 from shelfwise.domain import Event, Item
 from shelfwise.search.ranker import SearchRanker
-from shelfwise.service.search import SearchService
+from shelfwise.service.lists import ListService
 from shelfwise.training.search_job import fit_search
 
 ITEMS = [
@@ -49,26 +49,26 @@ def _log(favourite: str, sessions: int = 40) -> list[tuple[str, Event]]:
     return [(f"e{n}", e) for n, e in enumerate(events)]
 
 
-def test_learned_reranker_follows_the_log(make_service: Callable[..., SearchService], tmp_path: Path) -> None:
+def test_learned_reranker_follows_the_log(make_service: Callable[..., ListService], tmp_path: Path) -> None:
     service = make_service(ITEMS)
     before = [r.item_id for r in service.search("cordless drill", k=3)]
     favourite = before[-1]  # the item fusion ranks last among the drills
     service._ctx.store.append_events(_log(favourite))
-    metrics = fit_search(service._ctx, tmp_path / "search", progress=False)
+    metrics = fit_search(service._ctx.settings, service._ctx.store, tmp_path / "search", progress=False)
     assert metrics["search_groups"] >= 30
     ranker = SearchRanker.load(tmp_path / "search")
     assert ranker is not None
-    engine = service.engine()
+    engine = service.search_source.engine()
     engine.ranker = ranker
     assert service.search("cordless drill", k=1)[0].item_id == favourite
-    assert service.explain("cordless drill")["ranker"].startswith("learned")
+    assert service.explain_search("cordless drill")["ranker"].startswith("learned")
 
 
 def test_training_skips_without_a_search_log(
-    make_service: Callable[..., SearchService], tmp_path: Path
+    make_service: Callable[..., ListService], tmp_path: Path
 ) -> None:
     service = make_service(ITEMS)
     service._ctx.store.append_events([("p", Event(user_id="u", item_id="a", type="purchase", timestamp=1.0))])
-    assert fit_search(service._ctx, tmp_path / "search", progress=False) == {}
+    assert fit_search(service._ctx.settings, service._ctx.store, tmp_path / "search", progress=False) == {}
     assert SearchRanker.load(tmp_path / "search") is None
     assert service.search("drill", k=1)  # search still works, unlearned

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from shelfwise.domain import Event
-from shelfwise.service.search import SearchService
+from shelfwise.service.lists import ListService
 
-Make = Callable[..., SearchService]
+Make = Callable[..., ListService]
 
 
 def test_a_pinned_promotion_leads_and_says_so(make_service: Make) -> None:

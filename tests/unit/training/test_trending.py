@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from shelfwise.history import CustomerHistory, trending_scores
 from shelfwise.retrieval.base import FitOptions, TrainingData
 from shelfwise.retrieval.ranker import CandidateRankerRecommender, RankerConfig
-from shelfwise.training.data import CustomerHistory, trending_scores
 
 DAY = 86_400.0
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from shelfwise.api.deps import Engine, json_response, require
-from shelfwise.api.routes.recommendations import item_list
+from shelfwise.api.routes.recommendations import ranked_body
 from shelfwise.api.schemas import ItemListPublic, ItemPublic
 
 router = APIRouter(prefix="/v1/items", tags=["items"], dependencies=[require("read")])
@@ -36,7 +36,7 @@ async def get_item(item_id: str, engine: Engine) -> Response:
 @router.get("/{item_id}/similar", response_model=ItemListPublic)
 async def similar(item_id: str, engine: Engine, k: Annotated[int, Query(ge=1, le=200)] = 10) -> Response:
     """Items like this one (alternatives)."""
-    return json_response({"items": item_list(engine.similar(item_id, k)), "model_version": engine.version})
+    return json_response(ranked_body(engine.similar(item_id, k)))
 
 
 @router.get("/{item_id}/complementary", response_model=ItemListPublic)
@@ -44,6 +44,4 @@ async def complementary(
     item_id: str, engine: Engine, k: Annotated[int, Query(ge=1, le=200)] = 10
 ) -> Response:
     """Items that go with this one (a case for a phone)."""
-    return json_response(
-        {"items": item_list(engine.complementary(item_id, k)), "model_version": engine.version}
-    )
+    return json_response(ranked_body(engine.complementary(item_id, k)))

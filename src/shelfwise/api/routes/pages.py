@@ -95,7 +95,9 @@ async def customer_page(request: Request, customer_id: str, engine: Engine) -> R
         for e in reversed(profile.recent[-12:])
     )
     recs = _fallible(
-        lambda: html.scored_list(engine.recommend(profile.customer_id, 10), catalog, "Nothing to recommend."),
+        lambda: html.scored_list(
+            engine.recommend(profile.customer_id, 10).items, catalog, "Nothing to recommend."
+        ),
         "No recommendations",
     )
     body = (
@@ -120,10 +122,11 @@ async def item_page(request: Request, item_id: str, engine: Engine) -> Response:
         return HTMLResponse(html.page("Not found", f"<h1>No item {escape(item_id)}</h1>"), status_code=404)
     catalog = engine.catalog
     similar = _fallible(
-        lambda: html.scored_list(engine.similar(item_id, 8), catalog, "None found."), "Unavailable"
+        lambda: html.scored_list(engine.similar(item_id, 8).items, catalog, "None found."), "Unavailable"
     )
     complements = _fallible(
-        lambda: html.scored_list(engine.complementary(item_id, 8), catalog, "None found."), "Unavailable"
+        lambda: html.scored_list(engine.complementary(item_id, 8).items, catalog, "None found."),
+        "Unavailable",
     )
     details = f"<p>{escape(item.description or '')}</p><p>{html.item_meta(item)}</p>"
     if item.brand:
@@ -148,7 +151,9 @@ async def search_page(
     results = ""
     if q.strip():
         results = _fallible(
-            lambda: html.scored_list(engine.search(q, user_id or None, 20), engine.catalog, "No matches."),
+            lambda: html.scored_list(
+                engine.search(q, user_id or None, 20).items, engine.catalog, "No matches."
+            ),
             "Search unavailable",
         )
     who = f" for {html.customer_link(user_id)}" if user_id else ""

@@ -9,14 +9,22 @@ from fastapi.responses import Response
 
 from shelfwise.api.deps import Engine, json_response, require
 from shelfwise.api.schemas import ItemListPublic
-from shelfwise.domain import ScoredItem
 from shelfwise.errors import ConfigError, ValidationError
+from shelfwise.service.pipeline import RankedList
 
 router = APIRouter(prefix="/v1", tags=["recommendations"], dependencies=[require("read")])
 
 
-def item_list(items: list[ScoredItem]) -> list[dict[str, object]]:
-    return [{"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in items]
+def ranked_body(ranked: RankedList) -> dict[str, object]:
+    """The JSON body of every ranked list the API serves (ItemListPublic)."""
+    return {
+        "request_id": ranked.request_id,
+        "placement": ranked.placement,
+        "model_version": ranked.model_version,
+        "customer_id": ranked.customer_id,
+        "items": [{"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in ranked.items],
+        "notes": list(ranked.notes),
+    }
 
 
 @router.get("/recommendations/{user_id}", response_model=ItemListPublic)
@@ -32,13 +40,7 @@ async def recommendations(
     """A user id of any channel, or a customer id. Unknown ids get the cold-start list (best sellers)."""
     excluded = [part.strip() for part in exclude.split(",") if part.strip()] if exclude else []
     try:
-        items = engine.recommend(user_id, k, excluded, placement)
+        ranked = engine.recommend(user_id, k, excluded, placement)
     except ConfigError as exc:  # an unknown placement
         raise ValidationError(str(exc), "placement") from None
-    return json_response(
-        {
-            "items": item_list(items),
-            "model_version": engine.version,
-            "customer_id": engine.profiles.customer_id(user_id),
-        }
-    )
+    return json_response(ranked_body(ranked))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from shelfwise.api.deps import Engine, json_response, require
-from shelfwise.api.routes.recommendations import item_list
+from shelfwise.api.routes.recommendations import ranked_body
 from shelfwise.api.schemas import ItemListPublic
 
 router = APIRouter(prefix="/v1", tags=["search"], dependencies=[require("read")])
@@ -21,4 +21,4 @@ async def search(
     user_id: Annotated[str | None, Query(description="Personalise for this user or customer.")] = None,
     k: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> Response:
-    return json_response({"items": item_list(engine.search(q, user_id, k)), "model_version": engine.version})
+    return json_response(ranked_body(engine.search(q, user_id, k)))

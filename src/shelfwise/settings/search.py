@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
-
-SearchEncoder = Literal["auto", "minilm", "use", "fake", "none"]
 
 
 class SearchSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Query/item encoder for semantic retrieval: "auto" picks MiniLM for English catalogs and the
-    # multilingual USE for Chinese/mixed ones; "fake" is the hashing encoder (tests); "none" turns
-    # semantic retrieval off (lexical only).
-    encoder: SearchEncoder = "auto"
+    # multilingual USE for Chinese/mixed ones; "none" turns semantic retrieval off (lexical only);
+    # any other name must be an encoder plugged in through SHELFWISE_ENCODER_PLUGINS.
+    encoder: str = Field("auto", min_length=1)
     # Candidates taken from each retriever (word BM25, character n-grams, embeddings) before fusion.
     candidates_per_source: int = Field(200, ge=10)
     # Seconds between full catalog re-checks (changed items); a changed item count triggers one

@@ -1,4 +1,8 @@
-"""Leave-one-out split and full-ranking metrics (ties counted against the target)."""
+"""The next-item protocol on plain item sequences, used by model validation and the benchmarks:
+hold out each sequence's last two items (``leave_last_two_out``), rank every item with history
+masked, ties counted against the target (``masked_target_ranks``), HR/NDCG@k (``rank_metrics``).
+The store-level protocols with channels and segments (``splits``, ``runner``) build on the same
+rank arithmetic in ``metrics``."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ ScoreFn = Callable[[Sequence[np.ndarray]], np.ndarray]
 
 
 @dataclass
-class LeaveOneOut:
+class LastTwoHoldout:
     """``train`` = sequence minus the last two items; ``valid``/``test`` = second-to-last / last item."""
 
     train: list[np.ndarray]
@@ -23,16 +27,16 @@ class LeaveOneOut:
         return [np.append(s, t).astype(np.int32) for s, t in zip(self.train, self.valid_targets, strict=True)]
 
 
-def leave_one_out(sequences: Sequence[np.ndarray]) -> LeaveOneOut:
+def leave_last_two_out(sequences: Sequence[np.ndarray]) -> LastTwoHoldout:
     kept = [np.asarray(s, dtype=np.int32) for s in sequences if len(s) >= 3]
-    return LeaveOneOut(
+    return LastTwoHoldout(
         train=[s[:-2] for s in kept],
         valid_targets=np.array([s[-2] for s in kept], dtype=np.int64),
         test_targets=np.array([s[-1] for s in kept], dtype=np.int64),
     )
 
 
-def target_ranks(scores: np.ndarray, histories: Sequence[np.ndarray], targets: np.ndarray) -> np.ndarray:
+def masked_target_ranks(scores: np.ndarray, histories: Sequence[np.ndarray], targets: np.ndarray) -> np.ndarray:
     """1-based rank of each target with history items masked; every tie ranks above the target."""
     scores = scores.astype(np.float64, copy=True)
     for row, hist in enumerate(histories):
@@ -51,7 +55,7 @@ def rank_metrics(ranks: np.ndarray, k: int = 10) -> dict[str, float]:
     return {f"hr@{k}": float(hit.mean()), f"ndcg@{k}": float(ndcg.mean())}
 
 
-def evaluate(
+def evaluate_sequences(
     score_fn: ScoreFn,
     histories: Sequence[np.ndarray],
     targets: np.ndarray,
@@ -61,5 +65,5 @@ def evaluate(
     ranks = []
     for start in range(0, len(histories), batch_size):
         batch = histories[start : start + batch_size]
-        ranks.append(target_ranks(score_fn(batch), batch, targets[start : start + batch_size]))
+        ranks.append(masked_target_ranks(score_fn(batch), batch, targets[start : start + batch_size]))
     return rank_metrics(np.concatenate(ranks), k)

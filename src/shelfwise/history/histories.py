@@ -6,13 +6,17 @@ The same code builds training data and serving-time histories, so the two cannot
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from shelfwise.domain import ENGAGEMENT_TYPES, Event, Item
+from shelfwise.domain import ENGAGEMENT_TYPES, Event, Item, customer_id_for
+from shelfwise.history.customers import customer_of_users
 from shelfwise.storage.base import Store
+
+# Half-life of the time decay behind "trending" (and the reasons that say so).
+TRENDING_HALF_LIFE_DAYS = 14.0
 
 
 @dataclass
@@ -55,10 +59,6 @@ def build_item_index(items: Iterable[Item], events: Iterable[Event]) -> ItemInde
     return ItemIndex(ids, known)
 
 
-def customer_of_users(store: Store) -> dict[str, str]:
-    return {a.user_id: a.customer_id or a.user_id for a in store.iter_accounts()}
-
-
 def build_histories(
     events: Iterable[Event], index: ItemIndex, customer_of: dict[str, str]
 ) -> dict[str, CustomerHistory]:
@@ -70,7 +70,7 @@ def build_histories(
         item = index.get(event.item_id)
         if item is None:
             continue
-        customer = customer_of.get(event.user_id, event.user_id)
+        customer = customer_of.get(event.user_id) or customer_id_for(event.user_id)
         history = histories.get(customer)
         if history is None:
             history = histories[customer] = CustomerHistory(customer, [], set(), [])
@@ -91,7 +91,7 @@ def load_training_view(store: Store) -> tuple[ItemIndex, dict[str, CustomerHisto
 
 
 def trending_scores(
-    histories: Iterable[CustomerHistory], n_items: int, half_life_days: float = 14.0
+    histories: Iterable[CustomerHistory], n_items: int, half_life_days: float = TRENDING_HALF_LIFE_DAYS
 ) -> np.ndarray:
     """Engagements per item, each weighted ``0.5 ** (age / half_life)`` relative to the newest one.
 
@@ -99,12 +99,23 @@ def trending_scores(
     history. Ages count from the newest event in the data (not the wall clock), so a model trained on
     an old export still ranks that export's own recent favourites first.
     """
-    items, times = [], []
+    items: list[int] = []
+    times: list[float] = []
     for history in histories:
         items.extend(history.items)
         times.extend(history.times)
+    return trending_from(items, times, n_items, half_life_days)
+
+
+def trending_from(
+    items: Sequence[int],
+    times: Sequence[float],
+    n_items: int,
+    half_life_days: float = TRENDING_HALF_LIFE_DAYS,
+) -> np.ndarray:
+    """``trending_scores`` from parallel (item, epoch seconds) lists, normalised to [0, 1]."""
     scores = np.zeros(n_items, dtype=np.float64)
-    if not items:
+    if not len(items):
         return scores.astype(np.float32)
     stamps = np.asarray(times, dtype=np.float64)
     age_days = (stamps.max() - stamps) / 86_400.0

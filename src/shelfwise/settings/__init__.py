@@ -10,9 +10,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shelfwise.encoders.settings import EncoderSettings
-from shelfwise.ranking.rules_settings import RulesSettings
-from shelfwise.search.settings import SearchSettings
+from shelfwise.settings.encoders import EncoderSettings
+from shelfwise.settings.rules import RulesSettings
+from shelfwise.settings.search import SearchSettings
 
 
 class IdentitySettings(BaseModel):

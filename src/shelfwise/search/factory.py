@@ -1,0 +1,89 @@
+"""Build a search engine from the store: the one factory serving and training both use.
+
+``build_engine`` indexes the catalog (lexical + dense), reads the search log into behaviour
+statistics and counts engagement popularity. ``refresh_log`` re-reads the last two after new
+events. The learned ranker, when a model version has one, is passed in by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from shelfwise.domain import ENGAGEMENT_TYPES, Item
+from shelfwise.encoders import EmbeddingCache, TextEncoder, encoder_for_catalog
+from shelfwise.search.behaviour import SEARCH_EVENT_TYPES, BehaviourStats, search_groups
+from shelfwise.search.engine import SearchEngine
+from shelfwise.search.index import SearchIndex
+from shelfwise.search.query import parse_query
+from shelfwise.search.ranker import SearchRanker
+from shelfwise.settings import Settings
+from shelfwise.storage.base import Store
+
+SEARCH_DIR = "search"  # the learned ranker's folder inside a model version
+
+
+def search_encoder(settings: Settings, titles: list[str]) -> TextEncoder | None:
+    """The encoder named by ``search.encoder`` ("none" turns semantic retrieval off)."""
+    choice = settings.search.encoder
+    if choice == "none":
+        return None
+    return encoder_for_catalog(choice, titles, settings.encoders)
+
+
+def load_ranker(version_dir: Path | None) -> SearchRanker | None:
+    """The learned re-ranker of a model version (None: no version, or no search log at training)."""
+    return None if version_dir is None else SearchRanker.load(version_dir / SEARCH_DIR)
+
+
+def engine_tokens(query: str, index: SearchIndex) -> list[str]:
+    """Query tokens after the same parse search uses (spelling fixed, price phrase removed)."""
+    return list(parse_query(query, index.lexicon).tokens)
+
+
+def behaviour_of(store: Store, index: SearchIndex) -> BehaviourStats:
+    events = (s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES))
+    return BehaviourStats.build(
+        search_groups(e for e in events if e.query),
+        index.row_of,
+        lambda q: index.lexical.word_terms(engine_tokens(q, index)),
+        lambda row: index.rows[row].leaf,
+    )
+
+
+def popularity_of(store: Store, index: SearchIndex) -> np.ndarray:
+    counts = np.zeros(len(index), dtype=np.float32)
+    for stored in store.iter_events(types=ENGAGEMENT_TYPES):
+        row = index.row_of.get(stored.event.item_id or "")
+        if row is not None:
+            counts[row] += 1
+    return counts
+
+
+def build_engine(
+    settings: Settings,
+    store: Store,
+    items: Iterable[Item] | None = None,
+    ranker: SearchRanker | None = None,
+    cache: EmbeddingCache | None = None,
+    progress: bool = False,
+) -> tuple[SearchEngine, EmbeddingCache | None]:
+    """A warm engine over the store's catalog (or ``items``) and search log, and the embedding
+    cache it encodes new items through (the caller closes it)."""
+    items = list(store.iter_items() if items is None else items)
+    encoder = search_encoder(settings, [item.title for item in items])
+    if cache is None and encoder is not None:
+        cache = EmbeddingCache(encoder, settings.encoders.resolved_embedding_cache_dir())
+    index = SearchIndex(encoder, cache, settings.threads)
+    index.upsert(items, progress=progress)
+    engine = SearchEngine(
+        index=index,
+        behaviour=behaviour_of(store, index),
+        popularity=popularity_of(store, index),
+        ranker=ranker,
+        candidates_per_source=settings.search.candidates_per_source,
+        personalization_weight=settings.search.personalization_weight,
+    )
+    return engine, cache

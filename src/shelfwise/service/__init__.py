@@ -1,0 +1,1 @@
+"""Use cases: the only door from the faces (CLI, API) to everything below."""

@@ -1,0 +1,183 @@
+"""The one request pipeline behind every ranked list Shelfwise serves.
+
+    resolve the customer → candidates (with scores) → [re-scoring stages] → business rules → reasons
+    → a ``RankedList`` stamped with ``request_id``, ``placement`` and ``model_version``
+
+Each kind of list (next items, similar, complementary, search) is a ``ListSource``: it knows how to
+fetch scored candidates from its model and how to explain the items that survive the rules. The
+pipeline owns everything the kinds share — who the customer is, how many candidates to over-fetch,
+the rules, the stamp — so a later stage (impression logging, experiments, a click model) is added
+here once and applies to every placement.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from shelfwise.domain import Item, ScoredItem
+from shelfwise.errors import ModelError
+from shelfwise.profiles import CustomerProfile, ProfileBook
+from shelfwise.ranking.rules import RuleContext, apply_rules
+from shelfwise.settings.rules import PlacementRules
+from shelfwise.storage.base import Store
+
+ListKind = Literal["recommendations", "similar", "complementary", "search"]
+
+# Candidates fetched per requested item before the rules: filters and caps need spares.
+OVERFETCH = 5
+MIN_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    kind: ListKind
+    placement: str  # the rules' placement: home, product, cart, search
+    k: int = 10
+    user_id: str | None = None
+    item_ids: tuple[str, ...] = ()  # anchors of similar / complementary
+    query: str | None = None
+    exclude: frozenset[str] = frozenset()  # never shown in this list
+    exclude_purchased: bool | None = None  # None: the settings decide
+    # False: the model's own order (offline evaluation exports); the shop's rules are not applied.
+    apply_rules: bool = True
+
+    @property
+    def fetch(self) -> int:
+        if not self.apply_rules:
+            return self.k + len(self.exclude)
+        return max(self.k * OVERFETCH, MIN_CANDIDATES) + len(self.exclude)
+
+
+@dataclass
+class Candidates:
+    """Scored candidates, best first, and what the rules need to judge them."""
+
+    items: list[ScoredItem]
+    rules: PlacementRules
+    catalog: Mapping[str, Item]
+    context: RuleContext = field(default_factory=RuleContext)
+    state: Any = None  # the source's own working data, handed back to ``explain``
+
+
+@dataclass(frozen=True)
+class RankedList:
+    request_id: str
+    kind: ListKind
+    placement: str
+    model_version: str | None  # None only for search before any training (no learned ranker)
+    customer_id: str | None
+    items: tuple[ScoredItem, ...]
+    notes: tuple[str, ...] = ()  # what the source did to the request, e.g. a relaxed query
+
+    # A ranked list reads as the sequence of its items; the stamp travels with it.
+    def __iter__(self) -> Iterator[ScoredItem]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, position: int) -> ScoredItem:
+        return self.items[position]
+
+
+class ListSource(Protocol):
+    def candidates(self, request: ListRequest, customer: CustomerProfile | None) -> Candidates: ...
+
+    def explain(
+        self,
+        request: ListRequest,
+        customer: CustomerProfile | None,
+        chosen: list[ScoredItem],
+        candidates: Candidates,
+    ) -> list[ScoredItem]: ...
+
+
+class BatchListSource(ListSource, Protocol):
+    """A source that can fetch many customers' candidates at once (batch scoring)."""
+
+    def candidates_many(
+        self, requests: Sequence[ListRequest], customers: Sequence[CustomerProfile | None]
+    ) -> Iterator[Candidates]: ...
+
+
+class Customers:
+    """The one customer resolver of the request path: the server's live profiles, or (one-off
+    commands) the same profiles built from the store for just the customers asked about."""
+
+    def __init__(self, store: Store, live: ProfileBook | None = None, max_items: int = 200) -> None:
+        self._store = store
+        self._live = live
+        self._max_items = max_items
+
+    def resolve(self, id_or_user: str | None) -> CustomerProfile | None:
+        if id_or_user is None:
+            return None
+        return self.resolve_many([id_or_user])[id_or_user]
+
+    def resolve_many(self, ids: Sequence[str]) -> dict[str, CustomerProfile | None]:
+        book = self._live if self._live is not None else ProfileBook.load(self._store, ids, self._max_items)
+        return {i: book.get(i) for i in ids}
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+class RequestPipeline:
+    def __init__(
+        self, model_version: str, sources: Mapping[ListKind, ListSource], customers: Customers
+    ) -> None:
+        self.model_version = model_version
+        self._sources = sources
+        self._customers = customers
+
+    def source(self, kind: ListKind) -> ListSource:
+        source = self._sources.get(kind)
+        if source is None:
+            raise ModelError("no trained model yet: run `shelfwise train`")
+        return source
+
+    def run(self, request: ListRequest) -> RankedList:
+        source = self.source(request.kind)
+        customer = self._customers.resolve(request.user_id)
+        return self.finish(request, customer, source, source.candidates(request, customer))
+
+    def run_many(self, requests: Sequence[ListRequest]) -> Iterator[RankedList]:
+        """Many lists of one kind; a batch-capable source scores them together."""
+        if not requests:
+            return
+        source = self.source(requests[0].kind)
+        customers = self._customers.resolve_many([r.user_id for r in requests if r.user_id])
+        profiles = [customers.get(r.user_id) if r.user_id else None for r in requests]
+        if hasattr(source, "candidates_many"):
+            fetched: Iterator[Candidates] = source.candidates_many(requests, profiles)
+        else:
+            fetched = (source.candidates(r, p) for r, p in zip(requests, profiles, strict=True))
+        for request, customer, candidates in zip(requests, profiles, fetched, strict=True):
+            yield self.finish(request, customer, source, candidates)
+
+    def finish(
+        self,
+        request: ListRequest,
+        customer: CustomerProfile | None,
+        source: ListSource,
+        candidates: Candidates,
+    ) -> RankedList:
+        pool = [c for c in candidates.items if c.item_id not in request.exclude]
+        if request.apply_rules:
+            chosen = apply_rules(pool, candidates.catalog, candidates.rules, request.k, candidates.context)
+        else:
+            chosen = pool[: request.k]
+        items = source.explain(request, customer, chosen, candidates)
+        return RankedList(
+            request_id=new_request_id(),
+            kind=request.kind,
+            placement=request.placement,
+            model_version=self.model_version,
+            customer_id=customer.customer_id if customer is not None else None,
+            items=tuple(items[: request.k]),
+            notes=tuple(getattr(candidates.state, "notes", ()) or ()),
+        )

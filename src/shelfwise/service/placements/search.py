@@ -1,0 +1,154 @@
+"""Product search as a list source: the search engine over the store's catalog and search log,
+with the served version's learned ranker, personalised by the customer's live profile.
+
+One instance lives as long as the served version (the HTTP API holds one): the index is built on the
+first request, or ahead of time by ``warm()``; after that each request only checks whether the
+catalog or the search log changed (a count query at most every ``COUNT_CHECK_SECONDS``, a full diff
+every ``search.refresh_seconds``) and indexes just the new or changed items. New items are therefore
+searchable at once, without ``shelfwise train``; training only adds the learned re-ranker.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shelfwise.domain import Item, ScoredItem
+from shelfwise.encoders import EmbeddingCache
+from shelfwise.errors import ConfigError
+from shelfwise.profiles import CustomerProfile
+from shelfwise.ranking.rules import RuleContext
+from shelfwise.search.engine import SearchEngine
+from shelfwise.search.factory import behaviour_of, build_engine, popularity_of
+from shelfwise.search.index import Row
+from shelfwise.search.personal import build_profile
+from shelfwise.search.ranker import SearchRanker
+from shelfwise.service.pipeline import Candidates, ListRequest
+from shelfwise.settings import Settings
+from shelfwise.settings.rules import SearchRules
+from shelfwise.storage.base import Store
+
+# At most one change check (two COUNT(*) queries) per this many seconds (or per
+# ``search.refresh_seconds`` when that is shorter: 0 checks on every request).
+COUNT_CHECK_SECONDS = 1.0
+
+
+@dataclass
+class _State:
+    notes: tuple[str, ...]
+
+
+class SearchSource:
+    def __init__(
+        self, settings: Settings, store: Store, ranker: SearchRanker | None, progress: bool = False
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._ranker = ranker
+        self._progress = progress
+        self._engine: SearchEngine | None = None
+        self._cache: EmbeddingCache | None = None
+        self._lock = threading.RLock()
+        self._checked_at = 0.0
+        self._counts = (-1, -1)
+        self._counted_at = 0.0
+
+    # ----------------------------------------------------------------- the engine
+    def engine(self) -> SearchEngine:
+        """The warm engine, refreshed if the catalog or the search log changed."""
+        with self._lock:
+            if self._engine is None:
+                self._engine, self._cache = build_engine(
+                    self._settings, self._store, ranker=self._ranker, progress=self._progress
+                )
+                self._counts = (self._store.count_items(), self._store.count_events())
+                self._checked_at = time.monotonic()
+            else:
+                self._maybe_refresh(self._engine)
+            return self._engine
+
+    def _maybe_refresh(self, engine: SearchEngine) -> None:
+        now = time.monotonic()
+        if now - self._counted_at < min(COUNT_CHECK_SECONDS, self._settings.search.refresh_seconds):
+            return  # the two COUNT(*)s cost milliseconds on a big event table: not every request
+        self._counted_at = now
+        counts = (self._store.count_items(), self._store.count_events())
+        due = now - self._checked_at >= self._settings.search.refresh_seconds
+        if counts != self._counts or due:
+            self.refresh(engine)
+
+    def refresh(self, engine: SearchEngine | None = None) -> int:
+        """Index new/changed items and re-read the search log now; returns items (re)indexed."""
+        with self._lock:
+            engine = engine or self._engine
+            if engine is None:
+                self.engine()
+                return 0
+            counts = (self._store.count_items(), self._store.count_events())
+            written = engine.index.upsert(list(self._store.iter_items()))
+            if written or counts[1] != self._counts[1]:
+                engine.behaviour = behaviour_of(self._store, engine.index)
+                engine.popularity = popularity_of(self._store, engine.index)
+            self._counts = counts
+            self._checked_at = time.monotonic()
+            return written
+
+    def explain_query(self, query: str) -> dict[str, Any]:
+        return self.engine().explain(query)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    # ----------------------------------------------------------------- the list source
+    def candidates(self, request: ListRequest, customer: CustomerProfile | None) -> Candidates:
+        if not request.query or not request.query.strip():
+            raise ConfigError("give a search query")
+        engine = self.engine()
+        profile = (
+            build_profile(customer.customer_id, customer.recent, engine.index)
+            if customer is not None
+            else None
+        )
+        rules = self._settings.rules.for_placement("search")
+        # The default search rules filter nothing: fetch just k instead of over-fetching.
+        fetch = request.k + len(request.exclude) if rules == SearchRules() else request.fetch
+        ranked = engine.rank(engine.parse(request.query), profile, fetch)
+        pool = [
+            ScoredItem(engine.index.rows[int(row)].item.item_id, round(float(score), 6), tuple(reasons))
+            for row, score, reasons in zip(ranked.rows, ranked.scores, ranked.reasons, strict=True)
+        ]
+        purchased = customer.purchased if customer is not None and rules.exclude_purchased else frozenset()
+        catalog = _RowCatalog(engine.index.rows, engine.index.row_of)
+        notes = tuple(f"relaxed: {step}" for step in ranked.relaxed)
+        return Candidates(pool, rules, catalog, RuleContext(purchased=frozenset(purchased)), _State(notes))
+
+    def explain(
+        self,
+        request: ListRequest,
+        customer: CustomerProfile | None,
+        chosen: list[ScoredItem],
+        candidates: Candidates,
+    ) -> list[ScoredItem]:
+        return chosen  # the engine wrote each result's reasons from its match features
+
+
+class _RowCatalog(Mapping[str, Item]):
+    """The search index's items as the catalog mapping the rules read (no store round trip)."""
+
+    def __init__(self, rows: Sequence[Row], row_of: Mapping[str, int]) -> None:
+        self._rows = rows
+        self._row_of = row_of
+
+    def __getitem__(self, item_id: str) -> Item:
+        return self._rows[self._row_of[item_id]].item
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row_of)
+
+    def __len__(self) -> int:
+        return len(self._row_of)

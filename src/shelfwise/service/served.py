@@ -1,0 +1,68 @@
+"""One model version, loaded for answering requests: the next-item model and its item index, the
+catalog's text vectors, the complement model and the search ranker, all from the same version
+directory of the model store, so they can never disagree about the catalog they saw."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from shelfwise.complements import COMPLEMENTS_DIR, ComplementModel
+from shelfwise.errors import ModelError
+from shelfwise.history import ItemIndex
+from shelfwise.retrieval import SequentialRecommender
+from shelfwise.retrieval.registry import MODEL_DIR, load_model
+from shelfwise.search.factory import load_ranker
+from shelfwise.search.ranker import SearchRanker
+from shelfwise.storage.models import Manifest, ModelStore
+
+
+@dataclass
+class ServedModel:
+    version: str
+    directory: Path
+    manifest: Manifest
+    index: ItemIndex
+    embeddings: np.ndarray | None = field(repr=False)  # (items, d) L2-normalised, model item order
+
+    @cached_property
+    def recommender(self) -> SequentialRecommender:
+        return load_model(self.directory / MODEL_DIR)
+
+    @cached_property
+    def complements(self) -> ComplementModel:
+        if not (self.directory / COMPLEMENTS_DIR).is_dir() or self.embeddings is None:
+            raise ModelError(
+                f"model version {self.version} has no complement model: run `shelfwise train` again"
+            )
+        return ComplementModel.load(self.directory / COMPLEMENTS_DIR, self.embeddings)
+
+    @cached_property
+    def search_ranker(self) -> SearchRanker | None:
+        return load_ranker(self.directory)
+
+    @property
+    def encoder_name(self) -> str | None:
+        name = self.manifest.components.get("encoder")
+        return str(name) if name else None
+
+
+def load_served(models: ModelStore, version: str | None = None) -> ServedModel:
+    """``version``, or the active one (the pin when there is one, else the newest good version)."""
+    name = models.resolve(version)
+    directory = models.path(name)
+    meta = json.loads((directory / "items.json").read_text())
+    index = ItemIndex(meta["item_ids"], np.asarray(meta["known"], dtype=bool))
+    embeddings_path = directory / "item_embeddings.npy"
+    embeddings = np.load(embeddings_path) if embeddings_path.exists() else None
+    return ServedModel(
+        version=name,
+        directory=directory,
+        manifest=models.manifest(name),
+        index=index,
+        embeddings=embeddings,
+    )
