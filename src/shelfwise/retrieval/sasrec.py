@@ -206,7 +206,8 @@ class SASRecModel:
     def score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         if self.network is None:
             raise RuntimeError("SASRecModel is not fitted")
-        self.network.eval()
+        if self.network.training:  # eval() walks every submodule: not on every request
+            self.network.eval()
         table = self.item_table()
         out = np.zeros((len(histories), self.n_items), dtype=np.float32)
         for start in range(0, len(histories), 512):
