@@ -171,7 +171,7 @@ def fit_search(
 ) -> dict[str, float]:
     """Train the search re-ranker into ``directory``; returns metrics ({} when skipped)."""
     config = config or SearchTrainConfig()
-    events = [s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES) if s.event.query]
+    events = [s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True) if s.event.query]
     groups = search_groups(events)
     if len(groups) < MIN_GROUPS:
         return {}
