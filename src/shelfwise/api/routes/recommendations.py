@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from shelfwise.api.deps import Engine, json_response, require
 from shelfwise.api.schemas import ItemListPublic
@@ -41,10 +40,7 @@ async def recommendations(
     """A user id of any channel, or a customer id. Unknown ids get the cold-start list (best sellers)."""
     excluded = [part.strip() for part in exclude.split(",") if part.strip()] if exclude else []
     try:
-        # Scoring is CPU-bound numpy/torch/LightGBM (which release the GIL): off the event loop, so
-        # a slow request does not hold up the others. Safe: the path reads the live profiles
-        # (immutable, swapped under the book's lock) and the served model, never the store.
-        ranked = await run_in_threadpool(engine.recommend, user_id, k, excluded, placement)
+        ranked = engine.recommend(user_id, k, excluded, placement)
     except ConfigError as exc:  # an unknown placement
         raise ValidationError(str(exc), "placement") from None
     return json_response(ranked_body(ranked))
