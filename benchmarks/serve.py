@@ -2,7 +2,7 @@
 198,502 purchases), localhost only, bounded in requests and time.
 
 1. Builds a home (once; reused with --home): items with their titles, every purchase in order,
-   ``train`` (transitions model by default: seconds; --model candidate_ranker --max-minutes N).
+   ``train`` (--model candidate_ranker by default: what ``shelfwise train`` produces; --max-minutes N).
 2. Starts ``shelfwise serve`` (API keys on) and, beside it, a bare FastAPI app with one endpoint
    returning a similar small JSON list, both one uvicorn process, same flags.
 3. Capacity: closed loop with --connections keep-alive connections for --seconds per endpoint
@@ -37,7 +37,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "amazon2014_seqrec" / "beauty"
+DATA = Path(
+    os.environ.get(
+        "SHELFWISE_BEAUTY_DATA",
+        Path(__file__).resolve().parents[1].parent / "shared" / "data" / "amazon2014_seqrec" / "beauty",
+    )
+)
 SHELFWISE = Path(sys.executable).with_name("shelfwise")
 T0 = 1_600_000_000
 
@@ -111,7 +116,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_ready(port: int, path: str, process: subprocess.Popen, timeout: float = 180) -> None:
+def load() -> str:
+    """The 1-minute load average: the machine is shared, so every figure carries it."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def cli_search(env: dict[str, str]) -> float:
+    """Wall-clock seconds of one ``shelfwise search`` command (process start to exit)."""
+    started = time.perf_counter()
+    subprocess.run([str(SHELFWISE), "search", "vitamin c serum"], env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def wait_ready(
+    port: int, path: str, process: subprocess.Popen, timeout: float = 180, interval: float = 0.2
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -123,7 +142,7 @@ def wait_ready(port: int, path: str, process: subprocess.Popen, timeout: float =
                     return
         except OSError:
             pass
-        time.sleep(0.2)
+        time.sleep(interval)
     raise SystemExit(f"server on {port} not ready after {timeout}s")
 
 
@@ -381,9 +400,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--home", type=Path, default=Path(tempfile.gettempdir()) / "shelfwise-bench-serve")
-    parser.add_argument("--model", default="transitions", choices=["transitions", "candidate_ranker"])
+    parser.add_argument("--model", default="candidate_ranker", choices=["transitions", "candidate_ranker"])
     parser.add_argument("--encoder", default="minilm", choices=["minilm", "fake"])
-    parser.add_argument("--max-minutes", type=float, default=3.0)
+    parser.add_argument("--max-minutes", type=float, default=20.0, help="train budget (shelfwise's default)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0, help="per capacity / moderate-load run")
     parser.add_argument("--max-requests", type=int, default=50_000, help="per closed-loop run")
@@ -422,11 +441,16 @@ def main() -> None:
     bare = subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port)], env=env)
     try:
         started = time.perf_counter()
-        wait_ready(api_port, "/healthz", api)
+        wait_ready(api_port, "/healthz", api, interval=0.05)
+        alive = time.perf_counter() - started
+        wait_ready(api_port, "/readyz", api, interval=0.05)
+        ready = time.perf_counter() - started
         wait_ready(bare_port, "/bare/x", bare)
         print(
-            f"servers ready in {time.perf_counter() - started:.1f}s (API on :{api_port}, bare on :{bare_port})"
+            f"start-up: /healthz after {alive:.1f}s, /readyz after {ready:.1f}s "
+            f"(API on :{api_port}, bare on :{bare_port}; {load()})"
         )
+        print(f"one-off CLI search: {cli_search(env):.2f}s ({load()})")
         asyncio.run(run(args, api_port, bare_port, headers))
     finally:
         for process in (api, bare):
@@ -453,7 +477,7 @@ async def run(args: argparse.Namespace, api_port: int, bare_port: int, headers: 
         key = "bare" if name.startswith("bare") else name
         result = await closed_loop(port, hdrs, makers[key], args.connections, args.seconds, args.max_requests)
         capacity[key] = result.throughput
-        print("  " + result.line(name))
+        print("  " + result.line(name) + f"   ({load()})")
     for key in ("recommendations", "search"):
         print(f"  {key} / bare throughput: {capacity[key] / capacity['bare']:.2f}")
 
@@ -465,11 +489,11 @@ async def run(args: argparse.Namespace, api_port: int, bare_port: int, headers: 
     ):
         rate = max(capacity[key] / 2, 1.0)
         result = await open_loop(port, hdrs, makers[key], rate, args.seconds)
-        print("  " + result.line(f"{key} @ {rate:.0f}/s"))
+        print("  " + result.line(f"{key} @ {rate:.0f}/s") + f"   ({load()})")
     print(f"\nlight load: open loop at {args.light_rate:g} requests/s")
     for key in ("recommendations", "search"):
         result = await open_loop(api_port, headers, makers[key], args.light_rate, args.seconds)
-        print("  " + result.line(f"{key} @ {args.light_rate:g}/s"))
+        print("  " + result.line(f"{key} @ {args.light_rate:g}/s") + f"   ({load()})")
 
     delays = await event_to_visible(api_port, headers, args.visible_trials)
     print(

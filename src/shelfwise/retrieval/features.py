@@ -148,9 +148,24 @@ def _last(histories: Sequence[np.ndarray], back: int) -> tuple[np.ndarray, np.nd
 def _gather_rows(
     matrix: sp.csr_matrix, items: np.ndarray, present: np.ndarray, candidates: np.ndarray
 ) -> np.ndarray:
-    dense = matrix[items].toarray()
-    dense[~present] = 0.0
-    return np.take_along_axis(dense, candidates, axis=1)
+    """``matrix[items[b], candidates[b, k]]`` (0 where ``present[b]`` is False).
+
+    Read straight from the CSR arrays through one reused dense row: slicing ``matrix[items]`` and
+    densifying it cost a (batch × n_items) array and scipy's index checks on every request."""
+    if not matrix.has_canonical_format:  # duplicate entries would need summing: scipy does that
+        dense = matrix[items].toarray()
+        dense[~present] = 0.0
+        return np.take_along_axis(dense, candidates, axis=1)
+    out = np.zeros(candidates.shape, dtype=matrix.dtype)
+    row = np.zeros(matrix.shape[1], dtype=matrix.dtype)
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    for b in np.flatnonzero(present):
+        start, end = indptr[items[b]], indptr[items[b] + 1]
+        columns = indices[start:end]
+        row[columns] = data[start:end]
+        out[b] = row[candidates[b]]
+        row[columns] = 0
+    return out
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:

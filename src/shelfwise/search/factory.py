@@ -44,7 +44,9 @@ def engine_tokens(query: str, index: SearchIndex) -> list[str]:
 
 
 def behaviour_of(store: Store, index: SearchIndex) -> BehaviourStats:
-    events = (s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES))
+    # Only events carrying a query form the search log (search_groups skips the rest): filtered in
+    # the store, not by decoding every engagement of the shop.
+    events = (s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True))
     return BehaviourStats.build(
         search_groups(e for e in events if e.query),
         index.row_of,
@@ -55,10 +57,10 @@ def behaviour_of(store: Store, index: SearchIndex) -> BehaviourStats:
 
 def popularity_of(store: Store, index: SearchIndex) -> np.ndarray:
     counts = np.zeros(len(index), dtype=np.float32)
-    for stored in store.iter_events(types=ENGAGEMENT_TYPES):
-        row = index.row_of.get(stored.event.item_id or "")
+    for item_id, n in store.event_counts_by_item(ENGAGEMENT_TYPES).items():  # counted by the store
+        row = index.row_of.get(item_id)
         if row is not None:
-            counts[row] += 1
+            counts[row] = n
     return counts
 
 

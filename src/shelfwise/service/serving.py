@@ -138,6 +138,16 @@ class ServingEngine:
         active = self._active
         return None if active is None else active.version
 
+    def readiness(self) -> dict[str, bool]:
+        """What ``/readyz`` reports: the served model, the live profiles and the search index are
+        loaded (start() finished; the search index is built at the model load, in the loader)."""
+        active = self._active
+        return {
+            "profiles": self.started_at > 0,
+            "model": active is not None,
+            "search_index": active is not None and active.lists.search_source.built,
+        }
+
     def active(self) -> ActiveModel:
         active = self._active
         if active is None:

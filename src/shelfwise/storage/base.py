@@ -81,8 +81,14 @@ class EventStore(Protocol):
         """Insert events not stored yet (by key); returns how many were new."""
         ...
 
-    def iter_events(self, types: Iterable[str] | None = None, user_ids: Iterable[str] | None = None) -> Iterator[StoredEvent]:
-        """Events in (timestamp, ingestion order)."""
+    def iter_events(
+        self, types: Iterable[str] | None = None, user_ids: Iterable[str] | None = None, with_query: bool = False
+    ) -> Iterator[StoredEvent]:
+        """Events in (timestamp, ingestion order); ``with_query``: only those carrying a search query."""
+        ...
+
+    def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
+        """How many events of ``types`` each item has (items without any are absent)."""
         ...
 
     def channel_counts_by_user(self) -> dict[str, dict[str, int]]:

@@ -288,9 +288,11 @@ class SQLiteStore:
             return self._conn.total_changes - before
 
     def iter_events(
-        self, types: Iterable[str] | None = None, user_ids: Iterable[str] | None = None
+        self, types: Iterable[str] | None = None, user_ids: Iterable[str] | None = None, with_query: bool = False
     ) -> Iterator[StoredEvent]:
         clauses, params = [], []
+        if with_query:
+            clauses.append("query IS NOT NULL AND query != ''")
         if types is not None:
             types = list(types)
             clauses.append(f"type IN ({','.join('?' * len(types))})")
@@ -312,6 +314,14 @@ class SQLiteStore:
                     value=row[7], price=row[8], query=row[9], session_id=row[10], store_id=row[11], text=row[12],
                 ),
             )
+
+    def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
+        types = list(types)
+        sql = (
+            f"SELECT item_id, COUNT(*) FROM events WHERE type IN ({','.join('?' * len(types))}) "
+            "AND item_id IS NOT NULL GROUP BY item_id"
+        )
+        return {item_id: int(n) for item_id, n in self._conn.execute(sql, types)}
 
     def channel_counts_by_user(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}

@@ -74,7 +74,13 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
         fit_complements(store, items, index, embeddings, writer.path / COMPLEMENTS_DIR)
         timings["complements_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        metrics.update(fit_search(settings, store, writer.path / "search", options.seed, options.progress))
+        # What is left of --max-minutes: the search step stops replaying and boosting at the end.
+        deadline = time.monotonic() + options.max_minutes * 60.0 - (time.perf_counter() - started)
+        metrics.update(
+            fit_search(
+                settings, store, writer.path / "search", options.seed, options.progress, deadline=deadline
+            )
+        )
         timings["search_s"] = time.perf_counter() - t0
         (writer.path / "items.json").write_text(
             json.dumps({"item_ids": index.item_ids, "known": index.known.tolist()})

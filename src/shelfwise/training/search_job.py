@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,6 +40,7 @@ from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 
 FOLDS = 5
+COLLECT_SHARE = 0.7  # of the time left: replaying the log; the rest is for boosting
 MAX_ROWS_PER_SEARCH = 600
 MIN_GROUPS = 4
 
@@ -112,8 +114,15 @@ def _fold_popularity(events: Sequence[Event], row_of: dict[str, int], n_rows: in
 
 
 def _collect(
-    engine: SearchEngine, groups: Sequence[SearchGroup], events: Sequence[Event], seed: int, progress: bool
+    engine: SearchEngine,
+    groups: Sequence[SearchGroup],
+    events: Sequence[Event],
+    seed: int,
+    progress: bool,
+    until: float = math.inf,
 ) -> tuple[_Rows, _Rows]:
+    """Feature rows of every logged search, fold by fold (``until``: a ``time.monotonic()`` after
+    which no further search is replayed; the rows of the folds done so far are kept)."""
     from tqdm.auto import tqdm
 
     index = engine.index
@@ -138,6 +147,8 @@ def _collect(
             for group, group_fold in zip(groups, folds, strict=True):
                 if group_fold != fold:
                     continue
+                if time.monotonic() > until:
+                    return train, valid
                 bar.update(1)
                 rows = _group_rows(fold_engine, group, rng)
                 if rows is None:
@@ -168,16 +179,21 @@ def fit_search(
     seed: int = 0,
     progress: bool = True,
     config: SearchTrainConfig | None = None,
+    deadline: float = math.inf,
 ) -> dict[str, float]:
-    """Train the search re-ranker into ``directory``; returns metrics ({} when skipped)."""
+    """Train the search re-ranker into ``directory``; returns metrics ({} when skipped).
+
+    ``deadline`` (a ``time.monotonic()``): replaying the log stops at COLLECT_SHARE of the time left
+    and boosting at the deadline, so ``shelfwise train`` keeps to ``--max-minutes``."""
     config = config or SearchTrainConfig()
-    events = [s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES) if s.event.query]
+    events = [s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True) if s.event.query]
     groups = search_groups(events)
     if len(groups) < MIN_GROUPS:
         return {}
     engine, cache = build_engine(settings, store, progress=progress)  # no ranker: learn on the fusion
     try:
-        train, valid = _collect(engine, groups, events, seed, progress)
+        until = time.monotonic() + COLLECT_SHARE * max(deadline - time.monotonic(), 0.0)
+        train, valid = _collect(engine, groups, events, seed, progress, until)
     finally:
         if cache is not None:
             cache.close()
@@ -212,12 +228,17 @@ def fit_search(
     }
     train_set = dataset(train)
     valid_set = dataset(valid) if valid is not train else train_set
+
+    def stop_at_deadline(env: lightgbm.callback.CallbackEnv) -> None:
+        if time.monotonic() > deadline:
+            raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+
     booster = lightgbm.train(
         params,
         train_set,
         num_boost_round=config.max_rounds,
         valid_sets=[valid_set],
-        callbacks=[lightgbm.early_stopping(config.early_stopping_rounds, verbose=False)],
+        callbacks=[lightgbm.early_stopping(config.early_stopping_rounds, verbose=False), stop_at_deadline],
     )
     ranker = SearchRanker(booster, {})
     learned = ndcg_at([ranker.score(f) for f in valid.features], valid.labels)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,3 +73,17 @@ def test_training_skips_without_a_search_log(
     assert fit_search(service._ctx.settings, service._ctx.store, tmp_path / "search", progress=False) == {}
     assert SearchRanker.load(tmp_path / "search") is None
     assert service.search("drill", k=1)  # search still works, unlearned
+
+
+def test_training_stops_at_its_deadline(make_service: Callable[..., ListService], tmp_path: Path) -> None:
+    service = make_service(ITEMS)
+    service._ctx.store.append_events(_log("c"))
+    store, settings = service._ctx.store, service._ctx.settings
+    # The budget is spent before the step starts: no search is replayed, no ranker is written ...
+    spent = time.monotonic()
+    assert fit_search(settings, store, tmp_path / "late", progress=False, deadline=spent) == {}
+    assert SearchRanker.load(tmp_path / "late") is None
+    # ... while time left trains on the whole log.
+    ahead = time.monotonic() + 600
+    metrics = fit_search(settings, store, tmp_path / "ok", progress=False, deadline=ahead)
+    assert metrics["search_groups"] >= 30

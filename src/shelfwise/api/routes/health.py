@@ -1,4 +1,4 @@
-"""``GET /healthz`` and ``GET /metrics`` (Prometheus text); no key needed."""
+"""``GET /healthz``, ``GET /readyz`` and ``GET /metrics`` (Prometheus text); no key needed."""
 
 from __future__ import annotations
 
@@ -22,6 +22,16 @@ async def healthz(engine: Engine) -> Response:
             "customers": len(engine.profiles),
         }
     )
+
+
+@router.get("/readyz")
+async def readyz(engine: Engine) -> Response:
+    """200 once the served model, the live profiles and the search index are loaded; 503 before
+    (``/healthz`` is liveness: it answers as soon as the process does)."""
+    parts = engine.readiness()
+    ready = all(parts.values())
+    body = {"status": "ready" if ready else "loading", **parts, "model_version": engine.version}
+    return json_response(body, 200 if ready else 503)
 
 
 @router.get("/metrics", response_class=Response)

@@ -57,6 +57,11 @@ class SearchSource:
         self._counted_at = 0.0
 
     # ----------------------------------------------------------------- the engine
+    @property
+    def built(self) -> bool:
+        """The index is built: a search answers without indexing the catalog first."""
+        return self._engine is not None
+
     def engine(self) -> SearchEngine:
         """The warm engine, refreshed if the catalog or the search log changed."""
         with self._lock:

@@ -1,0 +1,39 @@
+"""``/readyz`` is readiness (model, profiles and search index loaded); ``/healthz`` stays liveness."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from shelfwise.api import create_app
+from shelfwise.settings import Settings
+
+
+def _settings(base: Settings) -> Settings:
+    serve = base.serve.model_copy(update={"reload_poll_seconds": 0, "auth": False})
+    return base.model_copy(update={"serve": serve})
+
+
+def test_ready_once_model_profiles_and_search_index_are_loaded(shop: Callable[[], Settings]) -> None:
+    with TestClient(create_app(_settings(shop()))) as client:
+        answer = client.get("/readyz")
+        assert answer.status_code == 200
+        assert answer.json() == {
+            "status": "ready",
+            "profiles": True,
+            "model": True,
+            "search_index": True,
+            "model_version": "v0001",
+        }
+
+
+def test_not_ready_without_a_model_while_still_alive(shop: Callable[[], Settings]) -> None:
+    settings = _settings(shop())
+    shutil.rmtree(settings.artifacts_dir)  # the shop's data, but no trained version
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        answer = client.get("/readyz")
+        assert answer.status_code == 503
+        assert answer.json()["model"] is False

@@ -1,0 +1,44 @@
+"""Reads that let the store do the filtering and counting (search start-up): same answers as
+filtering and counting the full event stream in Python."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shelfwise.domain import Event
+from shelfwise.storage import open_store
+from shelfwise.storage.sqlite import SQLiteStore
+
+EVENTS = [
+    Event("u1", "search", 1.0, query="red kettle"),
+    Event("u1", "click", 2.0, item_id="kettle", query="red kettle"),
+    Event("u1", "purchase", 3.0, item_id="kettle"),
+    Event("u2", "view", 4.0, item_id="kettle"),
+    Event("u2", "purchase", 5.0, item_id="tea", query=""),
+    Event("u3", "view", 6.0, item_id="tea"),
+    Event("u3", "purchase", 7.0, item_id="kettle"),
+]
+
+
+@pytest.fixture(params=["memory", "file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SQLiteStore]:
+    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'db.sqlite'}"
+    opened = open_store(url)
+    opened.append_events([(f"k{n}", event) for n, event in enumerate(EVENTS)])
+    yield opened  # type: ignore[misc]
+    opened.close()
+
+
+def test_only_events_with_a_query(store: SQLiteStore) -> None:
+    events = [s.event for s in store.iter_events(types=("click", "purchase", "search"), with_query=True)]
+    assert [(e.type, e.query) for e in events] == [("search", "red kettle"), ("click", "red kettle")]
+
+
+def test_event_counts_by_item_match_counting_the_stream(store: SQLiteStore) -> None:
+    types = ("purchase", "view")
+    expected = Counter(s.event.item_id for s in store.iter_events(types=types) if s.event.item_id)
+    assert store.event_counts_by_item(types) == dict(expected) == {"kettle": 3, "tea": 2}
