@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from shelfwise.domain import Event
 from shelfwise.storage import open_store
-from shelfwise.storage.sqlite import SQLiteStore
+from shelfwise.storage.base import Store
 
 EVENTS = [
     Event("u1", "search", 1.0, query="red kettle"),
@@ -24,21 +23,20 @@ EVENTS = [
 ]
 
 
-@pytest.fixture(params=["memory", "file"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SQLiteStore]:
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'db.sqlite'}"
-    opened = open_store(url)
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = open_store(store_url)  # every backend: SQLite in memory and on disk, PostgreSQL
     opened.append_events([(f"k{n}", event) for n, event in enumerate(EVENTS)])
     yield opened  # type: ignore[misc]
     opened.close()
 
 
-def test_only_events_with_a_query(store: SQLiteStore) -> None:
+def test_only_events_with_a_query(store: Store) -> None:
     events = [s.event for s in store.iter_events(types=("click", "purchase", "search"), with_query=True)]
     assert [(e.type, e.query) for e in events] == [("search", "red kettle"), ("click", "red kettle")]
 
 
-def test_event_counts_by_item_match_counting_the_stream(store: SQLiteStore) -> None:
+def test_event_counts_by_item_match_counting_the_stream(store: Store) -> None:
     types = ("purchase", "view")
     expected = Counter(s.event.item_id for s in store.iter_events(types=types) if s.event.item_id)
     assert store.event_counts_by_item(types) == dict(expected) == {"kettle": 3, "tea": 2}

@@ -352,9 +352,12 @@ class PostgresStore:
             )
 
     def iter_events(
-        self, types: Iterable[str] | None = None, user_ids: Iterable[str] | None = None
+        self, types: Iterable[str] | None = None, user_ids: Iterable[str] | None = None, with_query: bool = False
     ) -> Iterator[StoredEvent]:
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
+        if with_query:
+            clauses.append("query IS NOT NULL AND query <> ''")
         if types is not None:
             clauses.append("type = ANY(%s)")
             params.append(list(types))
@@ -377,6 +380,13 @@ class PostgresStore:
             if len(rows) < PAGE:
                 return
             after = (rows[-1][5], rows[-1][0])
+
+    def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
+        rows = self._conn.execute(
+            "SELECT item_id, COUNT(*) FROM events WHERE type = ANY(%s) AND item_id IS NOT NULL GROUP BY item_id",
+            [list(types)],
+        )
+        return {item_id: int(n) for item_id, n in rows}
 
     def channel_counts_by_user(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}
