@@ -101,6 +101,10 @@ def render_item_evidence(evidence: ItemEvidence, title_of: Callable[[int], str])
         return f"fits {evidence.text or anchor} (listed as compatible)"
     if kind == "model_name":
         return f"fits {evidence.text} (same model in the title)"
+    if kind == "model_described":
+        return f"fits {evidence.text} (named in its description)"
+    if kind == "brand":
+        return f"made for {evidence.text} (brand named in its title)"
     if kind == "category":
         source, _, target = evidence.text.partition("|")
         return f"{category_leaf(target)} often go with {category_leaf(source)}"
