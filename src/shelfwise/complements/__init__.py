@@ -4,6 +4,7 @@ co-views), category-level relations, and item text for items nobody has bought y
 See ``docs/complements.md`` for the model and the measured experiment.
 """
 
+from shelfwise.complements.fresh import FreshComplements
 from shelfwise.complements.model import ComplementConfig, ComplementModel, Evidence
 from shelfwise.complements.training import COMPLEMENTS_DIR, build_complement_model, fit_complements
 
@@ -12,6 +13,7 @@ __all__ = [
     "ComplementConfig",
     "ComplementModel",
     "Evidence",
+    "FreshComplements",
     "build_complement_model",
     "fit_complements",
 ]

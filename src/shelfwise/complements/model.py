@@ -36,7 +36,7 @@ import scipy.sparse as sp
 from shelfwise.complements.baskets import CoCounts
 from shelfwise.complements.categories import CategoryLabels
 from shelfwise.complements.compat import CompatIndex, ItemModels, ModelNames, ModelTie, tokenize
-from shelfwise.complements.textmatch import build_compatibility, build_title_index
+from shelfwise.complements.textmatch import build_compatibility, build_title_index, words
 from shelfwise.complements.ties import Ties, fit_rates, kind_scores, make_ties, named_categories
 from shelfwise.errors import ModelError
 
@@ -143,6 +143,7 @@ class ComplementModel:
         phrases: list[str],
         embeddings: np.ndarray,
         models: Sequence[ItemModels] | None = None,
+        brands: Sequence[str] = (),
     ) -> None:
         self.config = config
         self.m = dict(matrices)
@@ -164,9 +165,9 @@ class ComplementModel:
         self._fits_by_phrase = self.m["fits"].T.tocsr()
         if self.embeddings.shape[0] != self.n_items:
             raise ModelError("complement model and item embeddings disagree on the number of items")
+        self.brands = sorted(brands)  # the catalog's brands, to read new items' texts the same way
         if models is None:  # an artifact from before compat.py: read the titles again
-            names = ModelNames.from_brands(())
-            models = [names.of_item(title, None, {}, None) for title in titles]
+            models = [self.reader().of_item(title, None, {}, None) for title in titles]
         self.item_models = list(models)
         self.compat = CompatIndex(self.item_models)
         n_categories = len(category_names)
@@ -177,6 +178,7 @@ class ComplementModel:
         if self.fit_rate is None:  # older artifact: no tie rates were learned
             self.fit_rate = np.zeros_like(self.category_matrix)
         self._ties: dict[int, Ties] = {}
+        self._vocabulary: dict[str, int] | None = None
 
     # -- fitting ---------------------------------------------------------------------------------
 
@@ -191,6 +193,7 @@ class ComplementModel:
         known: np.ndarray,
         config: ComplementConfig | None = None,
         models: Sequence[ItemModels] | None = None,
+        brands: Sequence[str] = (),
     ) -> Self:
         config = config or ComplementConfig()
         n = len(titles)
@@ -245,11 +248,12 @@ class ComplementModel:
             "best_share": best_share,
         }
         if models is None:
-            reader = ModelNames.from_brands(())
+            reader = ModelNames.from_brands(brands)
             models = [reader.of_item(t, None, a, None) for t, a in zip(titles, attributes, strict=True)]
         model = cls(
-            config, matrices, arrays, labels.names, list(titles), title_index.idf, phrases, embeddings, models
-        )
+            config, matrices, arrays, labels.names, list(titles), title_index.idf, phrases, embeddings,
+            models, brands,
+        )  # fmt: skip
         weight = counts.weight.tocsr()
         anchors = [
             model.ties_of(a) if weight.indptr[a] < weight.indptr[a + 1] and model.names_anything(a) else None
@@ -260,6 +264,10 @@ class ComplementModel:
         return model
 
     # -- ties ------------------------------------------------------------------------------------
+
+    def reader(self) -> ModelNames:
+        """A model-name reader with the brands of the catalog the model was trained on."""
+        return ModelNames.from_brands(self.brands)
 
     def names_anything(self, anchor: int) -> bool:
         models = self.item_models[anchor]
@@ -279,11 +287,16 @@ class ComplementModel:
         exact: dict[int, ModelTie | str] = dict(self.listed_for(phrase_ids))
         exact.update(self.compat.same_model(models))
         brand = self.compat.same_brand(models)
+        named = self.named_in_category(category)
+        names_models = bool(models.mentions or phrase_ids)
+        return make_ties(self.n_items, exact, brand, named, names_models, self.config.brand_tie)
+
+    def named_in_category(self, category: int) -> np.ndarray:
+        """Bool per item: it names a model that an item of ``category`` names too."""
         column = self.named_in[:, category]
         named = np.zeros(self.n_items, dtype=bool)
         named[column.indices[column.data > 0]] = True
-        names_models = bool(models.mentions or phrase_ids)
-        return make_ties(self.n_items, exact, brand, named, names_models, self.config.brand_tie)
+        return named
 
     def ties_of(self, anchor: int) -> Ties:
         ties = self._ties.get(anchor)
@@ -294,6 +307,22 @@ class ComplementModel:
                 self._ties.clear()
             self._ties[anchor] = ties
         return ties
+
+    def title_match_of_text(self, title: str) -> np.ndarray:
+        """The title word cosine of a text the model has not seen (a new item's title)."""
+        if self._vocabulary is None:
+            self._vocabulary = {word: column for column, word in enumerate(sorted(self.idf))}
+        counts: dict[int, float] = {}
+        for word in set(words(title)):
+            column = self._vocabulary.get(word)
+            if column is not None:
+                counts[column] = self.idf[word]
+        norm = float(np.sqrt(sum(w * w for w in counts.values()))) or 1.0
+        match = np.zeros(self.n_items, dtype=np.float32)
+        for column, weight in counts.items():
+            items, values = _row(self._titles_by_word, column)
+            match[items] += weight / norm * values
+        return match
 
     def title_match(self, anchor: int) -> np.ndarray:
         """IDF-weighted title word cosine of every item with ``anchor``, from the transposed matrix
@@ -337,6 +366,10 @@ class ComplementModel:
             scores += (sim / total) * borrowed
         return scores
 
+    def item_term(self, anchor: int) -> np.ndarray:
+        """The anchor's own behaviour: customers who bought each item with or after it, shrunk."""
+        return _dense_row(self.m["confidence"], anchor)
+
     def kind_term(self, category: int, ties: Ties, title_match: np.ndarray) -> np.ndarray:
         c = self.config
         return kind_scores(
@@ -356,7 +389,7 @@ class ComplementModel:
         c = self.config
         ties = self.ties_of(anchor)
         category = int(self.category_of[anchor])
-        scores = _dense_row(self.m["confidence"], anchor)
+        scores = self.item_term(anchor)
         if self.buyers[anchor] < c.min_buyers:
             scores += c.transfer_weight * self.transfer(self.embeddings[anchor], category, ties, anchor)
         scores += c.category_weight * self.kind_term(category, ties, self.title_match(anchor))
@@ -475,6 +508,7 @@ class ComplementModel:
             "idf": self.idf,
             "phrases": self.phrases,
             "models": [models.to_json() for models in self.item_models],
+            "brands": self.brands,
         }
         (directory / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
 
@@ -497,4 +531,5 @@ class ComplementModel:
             meta["phrases"],
             embeddings,
             [ItemModels.from_json(m) for m in meta["models"]] if "models" in meta else None,
+            meta.get("brands", ()),
         )

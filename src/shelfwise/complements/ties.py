@@ -13,7 +13,8 @@ How much of a category pair's purchases go to tied items is learned from behavio
 is the share of the x → y pair weight that fell on tied pairs (cases: nearly all, earbuds: none).
 That share of the category relation K[x, y] is split among the items tied to the anchor by their
 popularity (plus smoothing, so a case nobody has bought yet still gets its share); the rest goes to
-every item of y by popularity, as before.
+every item of y by popularity, as before. Where nothing in y is tied to the anchor, all of K[x, y]
+goes by popularity.
 """
 
 from __future__ import annotations
@@ -81,19 +82,22 @@ def fit_rates(
     n_categories: int,
     prior: float,
 ) -> np.ndarray:
-    """Share of each category pair's directional pair weight that fell on tied pairs, smoothed
-    toward the catalog-wide share with ``prior`` pseudo-weight."""
+    """When an anchor of category x has tied items in category y, the share of its x → y pair
+    weight that went to them; pooled over anchors and smoothed toward the catalog-wide share with
+    ``prior`` pseudo-weight. Anchors with nothing tied in y say nothing about y."""
     total = np.zeros((n_categories, n_categories), dtype=np.float64)
     tied = np.zeros_like(total)
     for anchor, ties in enumerate(ties_of):
         start, end = weight.indptr[anchor], weight.indptr[anchor + 1]
-        if start == end:
+        if ties is None or start == end or not ties.weight.any():
             continue
         items, values = weight.indices[start:end], weight.data[start:end]
         source = int(category_of[anchor])
-        np.add.at(total[source], category_of[items], values)
-        if ties is not None:
-            np.add.at(tied[source], category_of[items], values * ties.weight[items])
+        with_ties = np.zeros(n_categories, dtype=bool)
+        with_ties[category_of[ties.weight > 0]] = True
+        counted = with_ties[category_of[items]]
+        np.add.at(total[source], category_of[items[counted]], values[counted])
+        np.add.at(tied[source], category_of[items[counted]], (values * ties.weight[items])[counted])
     overall = float(tied.sum() / total.sum()) if total.sum() > 0 else 0.0
     return ((tied + prior * overall) / (total + prior)).astype(np.float32)
 
@@ -118,7 +122,8 @@ def kind_scores(
     mass = ties.weight * (share + smoothing[category_of])
     per_category = np.bincount(category_of, weights=mass, minlength=n_categories)[category_of]
     tied_share = np.divide(mass, per_category, out=np.zeros_like(mass), where=per_category > 0)
-    r = rate[category_of]
+    # Where nothing is tied to the anchor, the whole relation goes by popularity (r = 0 there).
+    r = np.where(per_category > 0, rate[category_of], 0.0)
     scores = strength[category_of] * ((1.0 - r) * base + r * tied_share)
     scores[ties.other_model] *= other_model_factor
     return scores.astype(np.float32)
