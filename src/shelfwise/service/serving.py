@@ -212,6 +212,8 @@ class ServingEngine:
         shared = self._ctx.settings.resolved_store_url() == "memory://"
         active.side_context = self._ctx if shared else ServiceContext(self._ctx.settings)
         active.search, active.complements = _optional_services(active.side_context, version, self.catalog)
+        if fresh is not None and active.complements is not None:
+            fresh.subscribe(active.complements.add_new_items)  # new items get complements from their text
         # Warm up on the request path's code so the first request after the swap is not slow.
         recommender.recommend("__warmup__", 1)
         return active
@@ -419,8 +421,8 @@ def _optional_services(
     try:
         from shelfwise.service.complementary import ComplementService
 
-        complements = ComplementService(ctx, version, catalog)
-        complements.loaded  # noqa: B018 - loads the artifact now
+        complements = ComplementService(ctx, version, catalog, encode_new_items=False)  # fed by FreshItems
+        complements.fresh  # noqa: B018 - loads the artifact now
     except ImportError:
         log.info("complement service not installed")
     except Exception:  # e.g. an artifact from an older complement model format

@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 
 import pytest
-from phone_shop import CASES, NEW_PHONES, WARM_PHONES, PhoneShop, generate_phone_shop
 
 from shelfwise.service.complementary import ComplementService
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
 from shelfwise.settings import Settings
+from shelfwise.testing.phone_shop import CASES, NEW_PHONES, WARM_PHONES, PhoneShop, generate_phone_shop
 from shelfwise.training.job import TrainOptions, train
 
 # (phone, its sibling): a case for one must not be offered for the other above the other's own case.
