@@ -293,9 +293,9 @@ class ComplementModel:
 
     def named_in_category(self, category: int) -> np.ndarray:
         """Bool per item: it names a model that an item of ``category`` names too."""
-        column = self.named_in[:, category]
         named = np.zeros(self.n_items, dtype=bool)
-        named[column.indices[column.data > 0]] = True
+        start, end = self.named_in.indptr[category], self.named_in.indptr[category + 1]
+        named[self.named_in.indices[start:end]] = True
         return named
 
     def ties_of(self, anchor: int) -> Ties:

@@ -119,11 +119,17 @@ def kind_scores(
     the anchor category's rows; ``smoothing`` is per category (a new tied item's pseudo-share)."""
     n_categories = len(strength)
     base = share + fit_weight * title_match * best_share[category_of]
-    mass = ties.weight * (share + smoothing[category_of])
-    per_category = np.bincount(category_of, weights=mass, minlength=n_categories)[category_of]
-    tied_share = np.divide(mass, per_category, out=np.zeros_like(mass), where=per_category > 0)
-    # Where nothing is tied to the anchor, the whole relation goes by popularity (r = 0 there).
-    r = np.where(per_category > 0, rate[category_of], 0.0)
-    scores = strength[category_of] * ((1.0 - r) * base + r * tied_share)
+    tied = np.flatnonzero(ties.weight)
+    if not tied.size:
+        scores = strength[category_of] * base
+    else:
+        # The tied share is computed on the tied items only: most anchors tie a handful of items.
+        mass = ties.weight[tied] * (share[tied] + smoothing[category_of[tied]])
+        categories = category_of[tied]
+        per_category = np.bincount(categories, weights=mass, minlength=n_categories)
+        # Where nothing is tied to the anchor, the whole relation goes by popularity (r = 0 there).
+        r = np.where(per_category > 0, rate, 0.0)
+        scores = strength[category_of] * (1.0 - r[category_of]) * base
+        scores[tied] += strength[categories] * r[categories] * mass / per_category[categories]
     scores[ties.other_model] *= other_model_factor
     return scores.astype(np.float32)
