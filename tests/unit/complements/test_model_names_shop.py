@@ -140,3 +140,9 @@ def test_a_case_posted_after_training_leads_to_its_phones_charger(
     assert not {f"case-{p.item_id}-0" for p in NEW_PHONES} & set(
         _top(posted_after_training, "iphone-15", k=5)
     )
+
+
+def test_a_bundle_for_a_new_phone_holds_its_case(posted_after_training: ComplementService) -> None:
+    bundle = posted_after_training.bundle(["vexo-q9"], size=3)
+    assert "case-vexo-q9-0" in [s.item_id for s in bundle.items]
+    assert bundle.total_price is not None
