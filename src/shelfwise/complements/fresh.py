@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,6 +53,15 @@ class _Snapshot:
     position: dict[str, int]  # item id → position (n + k)
     index: CompatIndex  # the new items' model names
     category_of: np.ndarray  # category id per new item
+    named_cache: dict[int, np.ndarray] = field(default_factory=dict)  # category → named in it
+
+    def named_in(self, category: int) -> np.ndarray:
+        """Bool per new item: it names a model that an item of ``category`` names too."""
+        named = self.named_cache.get(category)
+        if named is None:
+            named = np.asarray([category in f.named_in for f in self.items], dtype=bool)
+            self.named_cache[category] = named
+        return named
 
 
 _EMPTY = _Snapshot((), {}, CompatIndex(()), np.zeros(0, dtype=np.int32))
@@ -66,6 +75,7 @@ class FreshComplements:
         self._reader = model.reader()
         self._by_first = phrases_by_first_word(model.phrases)
         self._category_ids = {name: n for n, name in enumerate(model.category_names)}
+        self._phrase_ids = {phrase: n for n, phrase in enumerate(model.phrases)}
         self._snapshot = _EMPTY
         self._write = threading.Lock()
 
@@ -95,31 +105,38 @@ class FreshComplements:
 
     def add(self, item: Item, vector: np.ndarray) -> None:
         """Add (or replace, for an edited item) a new item with its text embedding."""
+        self.add_many([item], np.asarray([vector], dtype=np.float32))
+
+    def add_many(self, items: Sequence[Item], vectors: np.ndarray) -> None:
+        """Add a batch (one new snapshot for all of them: a big ingest is not quadratic)."""
         with self._write:
-            if item.brand:
-                self._reader.brands.add(normalise_brand(item.brand))
-            models = self._reader.of_item(item.title, item.description, item.attributes, item.brand)
-            vector = np.asarray(vector, dtype=np.float32)
-            category = self._category(item, vector)
-            phrase_ids = tuple(
-                self.model.phrases.index(p)
-                for p in phrases_named(item.title, item.attributes, self._by_first)
-            )
-            old = self._snapshot
-            kept = [f for f in old.items if f.item_id != item.item_id]
-            index = CompatIndex([f.models for f in kept] + [models])
-            # The categories whose items name one of its models (for "made for another model").
-            named = {int(self.model.category_of[j]) for j in self.model.compat.same_model(models)}
-            named |= {kept[k].category if k < len(kept) else category for k in index.same_model(models)}
-            kept.append(
-                FreshItem(item.item_id, item.title, category, models, phrase_ids, vector, frozenset(named))
-            )
+            for item in items:
+                if item.brand:
+                    self._reader.brands.add(normalise_brand(item.brand))
+            arrived: dict[str, tuple[Item, ItemModels, np.ndarray, int, tuple[int, ...]]] = {}
+            for item, vector in zip(items, np.asarray(vectors, dtype=np.float32), strict=True):
+                models = self._reader.of_item(item.title, item.description, item.attributes, item.brand)
+                named = phrases_named(item.title, item.attributes, self._by_first)
+                phrase_ids = tuple(self._phrase_ids[p] for p in named)
+                arrived[item.item_id] = (item, models, vector, self._category(item, vector), phrase_ids)
+            kept = [f for f in self._snapshot.items if f.item_id not in arrived]
+            index = CompatIndex([f.models for f in kept] + [entry[1] for entry in arrived.values()])
+            categories = [f.category for f in kept] + [entry[3] for entry in arrived.values()]
+            for item, models, vector, category, phrase_ids in arrived.values():
+                # The categories whose items name one of its models (for "made for another model").
+                named_in = {int(self.model.category_of[j]) for j in self.model.compat.same_model(models)}
+                named_in |= {categories[k] for k in index.same_model(models)}
+                kept.append(
+                    FreshItem(
+                        item.item_id, item.title, category, models, phrase_ids, vector, frozenset(named_in)
+                    )
+                )
             n = self.model.n_items
             self._snapshot = _Snapshot(
                 tuple(kept),
                 {f.item_id: n + k for k, f in enumerate(kept)},
                 index,
-                np.asarray([f.category for f in kept], dtype=np.int32),
+                np.asarray(categories, dtype=np.int32),
             )
 
     def _category(self, item: Item, vector: np.ndarray) -> int:
@@ -143,7 +160,9 @@ class FreshComplements:
     def _anchor(self, snapshot: _Snapshot, position: int) -> tuple[ItemModels, int, tuple[int, ...]]:
         model, n = self.model, self.model.n_items
         if position < n:
-            phrase_ids = tuple(int(p) for p in model.m["names"][position].indices)
+            names = model.m["names"]
+            start, end = names.indptr[position], names.indptr[position + 1]
+            phrase_ids = tuple(int(p) for p in names.indices[start:end])
             return model.item_models[position], int(model.category_of[position]), phrase_ids
         fresh = snapshot.items[position - n]
         return fresh.models, fresh.category, fresh.phrase_ids
@@ -157,12 +176,7 @@ class FreshComplements:
         exact.update({n + k: tie for k, tie in snapshot.index.same_model(models).items()})
         brand = dict(known.brand)
         brand.update({n + k: b for k, b in snapshot.index.same_brand(models).items()})
-        named = np.concatenate(
-            [
-                model.named_in_category(category),
-                np.asarray([category in f.named_in for f in snapshot.items], dtype=bool),
-            ]
-        )
+        named = np.concatenate([model.named_in_category(category), snapshot.named_in(category)])
         return make_ties(
             n + len(snapshot.items), exact, brand, named, known.names_models, model.config.brand_tie
         )

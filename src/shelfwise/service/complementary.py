@@ -112,11 +112,16 @@ class ComplementService:
 
     def add_new_items(self, item_ids: Sequence[str], vectors: np.ndarray) -> None:
         """New items' text vectors (the version's encoder): they get and give complements now."""
-        for item_id, vector in zip(item_ids, vectors, strict=True):
+        index = self.loaded.index
+        items, rows = [], []
+        for row, item_id in enumerate(item_ids):
             item = self._items.get(item_id)
-            position = self.loaded.index.get(item_id)
-            if item is not None and (position is None or not self.loaded.index.known[position]):
-                self.fresh.add(item, vector)
+            position = index.get(item_id)
+            if item is not None and (position is None or not index.known[position]):
+                items.append(item)
+                rows.append(row)
+        if items:
+            self.fresh.add_many(items, np.asarray(vectors)[rows])
 
     def _encode_new(self) -> None:
         """Encode the catalog's items the model has not seen and the new-item set lacks (CLI)."""
