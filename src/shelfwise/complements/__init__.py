@@ -4,8 +4,9 @@ co-views), category-level relations, and item text for items nobody has bought y
 See ``docs/complements.md`` for the model and the measured experiment.
 """
 
+from shelfwise.complements.evidence import Evidence
 from shelfwise.complements.fresh import FreshComplements
-from shelfwise.complements.model import ComplementConfig, ComplementModel, Evidence
+from shelfwise.complements.model import ComplementConfig, ComplementModel
 from shelfwise.complements.training import COMPLEMENTS_DIR, build_complement_model, fit_complements
 
 __all__ = [

@@ -30,7 +30,8 @@ import numpy as np
 
 from shelfwise.complements.categories import category_name
 from shelfwise.complements.compat import CompatIndex, ItemModels, normalise_brand
-from shelfwise.complements.model import ComplementModel, Evidence, strongest_first
+from shelfwise.complements.evidence import Evidence, strongest_first
+from shelfwise.complements.model import ComplementModel
 from shelfwise.complements.textmatch import phrases_by_first_word, phrases_named
 from shelfwise.complements.ties import Ties, kind_scores, make_ties
 from shelfwise.domain import Item

@@ -35,7 +35,8 @@ import scipy.sparse as sp
 
 from shelfwise.complements.baskets import CoCounts
 from shelfwise.complements.categories import CategoryLabels
-from shelfwise.complements.compat import CompatIndex, ItemModels, ModelNames, ModelTie, tokenize
+from shelfwise.complements.compat import CompatIndex, ItemModels, ModelNames, ModelTie
+from shelfwise.complements.evidence import Evidence, strongest_first, tie_evidence
 from shelfwise.complements.textmatch import build_compatibility, build_title_index, words
 from shelfwise.complements.ties import Ties, fit_rates, kind_scores, make_ties, named_categories
 from shelfwise.errors import ModelError
@@ -67,18 +68,6 @@ class ComplementConfig:
     tie_smoothing: float = 0.5
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """One reason a candidate is there. ``kind``: together | after | transfer | category |
-    model_name | model_described | compatible | brand | coview | similar_text | same_category."""
-
-    kind: str
-    anchor: int
-    count: int = 0
-    other: int | None = None  # the warm neighbour a cold anchor borrowed from
-    text: str = ""  # a model phrase or a category name
-
-
 def _row_scale(matrix: sp.csr_matrix, denominators: np.ndarray) -> sp.csr_matrix:
     inverse = np.divide(1.0, denominators, out=np.zeros_like(denominators), where=denominators > 0)
     return (sp.diags(inverse.astype(np.float32)) @ matrix).tocsr().astype(np.float32)
@@ -94,41 +83,6 @@ def _dense_row(matrix: sp.csr_matrix, row: int) -> np.ndarray:
 def _row(matrix: sp.csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
     start, end = matrix.indptr[row], matrix.indptr[row + 1]
     return matrix.indices[start:end], matrix.data[start:end]
-
-
-_TIE_KIND = {"title": "model_name", "attribute": "compatible", "description": "model_described"}
-
-
-def tie_evidence(anchor: int, anchor_title: str, ties: Ties, item: int) -> tuple[float, Evidence] | None:
-    """The model or brand tie of ``item`` to the anchor, named as the anchor's text writes it."""
-    tie = ties.exact.get(item)
-    if isinstance(tie, ModelTie):
-        return 2.5, Evidence(_TIE_KIND[tie.item.source], anchor, text=tie.anchor.text)
-    if isinstance(tie, str):
-        return 2.5, Evidence("compatible", anchor, text=_as_written(tie, anchor_title))
-    brand = ties.brand.get(item)
-    if brand is not None:
-        return 2.2, Evidence("brand", anchor, text=_as_written(brand, anchor_title))
-    return None
-
-
-def _as_written(phrase: str, title: str) -> str:
-    """A normalised phrase ("nimbus x12", "xiaomi") in the title's own spelling when it is there."""
-    tokens = tokenize(title)
-    wanted = phrase.split(" ")
-    lowered = [t.text for t in tokens]
-    for start in range(len(lowered) - len(wanted) + 1):
-        if lowered[start : start + len(wanted)] == wanted:
-            return title[tokens[start].start : tokens[start + len(wanted) - 1].end]
-    return phrase.title() if phrase.isascii() else phrase
-
-
-def strongest_first(per_item: list[list[tuple[float, Evidence]]]) -> list[list[Evidence]]:
-    out = []
-    for found in per_item:
-        found.sort(key=lambda pair: -pair[0])
-        out.append([evidence for _, evidence in found])
-    return out
 
 
 class ComplementModel:

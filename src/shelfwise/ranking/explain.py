@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from shelfwise.complements.categories import leaf as category_leaf
-from shelfwise.complements.model import Evidence as ItemEvidence
+from shelfwise.complements.evidence import Evidence as ItemEvidence
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.retrieval.base import Evidence
 from shelfwise.training.data import CustomerHistory, ItemIndex
