@@ -12,12 +12,8 @@ from shelfwise.cli.common import context
 
 def evaluate(
     protocol: Annotated[str, typer.Option(help="loo (leave-one-out) or temporal.")] = "loo",
-    model: Annotated[
-        str, typer.Option(help="candidate_ranker, transitions or popularity.")
-    ] = "candidate_ranker",
-    output: Annotated[Path, typer.Option(help="Directory for metrics.json, report.md and plots.")] = Path(
-        "evaluation"
-    ),
+    model: Annotated[str, typer.Option(help="candidate_ranker, transitions or popularity.")] = "candidate_ranker",
+    output: Annotated[Path, typer.Option(help="Directory for metrics.json, report.md and plots.")] = Path("evaluation"),
     max_minutes: Annotated[float, typer.Option()] = 20.0,
     seed: Annotated[int, typer.Option()] = 0,
     encoder: Annotated[str | None, typer.Option()] = None,

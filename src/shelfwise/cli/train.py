@@ -13,10 +13,7 @@ def train(
     max_minutes: Annotated[float, typer.Option(help="Wall-clock budget for the whole job.")] = 20.0,
     seed: Annotated[int, typer.Option(help="Random seed (same data + seed → same model).")] = 0,
     encoder: Annotated[
-        str | None,
-        typer.Option(
-            help="Text encoder: minilm (English) or use (multilingual); default: by catalog language."
-        ),
+        str | None, typer.Option(help="Text encoder: minilm (English) or use (multilingual); default: by catalog language.")
     ] = None,
 ) -> None:
     """Train every model from the store and publish a new model version."""

@@ -86,9 +86,7 @@ def parse_column_map(specs: Iterable[str]) -> ColumnMap:
                     if not pair.strip():
                         continue
                     if ":" not in pair:
-                        raise ConfigError(
-                            f"cannot read value map {pair!r} in --map entry {entry!r}: expected FROM:TO"
-                        )
+                        raise ConfigError(f"cannot read value map {pair!r} in --map entry {entry!r}: expected FROM:TO")
                     old, new = pair.split(":", 1)
                     pairs[old.strip()] = new.strip()
                 values[source] = pairs

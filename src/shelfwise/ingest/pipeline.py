@@ -53,19 +53,8 @@ class IngestReport:
 
 def _fingerprint(event: Event) -> bytes:
     content = orjson.dumps(
-        [
-            event.user_id,
-            event.item_id,
-            event.type,
-            event.timestamp,
-            event.channel,
-            event.value,
-            event.price,
-            event.query,
-            event.session_id,
-            event.store_id,
-            event.text,
-        ]
+        [event.user_id, event.item_id, event.type, event.timestamp, event.channel, event.value, event.price,
+         event.query, event.session_id, event.store_id, event.text]
     )
     return hashlib.blake2b(content, digest_size=16).digest()
 
@@ -153,11 +142,7 @@ class Ingestor:
         return report
 
     def _run(
-        self,
-        kind: RecordKind,
-        rows: Iterator[RawRow],
-        column_map: ColumnMap | None,
-        channel: str | None,
+        self, kind: RecordKind, rows: Iterator[RawRow], column_map: ColumnMap | None, channel: str | None,
         report: IngestReport,
     ) -> None:
         keyer = EventKeyer()

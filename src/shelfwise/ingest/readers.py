@@ -41,24 +41,15 @@ def detect_format(path: Path) -> tuple[str, bool]:
     ext = suffixes[-1].lstrip(".") if suffixes else ""
     ext = {"ndjson": "jsonl", "json": "jsonl"}.get(ext, ext)
     if ext not in FORMATS:
-        raise IngestError(
-            f"{path}: unknown format {ext or '(none)'!r}; expected .jsonl, .csv, .tsv or .parquet (optionally .gz)"
-        )
+        raise IngestError(f"{path}: unknown format {ext or '(none)'!r}; expected .jsonl, .csv, .tsv or .parquet (optionally .gz)")
     return ext, gz
 
 
 class _Progress:
     def __init__(self, raw: BinaryIO, total: int, label: str, enabled: bool | None) -> None:
         self._raw = raw
-        self._bar = tqdm(
-            total=total,
-            unit="B",
-            unit_scale=True,
-            desc=label,
-            disable=None if enabled is None else not enabled,
-            file=sys.stderr,
-            leave=False,
-        )
+        self._bar = tqdm(total=total, unit="B", unit_scale=True, desc=label,
+                         disable=None if enabled is None else not enabled, file=sys.stderr, leave=False)
         self._seen = 0
 
     def tick(self) -> None:

@@ -18,16 +18,12 @@ from shelfwise.domain import EVENT_TYPES, Account, Event, Item
 from shelfwise.errors import ValidationError
 
 _CATEGORY_SEPARATORS = (">", "/", "|")
-_ACCOUNT_FIELDS = frozenset(
-    {"user_id", "channel", "email", "phone", "member_id", "device_id", "handle", "attributes"}
-)
+_ACCOUNT_FIELDS = frozenset({"user_id", "channel", "email", "phone", "member_id", "device_id", "handle", "attributes"})
 
 
 def _blank(value: Any) -> bool:
-    return (
-        value is None
-        or (isinstance(value, str) and not value.strip())
-        or (isinstance(value, float) and math.isnan(value))
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and math.isnan(value)
     )
 
 
@@ -180,9 +176,7 @@ def parse_event(raw: Mapping[str, Any], default_channel: str | None = None) -> E
     kind = _text(raw, "type", required=True) or ""
     kind = kind.lower()
     if kind not in EVENT_TYPES:
-        raise ValidationError(
-            f"unknown event type {kind!r} (expected one of {', '.join(sorted(EVENT_TYPES))})", "type"
-        )
+        raise ValidationError(f"unknown event type {kind!r} (expected one of {', '.join(sorted(EVENT_TYPES))})", "type")
     item_id = _text(raw, "item_id")
     query = _text(raw, "query")
     if item_id is None and kind != "search":

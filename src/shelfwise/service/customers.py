@@ -61,9 +61,7 @@ class CustomerService:
         accounts = list(self._ctx.store.iter_accounts())
         hashed = [
             HashedAccount(
-                user_id=a.user_id,
-                seq=a.seq,
-                channel=a.channel,
+                user_id=a.user_id, seq=a.seq, channel=a.channel,
                 keys=tuple(IdentityKey(k.kind, k.key_hash, k.strong) for k in a.keys),
             )
             for a in accounts
@@ -81,9 +79,7 @@ class CustomerService:
     def customers(self) -> Iterator[CustomerSummary]:
         groups: dict[str, list[str]] = {}
         for account in self._ctx.store.iter_accounts():
-            groups.setdefault(account.customer_id or customer_id_for(account.user_id), []).append(
-                account.user_id
-            )
+            groups.setdefault(account.customer_id or customer_id_for(account.user_id), []).append(account.user_id)
         by_user = self._ctx.store.channel_counts_by_user()
         for customer_id, user_ids in groups.items():
             channels: dict[str, int] = {}

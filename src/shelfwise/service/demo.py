@@ -31,16 +31,10 @@ def run_demo(
     shop_dir = ctx.settings.home / "demo-shop"
     say(f"generating a demo omnichannel shop in {shop_dir} ...")
     shop = generate_shop(shop_dir, seed=seed, n_customers=n_customers)
-    say(
-        f"  {shop.n_items} items, {shop.n_accounts} accounts of {shop.n_people} people, {shop.n_events} events"
-    )
+    say(f"  {shop.n_items} items, {shop.n_accounts} accounts of {shop.n_people} people, {shop.n_events} events")
     ingest = IngestService(ctx)
     reports = []
-    for kind, path in (
-        ("items", shop.items_path),
-        ("users", shop.accounts_path),
-        ("events", shop.events_path),
-    ):
+    for kind, path in (("items", shop.items_path), ("users", shop.accounts_path), ("events", shop.events_path)):
         report = ingest.ingest_file(kind, path)  # type: ignore[arg-type]
         say(f"ingested {kind}: {report.rows} rows, {report.stored} stored, {len(report.rejected)} rejected")
         reports.append(report)

@@ -48,9 +48,7 @@ class EvaluateOptions:
     progress: bool = True
 
 
-def _cases(
-    ctx: ServiceContext, options: EvaluateOptions
-) -> tuple[int, list[np.ndarray], EvalCases, list[str]]:
+def _cases(ctx: ServiceContext, options: EvaluateOptions) -> tuple[int, list[np.ndarray], EvalCases, list[str]]:
     store = ctx.store
     events = [s.event for s in store.iter_events(types=ENGAGEMENT_TYPES)]
     items = list(store.iter_items())
@@ -58,29 +56,21 @@ def _cases(
     texts = catalog_texts(items, index)
     if options.protocol == "loo":
         histories = list(build_histories(events, index, customer_of_users(store)).values())
-        split = leave_one_out(
-            [h.items for h in histories], [[c or "unknown" for c in h.channels] for h in histories]
-        )
+        split = leave_one_out([h.items for h in histories], [[c or "unknown" for c in h.channels] for h in histories])
         return len(index), _loo_fit_sequences(split), split.test_cases(), texts
     customer_of = customer_of_users(store)
     users: dict[str, int] = {}
     rows = [
-        (
-            users.setdefault(customer_of.get(e.user_id, e.user_id), len(users)),
-            index.get(e.item_id),
-            e.timestamp,
-            e.channel or "unknown",
-        )
+        (users.setdefault(customer_of.get(e.user_id, e.user_id), len(users)), index.get(e.item_id), e.timestamp,
+         e.channel or "unknown")
         for e in events
         if e.item_id is not None and index.get(e.item_id) is not None
     ]
     if not rows:
         raise ModelError("nothing to evaluate: ingest events first")
     u, i, t, c = zip(*rows, strict=True)
-    split = temporal_split(
-        Events(np.array(u), np.array(i), np.array(t, dtype=float), np.array(c)),
-        fraction=options.temporal_fraction,
-    )
+    split = temporal_split(Events(np.array(u), np.array(i), np.array(t, dtype=float), np.array(c)),
+                           fraction=options.temporal_fraction)
     return len(index), split.train_histories(len(users)), split.cases("first", len(users)), texts
 
 
@@ -101,22 +91,13 @@ def evaluate(ctx: ServiceContext, options: EvaluateOptions) -> EvaluationReport:
     fit_sequences = [np.asarray(s, dtype=np.int32) for s in fit_sequences if len(s)]
     model.fit(
         TrainingData(n_items=n_items, sequences=fit_sequences, item_embeddings=embeddings),
-        FitOptions(
-            seed=options.seed,
-            max_minutes=options.max_minutes,
-            threads=ctx.settings.threads,
-            progress=options.progress,
-        ),
+        FitOptions(seed=options.seed, max_minutes=options.max_minutes, threads=ctx.settings.threads,
+                   progress=options.progress),
     )
     popularity = np.bincount(np.concatenate(fit_sequences), minlength=n_items) if fit_sequences else None
     return evaluate_scores(
-        model.score,
-        cases,
-        k_values=options.k_values,
-        item_popularity=popularity,
-        model_name=options.model,
-        split_name=options.protocol,
-        item_embeddings=embeddings,
+        model.score, cases, k_values=options.k_values, item_popularity=popularity,
+        model_name=options.model, split_name=options.protocol, item_embeddings=embeddings,
     )
 
 

@@ -63,9 +63,7 @@ class CatalogStore(Protocol):
 
 class AccountStore(Protocol):
     def upsert_accounts(self, accounts: Sequence[AccountRecord]) -> int: ...
-    def ensure_accounts(
-        self, user_channels: Iterable[tuple[str, str | None]], customer_ids: dict[str, str]
-    ) -> int:
+    def ensure_accounts(self, user_channels: Iterable[tuple[str, str | None]], customer_ids: dict[str, str]) -> int:
         """Create implicit accounts for users first seen in events; returns how many were new."""
         ...
 
@@ -83,9 +81,7 @@ class EventStore(Protocol):
         """Insert events not stored yet (by key); returns how many were new."""
         ...
 
-    def iter_events(
-        self, types: Iterable[str] | None = None, user_ids: Iterable[str] | None = None
-    ) -> Iterator[StoredEvent]:
+    def iter_events(self, types: Iterable[str] | None = None, user_ids: Iterable[str] | None = None) -> Iterator[StoredEvent]:
         """Events in (timestamp, ingestion order)."""
         ...
 

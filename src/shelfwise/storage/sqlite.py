@@ -30,7 +30,9 @@ from shelfwise.storage.base import (
     StoredEvent,
 )
 
-_EVENT_COLUMNS = "event_key, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text"
+_EVENT_COLUMNS = (
+    "event_key, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text"
+)
 _EVENT_INSERT = f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 
@@ -56,9 +58,7 @@ class SQLiteStore:
         if self._path != ":memory:":
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._conn = sqlite3.connect(
-                self._path, isolation_level=None, check_same_thread=False, timeout=30.0
-            )
+            self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=30.0)
         except sqlite3.Error as exc:  # pragma: no cover - depends on the file system
             raise StoreError(f"cannot open {self._path}: {exc}") from exc
         self._lock = threading.RLock()
@@ -70,9 +70,7 @@ class SQLiteStore:
     # ----------------------------------------------------------------- plumbing
     def _migrate(self) -> None:
         with self.transaction():
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)"
-            )
+            self._conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)")
             done = {row[0] for row in self._conn.execute("SELECT version FROM schema_migrations")}
             for version, script in _migrations():
                 if version in done:
@@ -114,18 +112,9 @@ class SQLiteStore:
         now = time.time()
         rows = [
             (
-                it.item_id,
-                it.title,
-                it.description,
-                it.brand,
-                _dumps(list(it.category)),
-                it.price,
-                it.currency,
-                _dumps(it.attributes),
-                it.image_url,
-                None if it.in_stock is None else int(it.in_stock),
-                it.created_at,
-                now,
+                it.item_id, it.title, it.description, it.brand, _dumps(list(it.category)), it.price, it.currency,
+                _dumps(it.attributes), it.image_url, None if it.in_stock is None else int(it.in_stock),
+                it.created_at, now,
             )
             for it in items
         ]
@@ -150,17 +139,9 @@ class SQLiteStore:
     @staticmethod
     def _item_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Item:
         return Item(
-            item_id=row[0],
-            title=row[1],
-            description=row[2],
-            brand=row[3],
-            category=tuple(orjson.loads(row[4])),
-            price=row[5],
-            currency=row[6],
-            attributes=orjson.loads(row[7]),
-            image_url=row[8],
-            in_stock=None if row[9] is None else bool(row[9]),
-            created_at=row[10],
+            item_id=row[0], title=row[1], description=row[2], brand=row[3], category=tuple(orjson.loads(row[4])),
+            price=row[5], currency=row[6], attributes=orjson.loads(row[7]), image_url=row[8],
+            in_stock=None if row[9] is None else bool(row[9]), created_at=row[10],
         )
 
     def get_item(self, item_id: str) -> Item | None:
@@ -196,12 +177,8 @@ class SQLiteStore:
                 else:
                     channel = acc.channel or old.channel
                     merged_keys = set(old.keys) | new_keys
-                    if (
-                        old.implicit
-                        or channel != old.channel
-                        or (acc.attributes and acc.attributes != old.attributes)
-                        or merged_keys != set(old.keys)
-                    ):
+                    if old.implicit or channel != old.channel or (acc.attributes and acc.attributes != old.attributes) \
+                            or merged_keys != set(old.keys):
                         self._conn.execute(
                             "UPDATE accounts SET channel=?, implicit=0, attributes=?, updated_at=? WHERE user_id=?",
                             (channel, _dumps(acc.attributes or old.attributes), now, acc.user_id),
@@ -213,9 +190,7 @@ class SQLiteStore:
                 )
         return changed
 
-    def ensure_accounts(
-        self, user_channels: Iterable[tuple[str, str | None]], customer_ids: dict[str, str]
-    ) -> int:
+    def ensure_accounts(self, user_channels: Iterable[tuple[str, str | None]], customer_ids: dict[str, str]) -> int:
         now = time.time()
         with self.transaction():
             seq = self._next_account_seq()
@@ -237,8 +212,7 @@ class SQLiteStore:
         else:
             marks = ",".join("?" * len(user_ids))
             cursor = self._conn.execute(
-                f"SELECT user_id, kind, key_hash, strong FROM account_keys WHERE user_id IN ({marks})",
-                list(user_ids),
+                f"SELECT user_id, kind, key_hash, strong FROM account_keys WHERE user_id IN ({marks})", list(user_ids)
             )
         for user_id, kind, key_hash, strong in cursor:
             keys.setdefault(user_id, []).append(IdentityKeyRecord(kind, key_hash, bool(strong)))
@@ -248,13 +222,8 @@ class SQLiteStore:
     def _account_from_row(row: tuple[Any, ...], keys: list[IdentityKeyRecord]) -> StoredAccount:
         user_id, seq, channel, implicit, attributes, customer_id = row
         return StoredAccount(
-            user_id=user_id,
-            seq=seq,
-            channel=channel,
-            implicit=bool(implicit),
-            customer_id=customer_id,
-            keys=tuple(sorted(keys, key=lambda k: (k.kind, k.key_hash))),
-            attributes=orjson.loads(attributes),
+            user_id=user_id, seq=seq, channel=channel, implicit=bool(implicit), customer_id=customer_id,
+            keys=tuple(sorted(keys, key=lambda k: (k.kind, k.key_hash))), attributes=orjson.loads(attributes),
         )
 
     _ACCOUNT_SELECT = "SELECT user_id, seq, channel, implicit, attributes, customer_id FROM accounts"
@@ -280,23 +249,18 @@ class SQLiteStore:
             return self._conn.total_changes - before
 
     def accounts_of_customer(self, customer_id: str) -> list[StoredAccount]:
-        rows = self._conn.execute(
-            f"{self._ACCOUNT_SELECT} WHERE customer_id = ? ORDER BY seq", (customer_id,)
-        ).fetchall()
+        rows = self._conn.execute(f"{self._ACCOUNT_SELECT} WHERE customer_id = ? ORDER BY seq", (customer_id,)).fetchall()
         keys = self._keys_of([r[0] for r in rows]) if rows else {}
         return [self._account_from_row(r, keys.get(r[0], [])) for r in rows]
 
     def detached_users(self) -> set[str]:
-        return {
-            r[0] for r in self._conn.execute("SELECT user_id FROM identity_overrides WHERE action = 'detach'")
-        }
+        return {r[0] for r in self._conn.execute("SELECT user_id FROM identity_overrides WHERE action = 'detach'")}
 
     def set_detached(self, user_id: str, detached: bool) -> None:
         with self.transaction():
             if detached:
                 self._conn.execute(
-                    "INSERT OR REPLACE INTO identity_overrides VALUES (?, 'detach', ?)",
-                    (user_id, time.time()),
+                    "INSERT OR REPLACE INTO identity_overrides VALUES (?, 'detach', ?)", (user_id, time.time())
                 )
             else:
                 self._conn.execute("DELETE FROM identity_overrides WHERE user_id = ?", (user_id,))
@@ -314,21 +278,8 @@ class SQLiteStore:
     # ----------------------------------------------------------------- events
     def append_events(self, keyed_events: Sequence[tuple[str, Event]]) -> int:
         rows = [
-            (
-                key,
-                e.event_id,
-                e.user_id,
-                e.item_id,
-                e.type,
-                e.timestamp,
-                e.channel,
-                e.value,
-                e.price,
-                e.query,
-                e.session_id,
-                e.store_id,
-                e.text,
-            )
+            (key, e.event_id, e.user_id, e.item_id, e.type, e.timestamp, e.channel, e.value, e.price, e.query,
+             e.session_id, e.store_id, e.text)
             for key, e in keyed_events
         ]
         with self.transaction():
@@ -357,18 +308,8 @@ class SQLiteStore:
             yield StoredEvent(
                 seq=row[0],
                 event=Event(
-                    event_id=row[1],
-                    user_id=row[2],
-                    item_id=row[3],
-                    type=row[4],
-                    timestamp=row[5],
-                    channel=row[6],
-                    value=row[7],
-                    price=row[8],
-                    query=row[9],
-                    session_id=row[10],
-                    store_id=row[11],
-                    text=row[12],
+                    event_id=row[1], user_id=row[2], item_id=row[3], type=row[4], timestamp=row[5], channel=row[6],
+                    value=row[7], price=row[8], query=row[9], session_id=row[10], store_id=row[11], text=row[12],
                 ),
             )
 
@@ -487,9 +428,7 @@ class SQLiteStore:
         one = lambda sql: int(self._conn.execute(sql).fetchone()[0])  # noqa: E731
         by = lambda col: {  # noqa: E731
             (k if k is not None else "unknown"): n
-            for k, n in self._conn.execute(
-                f"SELECT {col}, COUNT(*) FROM events GROUP BY {col} ORDER BY 2 DESC"
-            )
+            for k, n in self._conn.execute(f"SELECT {col}, COUNT(*) FROM events GROUP BY {col} ORDER BY 2 DESC")
         }
         return {
             "items": one("SELECT COUNT(*) FROM items"),

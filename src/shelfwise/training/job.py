@@ -112,9 +112,7 @@ def train(ctx: ServiceContext, options: TrainOptions) -> Path:
             item_embeddings=embeddings,
             trending=trending_scores(histories.values(), len(index)),
         ),
-        FitOptions(
-            seed=options.seed, max_minutes=remaining, threads=ctx.settings.threads, progress=options.progress
-        ),
+        FitOptions(seed=options.seed, max_minutes=remaining, threads=ctx.settings.threads, progress=options.progress),
     )
     timings["fit_s"] = time.perf_counter() - t0
 
@@ -137,17 +135,10 @@ def train(ctx: ServiceContext, options: TrainOptions) -> Path:
             version=writer.version,
             created_at=time.time(),
             status="ok",
-            config={
-                "seed": options.seed,
-                "max_minutes": options.max_minutes,
-                "threads": ctx.settings.threads,
-            },
+            config={"seed": options.seed, "max_minutes": options.max_minutes, "threads": ctx.settings.threads},
             data={
-                "items": len(index),
-                "catalog_items": int(index.known.sum()),
-                "customers": len(sequences),
-                "events": stats["events"],
-                "interactions": int(sum(len(s) for s in sequences)),
+                "items": len(index), "catalog_items": int(index.known.sum()), "customers": len(sequences),
+                "events": stats["events"], "interactions": int(sum(len(s) for s in sequences)),
             },
             metrics={k: float(v) for k, v in metrics.items()},
             components={"model": options.model, "encoder": encoder_name},
