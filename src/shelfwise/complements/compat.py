@@ -49,14 +49,16 @@ UNITS = frozenset(_UNIT_WORDS.split())
 # Words that never belong to a model name (left of the code); markers like "for" end it.
 _STOP_WORDS = (
     "for fits fit with and or the a an of to in on by compatible new case cover charger protector "
-    "screen phone smartphone mobile cell series model edition made designed 适用于 适用 适配 兼容 专用 的"
+    "screen phone smartphone mobile cell series model edition made designed 适用于 适用 适配 兼容 专用 的 "
+    "size sizes length width height depth weight waist age ages year years month months vol volume spf "
+    "level step no number up over under about approx than only per each"
 )
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 CJK_LEXICON = tuple(sorted({*BRAND_ALIASES, *(w for w in VARIANT_WORDS if not w.isascii()),
                             "适用于", "适用", "适配", "兼容", "专用"}, key=len, reverse=True))  # fmt: skip
-_RUN = re.compile(r"[A-Za-z0-9]+(?:\.[0-9]+)?|\+|[\u3400-\u9fff]+|[,;:()\[\]|/。，；：（）、]")
+_RUN = re.compile(r"[A-Za-z0-9]+(?:\.[0-9]+)?|\+|[\u3400-\u9fff]+|[,;:()\[\]|/。，；：（）、.!?]")
 _PIECE = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
-_BREAK = frozenset(",;:()[]|/。，；：（）、")
+_BREAK = frozenset(",;:()[]|/。，；：（）、.!?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,11 @@ class ModelNames:
             k -= 1
         if code.kind == "num" and not (line or brand):
             return None
+        if code.kind == "num" and not brand and source == "description":
+            # Prose is full of "neck 3", "length 40": there a plain number needs a capitalised line word.
+            written = text[tokens[i - 1].start : tokens[i - 1].end] if i > 0 else ""
+            if written.islower():
+                return None
         shown = text[tokens[left].start : tokens[j - 1].end]
         return Mention(code.text, tuple(variants), line, brand, shown, source), range(left, j)
 

@@ -140,3 +140,10 @@ def test_new_items_get_and_give_complements_from_their_text() -> None:
     # Re-adding an edited item replaces it.
     fresh.add(Item("q9case", "Protective Case for Vexo Q9, Black"), encoder.encode_batch(["x"])[0])
     assert len(fresh) == 3 and fresh.title(n + 2) == "Protective Case for Vexo Q9, Black"
+
+
+def test_numbers_in_prose_are_not_models_unless_written_like_one() -> None:
+    prose = "Fitted top in jersey with a round neck. 3 buttons, sizes 1 to 8, adjustable length 40 cm."
+    assert not NAMES.of_item("Jersey top", prose, {}, None).mentions
+    found = NAMES.of_item("Case, Black", "Slim case made for the Vexo Q9 and the Pixel 8.", {}, None)
+    assert [m.text for m in found.mentions] == ["Vexo Q9", "Pixel 8"]
