@@ -152,3 +152,19 @@ def test_complementary_text_bundle_and_similar(trained: Run) -> None:
 def test_unknown_item_is_a_clear_error(trained: Run) -> None:
     result = trained("complementary", "--items", "nope", "--json")
     assert result.returncode == 2 and "no item 'nope'" in result.stderr
+
+
+def test_an_item_ingested_after_training_gets_complements_without_retraining(
+    trained: Run, tmp_path: Path
+) -> None:
+    new = [
+        {"item_id": "phone-c", "title": "Vela V3 Smartphone 128GB", "category": "Electronics > Phones", "price": 599.0},
+        {"item_id": "case-c", "title": "Case for Vela V3, Clear", "category": "Electronics > Phone Accessories > Cases",
+         "price": 15.0},
+    ]  # fmt: skip
+    trained("ingest", "items", str(_write(tmp_path / "new.jsonl", new)), check=True)
+    phone = json.loads(trained("complementary", "--items", "phone-c", "-k", "3", "--json", check=True).stdout)
+    assert phone["items"][0]["item_id"] == "case-c"
+    assert "fits Vela V3 (same model in the title)" in phone["items"][0]["reasons"]
+    case = json.loads(trained("complementary", "--items", "case-c", "-k", "3", "--json", check=True).stdout)
+    assert "charger" in [row["item_id"] for row in case["items"]]

@@ -4,7 +4,9 @@ co-views), category-level relations, and item text for items nobody has bought y
 See ``docs/complements.md`` for the model and the measured experiment.
 """
 
-from shelfwise.complements.model import ComplementConfig, ComplementModel, Evidence
+from shelfwise.complements.evidence import Evidence
+from shelfwise.complements.fresh import FreshComplements
+from shelfwise.complements.model import ComplementConfig, ComplementModel
 from shelfwise.complements.training import COMPLEMENTS_DIR, build_complement_model, fit_complements
 
 __all__ = [
@@ -12,6 +14,7 @@ __all__ = [
     "ComplementConfig",
     "ComplementModel",
     "Evidence",
+    "FreshComplements",
     "build_complement_model",
     "fit_complements",
 ]

@@ -7,12 +7,13 @@ Complement score of candidate b for anchor a (docs/complements.md has the reason
     transfer(a→b)  = for an anchor with little history: the item term of its nearest warm items by
                      text embedding, averaged by similarity (the language model fills in), minus what
                      fits only the neighbour's model
-    category(a→b)  = K[cat a, cat b] · (share(b) + fit_weight · fit(a, b) · best share in b's category),
-                     × other_model_factor for items made for another model than a's
+    category(a→b)  = K[x, y] · ((1 − r[x, y]) · (share(b) + fit_weight · title match · best share in y)
+                                 + r[x, y] · tied share(a, b)),  x = cat a, y = cat b,
+                     × other_model_factor for items made for another model than a's (ties.py)
         K[x, y]    = directional item evidence summed over categories x → y / purchases in x,
                      smoothed toward the overall category mix
-        fit(a, b)  = max(title word match, 1 if b lists a model a names as compatible or shares a
-                     model code with a's title)
+        r[x, y]    = share of the x → y evidence that fell on pairs tied by model (compat.py)
+        tied share = b's share among the items tied to a's model in y (smoothed: new items count)
         share(b)   = b's share of its category's purchases, so K · share estimates P(b | cat a)
     score          = item + transfer_weight · transfer + category_weight · category,
                      × same_category_factor when b is in a's category (complements are other kinds)
@@ -34,13 +35,10 @@ import scipy.sparse as sp
 
 from shelfwise.complements.baskets import CoCounts
 from shelfwise.complements.categories import CategoryLabels
-from shelfwise.complements.textmatch import (
-    WORD,
-    build_compatibility,
-    build_title_index,
-    is_model_code,
-    shared_model_phrase,
-)
+from shelfwise.complements.compat import CompatIndex, ItemModels, ModelNames, ModelTie
+from shelfwise.complements.evidence import Evidence, strongest_first, tie_evidence
+from shelfwise.complements.textmatch import build_compatibility, build_title_index, words
+from shelfwise.complements.ties import Ties, fit_rates, kind_scores, make_ties, named_categories
 from shelfwise.errors import ModelError
 
 _MATRICES = ("confidence", "together", "after", "coview_conf", "coview", "titles", "fits", "names")
@@ -61,22 +59,13 @@ class ComplementConfig:
     shrinkage: float = 50.0
     # Category relations are smoothed toward the overall mix with this many pseudo-purchases.
     category_prior: float = 20.0
-    # A title word in at most this share of titles can name a model ("X12"; not "laptop", "oz").
-    model_word_max_share: float = 0.03
     # Items made for another model than the anchor's (a case for the K9, shown for the X12).
     other_model_factor: float = 0.3
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One reason a candidate is there. ``kind``: together | after | transfer | category |
-    model_name | compatible | coview | similar_text | same_category."""
-
-    kind: str
-    anchor: int
-    count: int = 0
-    other: int | None = None  # the warm neighbour a cold anchor borrowed from
-    text: str = ""  # a model phrase or a category name
+    # An accessory naming the anchor's brand but no model counts this much of an exact model tie.
+    brand_tie: float = 0.5
+    # A tied item's pseudo-share of its category: this many purchases' worth, spread over the
+    # category's items, so a case nobody has bought yet still gets its model's share.
+    tie_smoothing: float = 0.5
 
 
 def _row_scale(matrix: sp.csr_matrix, denominators: np.ndarray) -> sp.csr_matrix:
@@ -107,6 +96,8 @@ class ComplementModel:
         idf: dict[str, float],
         phrases: list[str],
         embeddings: np.ndarray,
+        models: Sequence[ItemModels] | None = None,
+        brands: Sequence[str] = (),
     ) -> None:
         self.config = config
         self.m = dict(matrices)
@@ -124,22 +115,24 @@ class ComplementModel:
         self.embeddings = np.asarray(embeddings, dtype=np.float32)
         self.n_items = len(titles)
         self.warm = (self.buyers >= config.min_buyers) & self.known
-        n = max(self.n_items, 1)
-        max_titles = max(config.model_word_max_share * n, 5.0)  # tiny catalogs: a word in 5 titles is rare
-        self._model_word_idf = float(np.log((n + 1) / (max_titles + 1)) + 1.0)
         self._titles_by_word = self.m["titles"].T.tocsr()
         self._fits_by_phrase = self.m["fits"].T.tocsr()
-        vocabulary = sorted(idf)  # the title matrix's column order
-        self._is_model_code = np.asarray(
-            [idf[w] >= self._model_word_idf and is_model_code(w) for w in vocabulary], dtype=bool
-        )
-        self._has_compat_list = np.diff(self.m["fits"].indptr) > 0
-        has_code = np.zeros(self.n_items, dtype=bool)
-        has_code[self.m["titles"].tocoo().row[self._is_model_code[self.m["titles"].tocoo().col]]] = True
-        # Items made for one model: a compatibility list, or a model code in the title.
-        self.model_specific = self._has_compat_list | has_code
         if self.embeddings.shape[0] != self.n_items:
             raise ModelError("complement model and item embeddings disagree on the number of items")
+        self.brands = sorted(brands)  # the catalog's brands, to read new items' texts the same way
+        if models is None:  # an artifact from before compat.py: read the titles again
+            models = [self.reader().of_item(title, None, {}, None) for title in titles]
+        self.item_models = list(models)
+        self.compat = CompatIndex(self.item_models)
+        n_categories = len(category_names)
+        self.named_in = named_categories(self.compat, self.category_of, n_categories).tocsc()
+        sizes = np.bincount(self.category_of[self.known], minlength=n_categories).astype(np.float32)
+        self.tie_smoothing = config.tie_smoothing / np.maximum(sizes, 1.0)
+        self.fit_rate = arrays.get("fit_rate")
+        if self.fit_rate is None:  # older artifact: no tie rates were learned
+            self.fit_rate = np.zeros_like(self.category_matrix)
+        self._ties: dict[int, Ties] = {}
+        self._vocabulary: dict[str, int] | None = None
 
     # -- fitting ---------------------------------------------------------------------------------
 
@@ -153,6 +146,8 @@ class ComplementModel:
         embeddings: np.ndarray,
         known: np.ndarray,
         config: ComplementConfig | None = None,
+        models: Sequence[ItemModels] | None = None,
+        brands: Sequence[str] = (),
     ) -> Self:
         config = config or ComplementConfig()
         n = len(titles)
@@ -206,38 +201,103 @@ class ComplementModel:
             "share": share.astype(np.float32),
             "best_share": best_share,
         }
-        return cls(config, matrices, arrays, labels.names, list(titles), title_index.idf, phrases, embeddings)
+        if models is None:
+            reader = ModelNames.from_brands(brands)
+            models = [reader.of_item(t, None, a, None) for t, a in zip(titles, attributes, strict=True)]
+        model = cls(
+            config, matrices, arrays, labels.names, list(titles), title_index.idf, phrases, embeddings,
+            models, brands,
+        )  # fmt: skip
+        weight = counts.weight.tocsr()
+        anchors = [
+            model.ties_of(a) if weight.indptr[a] < weight.indptr[a + 1] and model.names_anything(a) else None
+            for a in range(n)
+        ]
+        model.fit_rate = fit_rates(weight, anchors, labels.of_item, n_categories, config.category_prior)
+        model._ties.clear()
+        return model
+
+    # -- ties ------------------------------------------------------------------------------------
+
+    def reader(self) -> ModelNames:
+        """A model-name reader with the brands of the catalog the model was trained on."""
+        return ModelNames.from_brands(self.brands)
+
+    def names_anything(self, anchor: int) -> bool:
+        models = self.item_models[anchor]
+        names = self.m["names"]
+        return bool(models.mentions or models.brand_only or names.indptr[anchor + 1] > names.indptr[anchor])
+
+    def listed_for(self, phrase_ids: Sequence[int]) -> dict[int, str]:
+        """Items whose compatibility list holds one of the phrases (phrase ids)."""
+        found: dict[int, str] = {}
+        for phrase in phrase_ids:
+            for item in _row(self._fits_by_phrase, int(phrase))[0]:
+                found.setdefault(int(item), self.phrases[int(phrase)])
+        return found
+
+    def ties_for(self, models: ItemModels, category: int, phrase_ids: Sequence[int]) -> Ties:
+        """Ties of any item (a catalog item or one the model has not seen) to the catalog."""
+        exact: dict[int, ModelTie | str] = dict(self.listed_for(phrase_ids))
+        exact.update(self.compat.same_model(models))
+        brand = self.compat.same_brand(models)
+        named = self.named_in_category(category)
+        names_models = bool(models.mentions or phrase_ids)
+        return make_ties(self.n_items, exact, brand, named, names_models, self.config.brand_tie)
+
+    def named_in_category(self, category: int) -> np.ndarray:
+        """Bool per item: it names a model that an item of ``category`` names too."""
+        named = np.zeros(self.n_items, dtype=bool)
+        start, end = self.named_in.indptr[category], self.named_in.indptr[category + 1]
+        named[self.named_in.indices[start:end]] = True
+        return named
+
+    def ties_of(self, anchor: int) -> Ties:
+        ties = self._ties.get(anchor)
+        if ties is None:
+            phrase_ids = _row(self.m["names"], anchor)[0].tolist()
+            ties = self.ties_for(self.item_models[anchor], int(self.category_of[anchor]), phrase_ids)
+            if len(self._ties) > 4096:
+                self._ties.clear()
+            self._ties[anchor] = ties
+        return ties
+
+    def title_match_of_text(self, title: str) -> np.ndarray:
+        """The title word cosine of a text the model has not seen (a new item's title)."""
+        if self._vocabulary is None:
+            self._vocabulary = {word: column for column, word in enumerate(sorted(self.idf))}
+        counts: dict[int, float] = {}
+        for word in set(words(title)):
+            column = self._vocabulary.get(word)
+            if column is not None:
+                counts[column] = self.idf[word]
+        norm = float(np.sqrt(sum(w * w for w in counts.values()))) or 1.0
+        match = np.zeros(self.n_items, dtype=np.float32)
+        for column, weight in counts.items():
+            items, values = _row(self._titles_by_word, column)
+            match[items] += weight / norm * values
+        return match
+
+    def title_match(self, anchor: int) -> np.ndarray:
+        """IDF-weighted title word cosine of every item with ``anchor``, from the transposed matrix
+        (the anchor has a handful of words: microseconds, where a sparse product costs a millisecond)."""
+        match = np.zeros(self.n_items, dtype=np.float32)
+        for word, weight in zip(*_row(self.m["titles"], anchor), strict=True):
+            items, values = _row(self._titles_by_word, int(word))
+            match[items] += weight * values
+        return match
 
     # -- scoring ---------------------------------------------------------------------------------
 
-    def fit_to(self, anchor: int) -> tuple[np.ndarray, np.ndarray]:
-        """(title word match, fits 0/1) of every item with ``anchor``. An item fits when it lists a
-        model the anchor names as compatible or, for items without a compatibility list, when it
-        shares a model code with the anchor's title (a rare word mixing letters and digits: "X15",
-        "K9"); that is what lets "Case for Nimbus X15" find the X15 before anyone has bought the
-        two together.
-
-        Computed from the transposed matrices (the anchor has a handful of words and phrases): a
-        few microseconds, where a sparse product costs a millisecond of overhead."""
-        title_match = np.zeros(self.n_items, dtype=np.float32)
-        fits = np.zeros(self.n_items, dtype=np.float32)
-        by_word = self._titles_by_word
-        for word, weight in zip(*_row(self.m["titles"], anchor), strict=True):
-            items, values = _row(by_word, int(word))
-            title_match[items] += weight * values
-            if self._is_model_code[word]:
-                fits[items] = 1.0
-        fits[self._has_compat_list] = 0.0  # a compatibility list, where there is one, is the authority
-        for phrase in _row(self.m["names"], anchor)[0]:
-            fits[_row(self._fits_by_phrase, int(phrase))[0]] = 1.0
-        return title_match, fits
-
-    def warm_neighbours(self, anchor: int) -> list[tuple[int, float]]:
-        """The anchor's nearest warm items by text, preferring its own category."""
-        sims = self.embeddings @ self.embeddings[anchor]
+    def warm_neighbours(
+        self, vector: np.ndarray, category: int, exclude: int | None = None
+    ) -> list[tuple[int, float]]:
+        """The nearest warm items to ``vector`` by text, preferring ``category``."""
+        sims = self.embeddings @ vector
         pool = self.warm.copy()
-        pool[anchor] = False
-        same = pool & (self.category_of == self.category_of[anchor])
+        if exclude is not None:
+            pool[exclude] = False
+        same = pool & (self.category_of == category)
         if same.any():
             pool = same
         candidates = np.flatnonzero(pool & (sims > 0))
@@ -246,28 +306,48 @@ class ComplementModel:
         top = candidates[np.argsort(-sims[candidates], kind="stable")[: self.config.neighbours]]
         return [(int(j), float(sims[j])) for j in top]
 
+    def transfer(
+        self, vector: np.ndarray, category: int, ties: Ties, exclude: int | None = None
+    ) -> np.ndarray:
+        """The item term of the nearest warm items, except what fits only the neighbour's model
+        (the X12's cases do not transfer to the X15)."""
+        scores = np.zeros(self.n_items, dtype=np.float32)
+        neighbours = self.warm_neighbours(vector, category, exclude)
+        total = sum(sim for _, sim in neighbours)
+        for j, sim in neighbours:
+            borrowed = _dense_row(self.m["confidence"], j)
+            borrowed[self.ties_of(j).tied & ~ties.tied] = 0.0
+            scores += (sim / total) * borrowed
+        return scores
+
+    def item_term(self, anchor: int) -> np.ndarray:
+        """The anchor's own behaviour: customers who bought each item with or after it, shrunk."""
+        return _dense_row(self.m["confidence"], anchor)
+
+    def kind_term(self, category: int, ties: Ties, title_match: np.ndarray) -> np.ndarray:
+        c = self.config
+        return kind_scores(
+            self.category_matrix[category],
+            self.fit_rate[category],
+            self.category_of,
+            self.share,
+            self.best_share,
+            self.tie_smoothing,
+            title_match,
+            ties,
+            c.fit_weight,
+            c.other_model_factor,
+        )
+
     def anchor_scores(self, anchor: int) -> np.ndarray:
         c = self.config
-        title_match, fits = self.fit_to(anchor)
-        scores = _dense_row(self.m["confidence"], anchor)
+        ties = self.ties_of(anchor)
+        category = int(self.category_of[anchor])
+        scores = self.item_term(anchor)
         if self.buyers[anchor] < c.min_buyers:
-            neighbours = self.warm_neighbours(anchor)
-            total = sum(sim for _, sim in neighbours)
-            for j, sim in neighbours:
-                borrowed = _dense_row(self.m["confidence"], j)
-                # The X12's cases do not transfer to the X15: what fits the neighbour's model only stays behind.
-                borrowed[(self.fit_to(j)[1] > 0) & (fits == 0)] = 0.0
-                scores += c.transfer_weight * (sim / total) * borrowed
-        fit = np.maximum(title_match, fits)
-        strength = self.category_matrix[self.category_of[anchor]][self.category_of]
-        # A fitting item counts like (fit_weight ×) its category's best seller, so an accessory named
-        # for the anchor's model competes with proven sellers before anyone has bought it.
-        category_term = strength * (self.share + c.fit_weight * fit * self.best_share[self.category_of])
-        if fits.any():
-            # The anchor has a model that accessories name: model-specific items for other models fit poorly.
-            category_term[self.model_specific & (fits == 0)] *= c.other_model_factor
-        scores += c.category_weight * category_term
-        scores[self.category_of == self.category_of[anchor]] *= c.same_category_factor
+            scores += c.transfer_weight * self.transfer(self.embeddings[anchor], category, ties, anchor)
+        scores += c.category_weight * self.kind_term(category, ties, self.title_match(anchor))
+        scores[self.category_of == category] *= c.same_category_factor
         return scores
 
     def complement_scores(self, anchors: Sequence[int]) -> np.ndarray:
@@ -294,61 +374,56 @@ class ComplementModel:
         """Why each of ``items`` complements the anchors, strongest evidence first."""
         per_item: list[list[tuple[float, Evidence]]] = [[] for _ in items]
         for anchor in anchors:
-            title_match, compatible = self.fit_to(anchor)
-            together_row = _dense_row(self.m["together"], anchor)
-            after_row = _dense_row(self.m["after"], anchor)
+            category = int(self.category_of[anchor])
             cold = self.buyers[anchor] < self.config.min_buyers
-            neighbour_rows = [
-                (j, _dense_row(self.m["together"], j) + _dense_row(self.m["after"], j))
-                for j, _ in (self.warm_neighbours(anchor) if cold else [])
-            ]
-            for found, item in zip(per_item, items, strict=True):
+            neighbours = self.warm_neighbours(self.embeddings[anchor], category, anchor) if cold else []
+            self.collect_evidence(
+                per_item, items, anchor, self.titles[anchor], category, self.ties_of(anchor), self.category_of,
+                behaviour_of=anchor, neighbours=neighbours,
+            )  # fmt: skip
+        return strongest_first(per_item)
+
+    def collect_evidence(
+        self,
+        per_item: list[list[tuple[float, Evidence]]],
+        items: Sequence[int],
+        anchor: int,
+        anchor_title: str,
+        category: int,
+        ties: Ties,
+        category_of: np.ndarray,
+        behaviour_of: int | None,
+        neighbours: Sequence[tuple[int, float]],
+    ) -> None:
+        """Evidence of one anchor for ``items``. Indices past the catalog are items the model has
+        not seen (``category_of`` covers them); ``behaviour_of`` is the anchor's catalog row, if any."""
+        n = self.n_items
+        together_row = _dense_row(self.m["together"], behaviour_of) if behaviour_of is not None else None
+        after_row = _dense_row(self.m["after"], behaviour_of) if behaviour_of is not None else None
+        neighbour_rows = [
+            (j, _dense_row(self.m["together"], j) + _dense_row(self.m["after"], j)) for j, _ in neighbours
+        ]
+        for found, item in zip(per_item, items, strict=True):
+            if together_row is not None and after_row is not None and item < n:
                 together, after = int(together_row[item]), int(after_row[item])
                 if together >= after and together > 0:
                     found.append((3.0 + together, Evidence("together", anchor, together)))
                 elif after > 0:
                     found.append((3.0 + after, Evidence("after", anchor, after)))
-                for j, row in neighbour_rows:
-                    if row[item]:
-                        found.append(
-                            (2.0 + row[item] / 100, Evidence("transfer", anchor, int(row[item]), other=j))
-                        )
-                        break
-                listed = self._compatible_phrase(anchor, item) if compatible[item] > 0 else ""
-                if listed:
-                    found.append((2.5, Evidence("compatible", anchor, text=listed)))
-                elif compatible[item] > 0 or title_match[item] > 0.2:
-                    phrase = shared_model_phrase(
-                        self.titles[anchor], self.titles[item], self.idf, self._model_word_idf
+            for j, row in neighbour_rows:
+                if item < n and row[item]:
+                    found.append(
+                        (2.0 + row[item] / 100, Evidence("transfer", anchor, int(row[item]), other=j))
                     )
-                    if phrase:
-                        found.append((2.4, Evidence("model_name", anchor, text=phrase)))
-                source, target = self.category_of[anchor], self.category_of[item]
-                strength = float(self.category_matrix[source, target])
-                if strength > 0 and source != target:
-                    pair = f"{self.category_names[source]}|{self.category_names[target]}"
-                    found.append((1.0 + strength, Evidence("category", anchor, text=pair)))
-        out = []
-        for found in per_item:
-            found.sort(key=lambda pair: -pair[0])
-            out.append([evidence for _, evidence in found])
-        return out
-
-    def _compatible_phrase(self, anchor: int, item: int) -> str:
-        """The compatible-with phrase the anchor names, spelled as in the anchor's title."""
-        names, fits = self.m["names"], self.m["fits"]
-        named = set(names.indices[names.indptr[anchor] : names.indptr[anchor + 1]].tolist())
-        listed = set(fits.indices[fits.indptr[item] : fits.indptr[item + 1]].tolist())
-        shared = sorted(named & listed)
-        if not shared:
-            return ""
-        phrase = self.phrases[shared[0]].split(" ")
-        originals = WORD.findall(self.titles[anchor])
-        lowered = [w.lower() for w in originals]
-        for start in range(len(lowered) - len(phrase) + 1):
-            if lowered[start : start + len(phrase)] == phrase:
-                return " ".join(originals[start : start + len(phrase)])
-        return " ".join(phrase)
+                    break
+            tie = tie_evidence(anchor, anchor_title, ties, item)
+            if tie is not None:
+                found.append(tie)
+            target = int(category_of[item])
+            strength = float(self.category_matrix[category, target])
+            if strength > 0 and category != target:
+                pair = f"{self.category_names[category]}|{self.category_names[target]}"
+                found.append((1.0 + strength, Evidence("category", anchor, text=pair)))
 
     def similar_evidence(self, anchor: int, item: int) -> list[Evidence]:
         found: list[Evidence] = []
@@ -378,6 +453,7 @@ class ComplementModel:
             category_matrix=self.category_matrix,
             share=self.share,
             best_share=self.best_share,
+            fit_rate=self.fit_rate,
         )
         meta = {
             "config": asdict(self.config),
@@ -385,6 +461,8 @@ class ComplementModel:
             "titles": self.titles,
             "idf": self.idf,
             "phrases": self.phrases,
+            "models": [models.to_json() for models in self.item_models],
+            "brands": self.brands,
         }
         (directory / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
 
@@ -406,4 +484,6 @@ class ComplementModel:
             meta["idf"],
             meta["phrases"],
             embeddings,
+            [ItemModels.from_json(m) for m in meta["models"]] if "models" in meta else None,
+            meta.get("brands", ()),
         )

@@ -1,13 +1,16 @@
-"""Does an accessory name the anchor? Title word overlap and ``compatible_with`` attributes.
+"""Does an accessory name the anchor? Title word overlap and ``compatible_with`` phrase lists.
 
 Two cheap, explainable signals, both available before anyone has bought the pair:
 
 * **Title match**: cosine of IDF-weighted title words. Rare words dominate, so "Case for Nimbus
   X12, Slim" matches "Nimbus X12 Smartphone 128GB" through "nimbus" and "x12", and matches the
   "X12 Pro" phone less because "pro" is missing on one side.
-* **Compatibility**: an item whose ``compatible_with`` (or ``compatible``/``fits``) attribute lists
-  a phrase found in the anchor's title or ``model`` attribute fits the anchor. Only the longest
-  phrases found count, so "Nimbus X12 Pro" does not also pick up what fits "Nimbus X12".
+* **Compatibility lists**: an item whose ``compatible_with`` (or ``compatible``/``fits``) attribute
+  lists a phrase found in the anchor's title or ``model`` attribute fits the anchor, for names
+  without a model number too ("Orbita One", "13 in"). Only the longest phrases found count, and not
+  when a variant word follows, so "Nimbus X12 Pro" does not pick up what fits "Nimbus X12".
+
+Model names with numbers ("Vexo Q9", "iPhone 15 Pro Max") are read by ``compat.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from shelfwise.complements.compat import VARIANT_WORDS
 
 WORD = re.compile(r"\w+", re.UNICODE)
 COMPAT_KEYS = ("compatible_with", "compatible", "fits")
@@ -56,35 +61,6 @@ def build_title_index(titles: Sequence[str]) -> TitleIndex:
     return TitleIndex(matrix, idf)
 
 
-def is_model_code(word: str) -> bool:
-    """ "x15", "k9", "a5": letters and digits in one word, the way model names are written."""
-    return any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word)
-
-
-def shared_model_phrase(
-    anchor_title: str, candidate_title: str, idf: Mapping[str, float], min_idf: float
-) -> str:
-    """The anchor's longest run of consecutive rare words that the candidate's title also has
-    ("Nimbus X12"), in the anchor's spelling; empty when there is none or when it is only numbers
-    (a shared "13" is a size, not a model)."""
-    candidate_words = set(words(candidate_title))
-    best: list[str] = []
-    run: list[str] = []
-    for original in [*WORD.findall(anchor_title), ""]:
-        token = original.lower()
-        shared = token in candidate_words
-        # Rare shared words, plus capitalised shared words beside them ("Nimbus" before "X15").
-        if shared and (idf.get(token, 0.0) >= min_idf or original[:1].isupper()):
-            run.append(original)
-            continue
-        if any(idf.get(w.lower(), 0.0) >= min_idf for w in run) and len(run) > len(best):
-            best = run
-        run = []
-    if not any(any(ch.isalpha() for ch in word) for word in best):
-        return ""
-    return " ".join(best)
-
-
 def _phrases(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -112,23 +88,42 @@ def build_compatibility(
             fit_rows.append(row)
             fit_cols.append(phrase_ids.setdefault(phrase, len(phrase_ids)))
     phrases = sorted(phrase_ids, key=phrase_ids.__getitem__)
-    # Phrases by first word: a title is only checked against phrases that start with one of its words.
-    by_first: dict[str, list[str]] = {}
-    for phrase in phrases:
-        by_first.setdefault(phrase.split(" ", 1)[0], []).append(phrase)
+    by_first = phrases_by_first_word(phrases)
     name_rows, name_cols = [], []
     for row, (title, attrs) in enumerate(zip(titles, attributes, strict=True)):
         if not by_first:
             break
-        model = attrs.get("model")
-        tokens = words(title + (f" {model}" if isinstance(model, str) else ""))
-        padded = f" {' '.join(tokens)} "
-        hits = {p for token in set(tokens) for p in by_first.get(token, ()) if f" {p} " in padded}
-        longest = [p for p in hits if not any(p != q and f" {p} " in f" {q} " for q in hits)]
-        for phrase in longest:
+        for phrase in phrases_named(title, attrs, by_first):
             name_rows.append(row)
             name_cols.append(phrase_ids[phrase])
     shape = (len(titles), len(phrases))
     fits = sp.csr_matrix((np.ones(len(fit_rows), dtype=np.float32), (fit_rows, fit_cols)), shape=shape)
     names = sp.csr_matrix((np.ones(len(name_rows), dtype=np.float32), (name_rows, name_cols)), shape=shape)
     return fits, names, phrases
+
+
+def phrases_by_first_word(phrases: Sequence[str]) -> dict[str, list[str]]:
+    """A title is only checked against phrases that start with one of its words."""
+    by_first: dict[str, list[str]] = {}
+    for phrase in phrases:
+        by_first.setdefault(phrase.split(" ", 1)[0], []).append(phrase)
+    return by_first
+
+
+def phrases_named(title: str, attributes: Mapping[str, Any], by_first: Mapping[str, list[str]]) -> list[str]:
+    """The listed phrases an item's title or ``model`` attribute names: the longest ones only, and
+    not when a variant word follows ("Nimbus X12" is not named by "Nimbus X12 Pro Smartphone")."""
+    model = attributes.get("model")
+    tokens = words(title + (f" {model}" if isinstance(model, str) else ""))
+    padded = f" {' '.join(tokens)} "
+    hits = set()
+    for token in set(tokens):
+        for phrase in by_first.get(token, ()):
+            at = padded.find(f" {phrase} ")
+            while at >= 0:
+                following = padded[at + len(phrase) + 2 :].split(" ", 1)[0]
+                if following not in VARIANT_WORDS:
+                    hits.add(phrase)
+                    break
+                at = padded.find(f" {phrase} ", at + 1)
+    return [p for p in hits if not any(p != q and f" {p} " in f" {q} " for q in hits)]

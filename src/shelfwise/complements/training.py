@@ -9,6 +9,7 @@ import numpy as np
 
 from shelfwise.complements.baskets import BASKET_TYPES, VIEW_TYPES, BasketOptions, count_pairs
 from shelfwise.complements.categories import category_name, infer_labels
+from shelfwise.complements.compat import ModelNames
 from shelfwise.complements.model import ComplementConfig, ComplementModel
 from shelfwise.domain import Event, Item
 from shelfwise.history import ItemIndex, customer_of_users
@@ -35,7 +36,15 @@ def build_complement_model(
     labels = infer_labels(paths, embeddings, index.known)
     position = {item_id: n for n, item_id in enumerate(index.item_ids)}
     counts = count_pairs(events, position, customer_of, len(index), baskets)
-    return ComplementModel.fit(counts, labels, titles, attributes, embeddings, index.known, config)
+    brands = sorted({item.brand for item in catalog if item and item.brand})
+    reader = ModelNames.from_brands(brands)
+    models = [
+        reader.of_item(title, item.description if item else None, attrs, item.brand if item else None)
+        for title, item, attrs in zip(titles, catalog, attributes, strict=True)
+    ]
+    return ComplementModel.fit(
+        counts, labels, titles, attributes, embeddings, index.known, config, models, brands
+    )
 
 
 def fit_complements(

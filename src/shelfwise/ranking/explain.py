@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from shelfwise.complements.categories import leaf as category_leaf
-from shelfwise.complements.model import Evidence as ItemEvidence
+from shelfwise.complements.evidence import Evidence as ItemEvidence
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.history import CustomerHistory, ItemIndex
 from shelfwise.retrieval.base import Evidence
@@ -109,6 +109,10 @@ def render_item_evidence(evidence: ItemEvidence, title_of: Callable[[int], str])
         return f"fits {evidence.text or anchor} (listed as compatible)"
     if kind == "model_name":
         return f"fits {evidence.text} (same model in the title)"
+    if kind == "model_described":
+        return f"fits {evidence.text} (named in its description)"
+    if kind == "brand":
+        return f"made for {evidence.text} (brand named in its title)"
     if kind == "category":
         source, _, target = evidence.text.partition("|")
         return f"{category_leaf(target)} often go with {category_leaf(source)}"

@@ -49,6 +49,8 @@ class FreshItems:
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
+        self._listeners: list[Callable[[list[str], np.ndarray], None]] = []
+        self._listen_lock = threading.Lock()  # a new listener sees every batch exactly from its start
 
     def __len__(self) -> int:
         return len(self._snapshot.item_ids)
@@ -61,6 +63,27 @@ class FreshItems:
             self._thread.start()
         self._idle.clear()
         self._queue.put(list(items))
+
+    def subscribe(self, listener: Callable[[list[str], np.ndarray], None]) -> None:
+        """Call ``listener(item_ids, vectors)`` now with the vectors made so far, then from the
+        encoder thread with every new batch (the complement service's new items)."""
+        with self._listen_lock:
+            self._listeners.append(listener)
+            snapshot = self._snapshot
+        if snapshot.item_ids:
+            self._notify([listener], list(snapshot.item_ids), snapshot.vectors)
+
+    def _notify(
+        self,
+        listeners: list[Callable[[list[str], np.ndarray], None]],
+        item_ids: list[str],
+        vectors: np.ndarray,
+    ) -> None:
+        for listener in listeners:
+            try:
+                listener(item_ids, vectors)
+            except Exception:  # a listener's bug must not stop the encoder
+                log.exception("a new-item listener failed on %d items", len(item_ids))
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until everything submitted is encoded (tests, benchmarks)."""
@@ -82,7 +105,11 @@ class FreshItems:
                     if cache is None:
                         cache = EmbeddingCache(self._make_encoder(), self._cache_dir)
                     vectors = cache.encode([item_text(item) for item in batch], progress=False)
-                    self._add([item.item_id for item in batch], vectors)
+                    ids = [item.item_id for item in batch]
+                    with self._listen_lock:
+                        self._add(ids, vectors)
+                        listeners = list(self._listeners)
+                    self._notify(listeners, ids, np.asarray(vectors, dtype=np.float32))
                 except Exception:  # a broken encoder must not take the server down
                     log.exception("encoding %d new items failed", len(batch))
                 if self._queue.empty():

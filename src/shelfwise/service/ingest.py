@@ -34,7 +34,9 @@ class IngestService:
         progress: bool | None = None,
     ) -> IngestReport:
         column_map = parse_column_map(map_specs) if map_specs else None
-        report = self.ingestor().ingest(kind, path, column_map, channel=channel, strict=strict, progress=progress)
+        report = self.ingestor().ingest(
+            kind, path, column_map, channel=channel, strict=strict, progress=progress
+        )
         if kind == "users" and report.stored:
             # New keys may link or split customers: re-resolve the identity graph.
             self._customers.refresh()

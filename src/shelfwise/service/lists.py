@@ -91,6 +91,14 @@ class ListService:
         return SearchSource(self._ctx.settings, self._search_ctx.store, ranker, progress=self._progress)
 
     @cached_property
+    def complement_source(self) -> ComplementSource:
+        # The server's background encoder feeds new items' vectors in (``add_new_items``); a one-off
+        # command encodes them on first use.
+        return ComplementSource(
+            self.served, self.catalog, self._ctx.settings, encode_new_items=self._live is None
+        )
+
+    @cached_property
     def pipeline(self) -> RequestPipeline:
         settings, served = self._ctx.settings, self.served_or_none
         customers = Customers(
@@ -100,7 +108,7 @@ class ListService:
         if served is not None:
             fresh = self._live.fresh if self._live else None
             sources["recommendations"] = NextItemSource(served, self.catalog, settings, fresh)
-            sources["complementary"] = ComplementSource(served, self.catalog, settings)
+            sources["complementary"] = self.complement_source
             sources["similar"] = ComplementSource(served, self.catalog, settings, similar=True)
         return RequestPipeline(served.version if served else None, sources, customers)
 
@@ -163,18 +171,19 @@ class ListService:
         """The anchors plus ``size - len(item_ids)`` (at least one) complements from distinct
         categories other than the anchors', in stock, with the combined price."""
         extra = max(size - len(item_ids), 1)
-        source: ComplementSource = self.pipeline.source("complementary")  # type: ignore[assignment]
+        source = self.complement_source
         request = ListRequest(
             "complementary", "product" if len(item_ids) == 1 else "cart", extra, None, tuple(item_ids)
         )
         rules = source.rules(request.placement).model_copy(
             update={"max_per_category": 1, "in_stock_only": True, "pins": [], "diversity": 0.0}
         )
-        anchors = source.positions(item_ids)
-        model = source.model
-        scores = model.complement_scores(anchors)
-        scores[np.isin(model.category_of, [model.category_of[a] for a in anchors])] = -np.inf
-        candidates = source.candidates_from(scores, request, None, rules, anchors)
+        space = source.space()
+        anchors = source.positions(item_ids, space)
+        scores = source.scores(space, anchors)
+        # Not the anchors' own categories: a bundle completes the purchase.
+        scores[np.isin(space.category_of, [space.category_of[a] for a in anchors])] = -np.inf
+        candidates = source.candidates_from(scores, request, None, rules, anchors, space)
         ranked = self.pipeline.finish(request, None, source, candidates)
         seen: set[str] = set()
         items = []

@@ -201,6 +201,8 @@ class ServingEngine:
             self._ctx, version, LiveState(self.profiles, self.catalog, fresh), search_ctx=side
         )
         lists.__dict__["served"] = served  # already loaded
+        if fresh is not None:  # new items get complements (and give them) from their text
+            fresh.subscribe(lists.complement_source.add_new_items)
         try:
             lists.search_source.engine()
             # Its embedding cache's SQLite handle belongs to this thread; closing it here lets the

@@ -9,7 +9,8 @@ import numpy as np
 from shelfwise.complements import ComplementModel, build_complement_model
 from shelfwise.complements.baskets import BasketOptions, count_pairs
 from shelfwise.complements.categories import infer_labels
-from shelfwise.complements.textmatch import build_compatibility, shared_model_phrase
+from shelfwise.complements.compat import ModelNames
+from shelfwise.complements.textmatch import build_compatibility
 from shelfwise.domain import Event, Item
 from shelfwise.encoders import HashingEncoder
 from shelfwise.history import build_item_index
@@ -108,15 +109,13 @@ def test_compatibility_keeps_only_the_longest_model_named() -> None:
     assert fitting[3, 1] and not fitting[3, 0]
 
 
-def test_shared_model_phrase_names_the_model_not_common_words() -> None:
-    idf = {"nimbus": 3.0, "x15": 6.0, "case": 1.2, "for": 1.0, "smartphone": 2.0, "13": 6.0, "laptop": 1.5}
-    assert (
-        shared_model_phrase("Nimbus X15 Smartphone", "Case for Nimbus X15, Slim", idf, min_idf=5.0)
-        == "Nimbus X15"
-    )
-    assert (
-        shared_model_phrase("Air 13 Laptop", "Felted 13 Sleeve", idf, min_idf=5.0) == ""
-    )  # a size, not a model
+def test_a_model_number_is_read_beside_its_brand_or_line_not_as_a_size() -> None:
+    names = ModelNames.from_brands(["Nimbus"])
+    assert [m.text for m in names.of_item("Case for Nimbus X15, Slim", None, {}, "Shellcraft").mentions] == [
+        "Nimbus X15"
+    ]
+    assert not names.of_item("Felted Sleeve for 13 in laptops", None, {}, None).mentions  # a size
+    assert not names.of_item("Bluetooth 5.3 Earbuds, 3-Pack", None, {}, None).mentions
 
 
 def _tiny_shop() -> tuple[list[Item], list[Event]]:
