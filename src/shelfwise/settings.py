@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shelfwise.audit.settings import AuditSettings
 from shelfwise.encoders.settings import EncoderSettings
 from shelfwise.ranking.rules_settings import RulesSettings
 from shelfwise.search.settings import SearchSettings
@@ -81,6 +82,8 @@ class Settings(BaseSettings):
     serve: ServeSettings = ServeSettings()
     # Product search: encoder, candidates per retriever, catalog refresh, personalization weight.
     search: SearchSettings = SearchSettings()
+    # Suspicious-activity filter run before every training (brushing bursts, rings, bots).
+    audit: AuditSettings = AuditSettings()
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.home / 'shelfwise.db').as_posix()}"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shelfwise.audit import training_view
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.domain import Item
 from shelfwise.encoders import (
@@ -86,7 +87,8 @@ def embed_catalog(
 def train(ctx: ServiceContext, options: TrainOptions) -> Path:
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    store = ctx.store
+    # Flagged accounts (fake orders, rings, bots) are kept out of every model and of trending.
+    store, audit = training_view(ctx.store, ctx.settings.audit)
     items = list(store.iter_items())
     index, histories = load_training_view(store)
     sequences = sequences_of(histories)
@@ -139,6 +141,8 @@ def train(ctx: ServiceContext, options: TrainOptions) -> Path:
             data={
                 "items": len(index), "catalog_items": int(index.known.sum()), "customers": len(sequences),
                 "events": stats["events"], "interactions": int(sum(len(s) for s in sequences)),
+                "flagged_accounts": len(audit.flags) if audit else 0,
+                "flagged_events": audit.flagged_events if audit else 0,
             },
             metrics={k: float(v) for k, v in metrics.items()},
             components={"model": options.model, "encoder": encoder_name},
