@@ -63,6 +63,11 @@ class ServeSettings(BaseModel):
     profile_max_items: int = Field(200, ge=1)
     # Seconds a verified API key is trusted before it is checked again (revocation delay).
     key_cache_seconds: float = Field(5.0, ge=0)
+    # Rate limits (429 with Retry-After): requests per minute per API key and per client address,
+    # with up to ``rate_limit_burst`` at once; 0 turns a limit off. Counted per worker process.
+    rate_limit_key_per_minute: float = Field(6000, ge=0)
+    rate_limit_address_per_minute: float = Field(3000, ge=0)
+    rate_limit_burst: int = Field(100, ge=1)
 
 
 class Settings(BaseSettings):

@@ -68,12 +68,17 @@ def _window_counts(times: list[float], width: float) -> tuple[int, int]:
 def find_bursts(
     purchases: Mapping[str, list[tuple[float, str]]],
     first_seen: Mapping[str, float],
+    history: float,
     settings: AuditSettings,
     result: AuditResult,
 ) -> None:
-    """``purchases``: item → sorted (time, user). Flags the new accounts of each item's burst."""
+    """``purchases``: item → sorted (time, user); ``history``: seconds between the first and last
+    event of the shop. Flags the new accounts of each item's burst."""
     width = settings.burst_window_hours * HOUR
     newness = settings.new_account_days * DAY
+    if history < max(settings.burst_min_history_days * DAY, 2 * width):
+        return
+    span = history - width  # the time outside one window, over which an item's usual rate is counted
     for item, bought in purchases.items():
         fresh = [(at, user) for at, user in bought if at - first_seen.get(user, at) <= newness]
         if len(fresh) < settings.burst_min_accounts:
@@ -87,7 +92,6 @@ def find_bursts(
         # The item's own rate outside the window predicts what a window should hold.
         all_times = [at for at, _ in bought]
         inside = bisect_right(all_times, times[start] + width) - bisect_left(all_times, times[start])
-        span = max(all_times[-1] - all_times[0] - width, width)
         expected = max((len(all_times) - inside) * width / span, 1.0)
         if len(users) < settings.burst_ratio * expected:
             continue
@@ -177,7 +181,10 @@ def detect(
     views: dict[str, list[float]] = defaultdict(list)
     buys: dict[str, list[float]] = defaultdict(list)
     store_buys: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    first = last = None
     for event in events:
+        first = event.timestamp if first is None else min(first, event.timestamp)
+        last = event.timestamp if last is None else max(last, event.timestamp)
         user = event.user_id
         result.events_of[user] = result.events_of.get(user, 0) + 1
         first_seen.setdefault(user, event.timestamp)
@@ -191,7 +198,8 @@ def detect(
                 store_buys[user].append((event.timestamp, event.store_id))
     for bought in purchases.values():
         bought.sort()
-    find_bursts(purchases, first_seen, settings, result)
+    history = (last - first) if first is not None and last is not None else 0.0
+    find_bursts(purchases, first_seen, history, settings, result)
     find_rings(accounts, purchased, settings, result)
     find_rates(views, settings.max_views_per_minute, "views", result)
     find_rates(buys, settings.max_purchases_per_minute, "purchases", result)

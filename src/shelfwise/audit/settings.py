@@ -17,6 +17,9 @@ class AuditSettings(BaseModel):
     burst_min_accounts: int = Field(8, ge=2)
     burst_ratio: float = Field(5.0, ge=1)
     new_account_days: float = Field(7.0, gt=0)
+    # Bursts are judged against the shop's history: with less than this many days of events (a fresh
+    # import, a tiny shop) every first purchase looks new and no burst is called.
+    burst_min_history_days: float = Field(14.0, ge=0)
     # Rings: accounts sharing one device or other identity key, of which at least
     # ``ring_min_accounts`` (and at least half of the sharers) bought the same item.
     ring_min_accounts: int = Field(4, ge=2)

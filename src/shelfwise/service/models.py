@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from shelfwise.errors import ModelError
+from shelfwise.errors import ConflictError, ModelError
 from shelfwise.training.artifacts import latest_good, read_manifest, versions
 
 PIN_FILE = "ACTIVE"
@@ -76,7 +76,7 @@ def rollback(root: Path) -> str:
     position = [d.name for d in found].index(current)
     older = [d for d in found[:position] if _is_good(d)]
     if not older:
-        raise ModelError(f"nothing to roll back to: {current} is the oldest good version")
+        raise ConflictError(f"nothing to roll back to: {current} is the oldest good version")
     pin(root, older[-1].name)
     return older[-1].name
 

@@ -70,3 +70,10 @@ def test_trusted_accounts_are_never_flagged_and_events_are_counted() -> None:
     assert detect(events, [], AuditSettings(), trusted={"bot"}).flagged == set()
     result = detect(events, [], AuditSettings())
     assert result.flagged_events == 40
+
+
+def test_without_two_weeks_of_history_no_burst_is_called() -> None:
+    # A fresh shop: forty first customers bought socks within a minute; there is no usual rate yet.
+    events = [_buy(f"c-{n}", "socks", T0 + n) for n in range(40)]
+    assert detect(events, [], AuditSettings()).flagged == set()
+    assert len(detect(events, [], AuditSettings(burst_min_history_days=0)).flagged) == 0  # still < 2 windows
