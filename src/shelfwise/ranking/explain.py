@@ -39,7 +39,9 @@ def _how(history: CustomerHistory, position: int) -> tuple[str, str]:
     return verb, _CHANNEL_PHRASE.get(channel or "", "")
 
 
-def render(evidence: Evidence, index: ItemIndex, items: Mapping[str, Item], history: CustomerHistory | None) -> str:
+def render(
+    evidence: Evidence, index: ItemIndex, items: Mapping[str, Item], history: CustomerHistory | None
+) -> str:
     anchor = evidence.history_item
     if anchor is not None and history is not None:
         title = _title(index, items, anchor)
@@ -71,8 +73,12 @@ def scored_items(
                 if text not in reasons:
                     reasons.append(text)
         if not reasons:
-            reasons.append("popular with shoppers right now" if not len(sequence) else "fits your recent activity")
-        out.append(ScoredItem(index.item_ids[int(position)], round(float(scores[int(position)]), 6), tuple(reasons)))
+            reasons.append(
+                "popular with shoppers right now" if not len(sequence) else "fits your recent activity"
+            )
+        out.append(
+            ScoredItem(index.item_ids[int(position)], round(float(scores[int(position)]), 6), tuple(reasons))
+        )
     return out
 
 

@@ -27,7 +27,13 @@ def _write_jsonl(path: Path, rows: list[object]) -> Path:
     return path
 
 
-GOOD = {"user_id": "u1", "item_id": "i1", "type": "purchase", "timestamp": "2024-01-01T10:00:00Z", "channel": "web"}
+GOOD = {
+    "user_id": "u1",
+    "item_id": "i1",
+    "type": "purchase",
+    "timestamp": "2024-01-01T10:00:00Z",
+    "channel": "web",
+}
 
 
 def test_mixed_file_stores_good_rows_and_reports_bad_rows_with_lines(tmp_path: Path) -> None:
@@ -63,7 +69,9 @@ def test_mixed_file_stores_good_rows_and_reports_bad_rows_with_lines(tmp_path: P
 
 def test_identical_rows_are_kept_once_each_and_reingest_adds_nothing(tmp_path: Path) -> None:
     # Two units of the same article bought the same day arrive as two identical rows.
-    path = _write_jsonl(tmp_path / "e.jsonl", [GOOD, GOOD, {**GOOD, "event_id": "x"}, {**GOOD, "event_id": "x"}])
+    path = _write_jsonl(
+        tmp_path / "e.jsonl", [GOOD, GOOD, {**GOOD, "event_id": "x"}, {**GOOD, "event_id": "x"}]
+    )
     ing = _ingestor()
     assert ing.ingest("events", path).stored == 3
     assert ing.ingest("events", path).stored == 0
@@ -108,7 +116,9 @@ def test_csv_gz_with_column_map_and_constants(tmp_path: Path) -> None:
         handle.write("2019-01-02,c1,0001,0.05,1\n2019-01-03,c1,0002,0.02,2\n2019-01-03,c2,0002,0.02,2\n")
     ing = _ingestor()
     column_map = parse_column_map(
-        ["customer_id=user_id,article_id=item_id,t_dat=timestamp,sales_channel_id=channel{1:store;2:web},type:=purchase"]
+        [
+            "customer_id=user_id,article_id=item_id,t_dat=timestamp,sales_channel_id=channel{1:store;2:web},type:=purchase"
+        ]
     )
     report = ing.ingest("events", path, column_map)
     assert report.stored == 3 and not report.rejected

@@ -31,28 +31,61 @@ def _jsonl(path: Path, rows: list[dict]) -> Path:
 def ctx(tmp_path: Path) -> ServiceContext:
     context = ServiceContext(Settings(home=tmp_path / "home"))
     ingest = IngestService(context)
-    ingest.ingest_file("items", _jsonl(tmp_path / "items.jsonl", [{"item_id": i, "title": t} for i, t in ITEMS]))
+    ingest.ingest_file(
+        "items", _jsonl(tmp_path / "items.jsonl", [{"item_id": i, "title": t} for i, t in ITEMS])
+    )
     events = []
     t = 1_700_000_000
     # Other shoppers: phone → case, kettle → tea. A few socks so popularity is not the answer.
     for n in range(30):
         first, second = ("phone", "case") if n % 2 == 0 else ("kettle", "tea")
         events += [
-            {"user_id": f"web-{n}", "item_id": first, "type": "purchase", "timestamp": t + n * 100, "channel": "web"},
-            {"user_id": f"web-{n}", "item_id": second, "type": "purchase", "timestamp": t + n * 100 + 5, "channel": "web"},
+            {
+                "user_id": f"web-{n}",
+                "item_id": first,
+                "type": "purchase",
+                "timestamp": t + n * 100,
+                "channel": "web",
+            },
+            {
+                "user_id": f"web-{n}",
+                "item_id": second,
+                "type": "purchase",
+                "timestamp": t + n * 100 + 5,
+                "channel": "web",
+            },
         ]
     for n in range(40):
-        events.append({"user_id": f"app-{n}", "item_id": "socks", "type": "purchase", "timestamp": t + n, "channel": "app"})
+        events.append(
+            {
+                "user_id": f"app-{n}",
+                "item_id": "socks",
+                "type": "purchase",
+                "timestamp": t + n,
+                "channel": "app",
+            }
+        )
     # Ann: a phone bought in store under her loyalty account; her web account has no history.
-    events.append({"user_id": "store-ann", "item_id": "phone", "type": "purchase", "timestamp": t + 9999, "channel": "store"})
+    events.append(
+        {
+            "user_id": "store-ann",
+            "item_id": "phone",
+            "type": "purchase",
+            "timestamp": t + 9999,
+            "channel": "store",
+        }
+    )
     ingest.ingest_file("events", _jsonl(tmp_path / "events.jsonl", events))
     ingest.ingest_file(
         "users",
-        _jsonl(tmp_path / "accounts.jsonl", [
-            {"user_id": "web-ann", "channel": "web", "email": "Ann@Example.com"},
-            {"user_id": "store-ann", "channel": "store", "email": " ann@example.com", "member_id": "L-1"},
-            {"user_id": "web-bob", "channel": "web", "email": "bob@example.com"},
-        ]),
+        _jsonl(
+            tmp_path / "accounts.jsonl",
+            [
+                {"user_id": "web-ann", "channel": "web", "email": "Ann@Example.com"},
+                {"user_id": "store-ann", "channel": "store", "email": " ann@example.com", "member_id": "L-1"},
+                {"user_id": "web-bob", "channel": "web", "email": "bob@example.com"},
+            ],
+        ),
     )
     train(context, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"))
     return context

@@ -27,7 +27,9 @@ def _shop(tmp_path: Path) -> ServiceContext:
         start, length = user % 8, 3 + user % 4
         for step in range(length):
             item = "abcdefgh"[(start + step) % 8]
-            rows.append({"user_id": f"u{user}", "item_id": item, "type": "purchase", "timestamp": 1000 * user + step})
+            rows.append(
+                {"user_id": f"u{user}", "item_id": item, "type": "purchase", "timestamp": 1000 * user + step}
+            )
     events.write_text("".join(json.dumps(r) + "\n" for r in rows))
     service = IngestService(ctx)
     service.ingest_file("items", items)
@@ -72,7 +74,9 @@ def test_save_load_gives_the_same_recommendations(tmp_path: Path) -> None:
 
 def test_leave_one_out_evaluation_finds_the_chain(tmp_path: Path) -> None:
     ctx = _shop(tmp_path)
-    report = evaluate(ctx, EvaluateOptions(protocol="loo", model="transitions", encoder="fake", progress=False))
+    report = evaluate(
+        ctx, EvaluateOptions(protocol="loo", model="transitions", encoder="fake", progress=False)
+    )
     # Every customer's last item follows from the one before it.
     assert report.metrics["hr@10"] == pytest.approx(1.0)
     assert report.metrics["ndcg@10"] == pytest.approx(1.0)
@@ -80,6 +84,8 @@ def test_leave_one_out_evaluation_finds_the_chain(tmp_path: Path) -> None:
     assert json.loads((out / "metrics.json").read_text())["metrics"]["hr@10"] == pytest.approx(1.0)
     assert (out / "report.md").exists()
 
-    temporal = evaluate(ctx, EvaluateOptions(protocol="temporal", model="popularity", encoder="fake", progress=False))
+    temporal = evaluate(
+        ctx, EvaluateOptions(protocol="temporal", model="popularity", encoder="fake", progress=False)
+    )
     assert 0.0 <= temporal.metrics["hr@10"] <= 1.0
     assert np.isfinite(temporal.metrics["ndcg@10"])
