@@ -65,9 +65,13 @@ class ServeSettings(BaseModel):
     key_cache_seconds: float = Field(5.0, ge=0)
     # Rate limits (429 with Retry-After): requests per minute per API key and per client address,
     # with up to ``rate_limit_burst`` at once; 0 turns a limit off. Counted per worker process.
-    rate_limit_key_per_minute: float = Field(6000, ge=0)
-    rate_limit_address_per_minute: float = Field(3000, ge=0)
-    rate_limit_burst: int = Field(100, ge=1)
+    # Generous by default: a shop's own backend is one address and one key calling for every page.
+    rate_limit_key_per_minute: float = Field(30_000, ge=0)
+    rate_limit_address_per_minute: float = Field(30_000, ge=0)
+    rate_limit_burst: int = Field(500, ge=1)
+    # DELETE /v1/customers/{id} recounts the served model's statistics (transitions, popularity,
+    # trending, complement pairs) without the customer and serves the result before answering.
+    refit_on_forget: bool = True
 
 
 class Settings(BaseSettings):
