@@ -422,6 +422,10 @@ def main() -> None:
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "SHELFWISE_SERVE__RELOAD_POLL_SECONDS": "5",
+        # One client measures capacity and overload: the per-address and per-key limits would only
+        # measure themselves (they are tested in tests/api/test_rate_limits.py).
+        "SHELFWISE_SERVE__RATE_LIMIT_KEY_PER_MINUTE": "0",
+        "SHELFWISE_SERVE__RATE_LIMIT_ADDRESS_PER_MINUTE": "0",
     }
     if args.encoder == "fake":
         env["SHELFWISE_SEARCH__ENCODER"] = "fake"

@@ -6,7 +6,8 @@
     ├── ValidationError      one record is malformed (carries the field and the reason)
     ├── IngestError          a whole input cannot be read (unknown format, missing file)
     ├── NotFoundError        an item, account or customer that does not exist
-    └── ModelError           no trained model, or an artifact that cannot be loaded
+    ├── ModelError           no trained model, or an artifact that cannot be loaded
+    └── ConflictError        a request the current state does not allow (nothing to roll back to)
 
 Entry points (CLI, HTTP API) map these to exit codes and status codes; nothing else should
 need to catch bare ``Exception``.
@@ -46,3 +47,7 @@ class NotFoundError(ShelfwiseError):
 
 class ModelError(ShelfwiseError):
     """No trained model is available, or an artifact cannot be loaded."""
+
+
+class ConflictError(ShelfwiseError):
+    """The request cannot be done in the current state (e.g. no older version to roll back to)."""

@@ -141,7 +141,9 @@ def test_forget_leaves_nothing_to_serve(server: Server) -> None:
         ],
     )
     assert reader.get("/v1/customers/app-carol").status_code == 200
-    assert admin.delete("/v1/customers/app-carol").json()["events_deleted"] == 1
+    forgotten = admin.delete("/v1/customers/app-carol").json()
+    assert forgotten["events_deleted"] == 1
+    assert forgotten["model_version"] == "v0002"  # the served counts were recomputed without Carol
     assert reader.get("/v1/customers/app-carol").status_code == 404
     answer = reader.get("/v1/recommendations/app-carol").json()
     assert answer["customer_id"] is None
@@ -150,15 +152,15 @@ def test_forget_leaves_nothing_to_serve(server: Server) -> None:
 
 def test_a_new_training_is_picked_up_while_serving(server: Server) -> None:
     reader = server.client("read")
-    assert reader.get("/healthz").json()["model_version"] == "v0001"
+    assert reader.get("/healthz").json()["model_version"] == "v0002"  # v0001 recounted after a forget
     ctx = ServiceContext(shop_settings(server.home))
     try:
         train_version(ctx)
     finally:
         ctx.close()
-    _wait_for_version(reader, "v0002")
+    _wait_for_version(reader, "v0003")
     assert _top(reader, "web-bob")  # still answering
-    assert 'shelfwise_model_info{version="v0002"} 1.0' in reader.get("/metrics").text
+    assert 'shelfwise_model_info{version="v0003"} 1.0' in reader.get("/metrics").text
 
 
 def _cli(server: Server, *args: str) -> str:
@@ -175,13 +177,13 @@ def _wait_for_version(client: httpx.Client, version: str) -> None:
 
 def test_rollback_from_the_cli_and_back(server: Server) -> None:
     reader = server.client("read")
+    _wait_for_version(reader, "v0003")
+    assert "serving v0002" in _cli(server, "models", "rollback")
     _wait_for_version(reader, "v0002")
-    assert "serving v0001" in _cli(server, "models", "rollback")
-    _wait_for_version(reader, "v0001")
     listing = _cli(server, "models", "list")
-    assert "* v0001" in listing and "(pinned)" in listing
+    assert "* v0002" in listing and "(pinned)" in listing
     _cli(server, "models", "use", "latest")
-    _wait_for_version(reader, "v0002")
+    _wait_for_version(reader, "v0003")
 
 
 def test_a_revoked_key_is_refused(server: Server) -> None:

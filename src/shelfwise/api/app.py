@@ -17,8 +17,16 @@ from shelfwise import __version__
 from shelfwise.api.deps import json_response
 from shelfwise.api.metrics import ApiMetrics
 from shelfwise.api.middleware import ServingMiddleware
+from shelfwise.api.ratelimit import RateLimitMiddleware
 from shelfwise.api.routes import admin, customers, health, ingest, items, pages, recommendations, search
-from shelfwise.errors import ConfigError, ModelError, NotFoundError, ShelfwiseError, ValidationError
+from shelfwise.errors import (
+    ConfigError,
+    ConflictError,
+    ModelError,
+    NotFoundError,
+    ShelfwiseError,
+    ValidationError,
+)
 from shelfwise.service.batches import BatchRejected
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.keys import KeyService
@@ -49,6 +57,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ModelError)
     async def no_model(_: Request, exc: ModelError) -> Response:
         return _error(503, str(exc))
+
+    @app.exception_handler(ConflictError)
+    async def conflict(_: Request, exc: ConflictError) -> Response:
+        return _error(409, str(exc))
 
     @app.exception_handler(ConfigError)
     async def bad_request(_: Request, exc: ConfigError) -> Response:
@@ -129,6 +141,13 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
     app.state.settings = settings
     app.state.auth = settings.serve.auth
     app.state.metrics = metrics
+    # Added first, so it runs inside ServingMiddleware: throttled requests show in the latency metrics.
+    app.add_middleware(
+        RateLimitMiddleware,
+        key_per_minute=settings.serve.rate_limit_key_per_minute,
+        address_per_minute=settings.serve.rate_limit_address_per_minute,
+        burst=settings.serve.rate_limit_burst,
+    )
     app.add_middleware(ServingMiddleware, metrics=metrics, max_body_bytes=settings.serve.max_body_bytes)
     _install_error_handlers(app)
     for router in (

@@ -8,6 +8,7 @@ import orjson
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 
+from shelfwise.errors import ValidationError
 from shelfwise.service.keys import KeyService, grants
 from shelfwise.service.serving import ServingEngine
 
@@ -64,11 +65,11 @@ async def json_rows(request: Request) -> list[Any]:
     try:
         rows = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise HTTPException(422, f"body: not valid JSON ({exc})") from None
+        raise ValidationError(f"not valid JSON ({exc})", "body") from None
     if isinstance(rows, dict):
         rows = [rows]  # one record is a batch of one
     if not isinstance(rows, list):
-        raise HTTPException(422, "body: expected a JSON array of records")
+        raise ValidationError("expected a JSON array of records", "body")
     limit = request.app.state.settings.serve.max_batch_rows
     if len(rows) > limit:
         raise HTTPException(413, f"{len(rows)} records in one request; at most {limit}")

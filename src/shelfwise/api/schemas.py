@@ -134,6 +134,7 @@ class ForgetPublic(BaseModel):
     user_ids: list[str]
     events_deleted: int
     accounts_deleted: int
+    model_version: str | None = None  # the version served after the customer's counts were removed
 
 
 class ModelPublic(BaseModel):

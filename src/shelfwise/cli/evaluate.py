@@ -21,6 +21,9 @@ def evaluate(
     max_minutes: Annotated[float, typer.Option()] = 20.0,
     seed: Annotated[int, typer.Option()] = 0,
     encoder: Annotated[str | None, typer.Option()] = None,
+    fairness: Annotated[
+        bool, typer.Option(help="Also report quality per customer group and exposure per brand/popularity.")
+    ] = False,
 ) -> None:
     """Fit a fresh model on a split of the store's data and report HR/NDCG/MRR, coverage, novelty, segments."""
     from shelfwise.service.evaluate import EvaluateOptions, write_report
@@ -36,3 +39,27 @@ def evaluate(
     for name, value in sorted(report.metrics.items()):
         typer.echo(f"{name:>12}: {value:.4f}")
     typer.echo(f"report: {output / 'report.md'}")
+    if fairness:
+        _fairness(model, seed, max_minutes, output)
+
+
+def _fairness(model: str, seed: int, max_minutes: float, output: Path) -> None:
+    from shelfwise.service.fairness import FairnessOptions, fairness_report, save_report
+
+    ctx = context()
+    report = fairness_report(ctx, FairnessOptions(model=model, seed=seed, max_minutes=max_minutes))
+    save_report(ctx, report, output)
+    k = report.k
+    for family, gap in report.gaps.items():
+        typer.echo(
+            f"{family:>16}: NDCG@{k} gap {gap['gap']:.4f} ({gap['best']} best, {gap['worst']} worst; "
+            f"worst/best {gap['ratio']:.2f})"
+        )
+    top = next(iter(report.exposure_by_brand.items()), None)
+    if top is not None:
+        typer.echo(
+            f"{'top brand':>16}: {top[0]} takes {top[1]['exposure_share']:.1%} of slots for "
+            f"{top[1]['engagement_share']:.1%} of engagement"
+        )
+    typer.echo(f"{'gini':>16}: exposure {report.gini_exposure:.3f}, engagement {report.gini_engagement:.3f}")
+    typer.echo(f"fairness: {output / 'fairness.md'}")

@@ -9,6 +9,7 @@ import typer
 
 from shelfwise import __version__
 from shelfwise.cli import (
+    audit,
     complementary,
     customers,
     demo,
@@ -63,6 +64,7 @@ app.add_typer(customers.app, name="customers")
 app.command("serve")(serve.serve)
 app.add_typer(keys.app, name="keys")
 app.add_typer(models.app, name="models")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -91,6 +91,39 @@ def boost_of(item_id: str, item: Item, rules: PlacementRules, context: RuleConte
     return factor
 
 
+def brand_of(item: Item | None) -> str | None:
+    """The brand, else the item's ``seller`` attribute: whose share of a list is capped."""
+    if item is None:
+        return None
+    if item.brand:
+        return item.brand.lower()
+    seller = item.attributes.get("seller")
+    return f"seller:{seller}" if seller else None
+
+
+def cap_brand_share(
+    order: Sequence[int], brands: Sequence[str | None], k: int, share: float, pinned: set[int]
+) -> list[int]:
+    """The first ``k`` of ``order`` with at most ``share`` of ``k`` per brand (at least one each);
+    pins always stay. Relaxed, in order, when the cap would leave fewer than ``k`` items."""
+    limit = max(1, int(share * k + 1e-9))
+    taken: list[int] = []
+    skipped: list[int] = []
+    per_brand: dict[str, int] = {}
+    for position in order:
+        if len(taken) == k:
+            break
+        brand = brands[position]
+        if position in pinned or brand is None or per_brand.get(brand, 0) < limit:
+            taken.append(position)
+            if brand is not None:
+                per_brand[brand] = per_brand.get(brand, 0) + 1
+        else:
+            skipped.append(position)
+    taken += skipped[: k - len(taken)]
+    return taken
+
+
 def apply_rules(
     candidates: Sequence[ScoredItem],
     catalog: Mapping[str, Item],
@@ -134,15 +167,19 @@ def apply_rules(
     vectors = None
     if rules.diversity > 0 and kept and all(s.item_id in context.vectors for s in kept):
         vectors = np.stack([np.asarray(context.vectors[s.item_id], dtype=np.float32) for s in kept])
+    capped = rules.max_share_per_brand is not None
     order = select(
         [s.score for s in kept],
         categories,
-        k,
+        len(kept) if capped else k,  # the brand cap below picks k from the whole order
         rules.max_per_category,
         rules.diversity,
         vectors,
         chosen=pinned,
     )
+    if capped:
+        brands = [brand_of(catalog.get(s.item_id)) for s in kept]
+        order = cap_brand_share(order, brands, k, rules.max_share_per_brand, set(pinned))  # type: ignore[arg-type]
     out = []
     for position in order:
         scored = kept[position]

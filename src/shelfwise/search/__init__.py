@@ -3,5 +3,5 @@ category intent), hybrid retrieval (tantivy BM25 + character n-grams + embedding
 re-ranker from search logs, and bounded personalization.
 
 Modules are imported where used: nothing heavy (tantivy, jieba, models) loads with this package.
-The use case is ``shelfwise.service.search.SearchService``.
+The use case is ``shelfwise.service.lists.ListService (source: service/placements/search.py)``.
 """

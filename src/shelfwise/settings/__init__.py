@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shelfwise.settings.audit import AuditSettings
 from shelfwise.settings.encoders import EncoderSettings
 from shelfwise.settings.rules import RulesSettings
 from shelfwise.settings.search import SearchSettings
@@ -62,6 +63,15 @@ class ServeSettings(BaseModel):
     profile_max_items: int = Field(200, ge=1)
     # Seconds a verified API key is trusted before it is checked again (revocation delay).
     key_cache_seconds: float = Field(5.0, ge=0)
+    # Rate limits (429 with Retry-After): requests per minute per API key and per client address,
+    # with up to ``rate_limit_burst`` at once; 0 turns a limit off. Counted per worker process.
+    # Generous by default: a shop's own backend is one address and one key calling for every page.
+    rate_limit_key_per_minute: float = Field(30_000, ge=0)
+    rate_limit_address_per_minute: float = Field(30_000, ge=0)
+    rate_limit_burst: int = Field(500, ge=1)
+    # DELETE /v1/customers/{id} recounts the served model's statistics (transitions, popularity,
+    # trending, complement pairs) without the customer and serves the result before answering.
+    refit_on_forget: bool = True
 
 
 class Settings(BaseSettings):
@@ -82,6 +92,8 @@ class Settings(BaseSettings):
     serve: ServeSettings = ServeSettings()
     # Product search: encoder, candidates per retriever, catalog refresh, personalization weight.
     search: SearchSettings = SearchSettings()
+    # Suspicious-activity filter run before every training (brushing bursts, rings, bots).
+    audit: AuditSettings = AuditSettings()
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.home / 'shelfwise.db').as_posix()}"

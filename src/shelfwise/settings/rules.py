@@ -45,6 +45,9 @@ class PlacementRules(BaseModel):
     # 0 = pure score order; up to 1 = strongly favour items unlike those already chosen (MMR over
     # the text embeddings).
     diversity: float = Field(0.0, ge=0.0, le=1.0)
+    # At most this share of a list from one brand (or seller: the item's "seller" attribute when it
+    # has no brand), e.g. 0.3 = 3 of 10; None: no cap. Relaxed like the category cap.
+    max_share_per_brand: float | None = Field(None, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _price_range(self) -> PlacementRules:

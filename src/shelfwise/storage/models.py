@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shelfwise.errors import ModelError
+from shelfwise.errors import ConflictError, ModelError
 
 _VERSION = re.compile(r"^v(\d{4,})$")
 MANIFEST = "manifest.json"
@@ -177,6 +177,6 @@ class ModelStore:
         found = self.versions()
         older = [v for v in found[: found.index(current)] if self.is_good(v)]
         if not older:
-            raise ModelError(f"nothing to roll back to: {current} is the oldest good version")
+            raise ConflictError(f"nothing to roll back to: {current} is the oldest good version")
         self.pin(older[-1])
         return older[-1]

@@ -20,6 +20,7 @@ import orjson
 
 from shelfwise.domain import Event, Item
 from shelfwise.errors import StoreError
+from shelfwise.storage.audit import SQLiteAuditTables
 from shelfwise.storage.base import (
     AccountRecord,
     ApiKeyRecord,
@@ -49,7 +50,7 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteAuditTables):
     """Implements every protocol of ``shelfwise.storage.base`` on one SQLite database."""
 
     def __init__(self, path: str | Path, url: str | None = None) -> None:
@@ -270,6 +271,7 @@ class SQLiteStore:
             before = self._conn.total_changes
             for table in ("account_keys", "identity_overrides"):
                 self._conn.executemany(f"DELETE FROM {table} WHERE user_id = ?", [(u,) for u in user_ids])
+            self._forget_audit(user_ids)
             mid = self._conn.total_changes
             self._conn.executemany("DELETE FROM accounts WHERE user_id = ?", [(u,) for u in user_ids])
             del before

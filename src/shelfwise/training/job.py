@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shelfwise.audit import training_view
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.errors import ModelError
 from shelfwise.history import load_training_view, sequences_of, trending_scores
@@ -39,6 +40,8 @@ class TrainOptions:
 def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    # Flagged accounts (fake orders, rings, bots) are kept out of every model and of trending.
+    store, audit = training_view(store, settings.audit)
     items = list(store.iter_items())
     index, histories = load_training_view(store)
     sequences = sequences_of(histories)
@@ -98,6 +101,8 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
                 "customers": len(sequences),
                 "events": stats["events"],
                 "interactions": int(sum(len(s) for s in sequences)),
+                "flagged_accounts": len(audit.flags) if audit else 0,
+                "flagged_events": audit.flagged_events if audit else 0,
             },
             metrics={k: float(v) for k, v in metrics.items()},
             components={"model": options.model, "encoder": encoder_name},

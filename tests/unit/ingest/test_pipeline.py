@@ -38,7 +38,13 @@ def _write_jsonl(path: Path, rows: list[object]) -> Path:
     return path
 
 
-GOOD = {"user_id": "u1", "item_id": "i1", "type": "purchase", "timestamp": "2024-01-01T10:00:00Z", "channel": "web"}
+GOOD = {
+    "user_id": "u1",
+    "item_id": "i1",
+    "type": "purchase",
+    "timestamp": "2024-01-01T10:00:00Z",
+    "channel": "web",
+}
 
 
 def test_mixed_file_stores_good_rows_and_reports_bad_rows_with_lines(

@@ -37,14 +37,22 @@ def test_search_events_need_no_item_but_a_query() -> None:
 def test_rate_needs_value_and_channel_default() -> None:
     with pytest.raises(ValidationError, match="value"):
         parse_event({"user_id": "u", "item_id": "i", "type": "rate", "timestamp": 1})
-    event = parse_event({"user_id": "u", "item_id": "i", "type": "rate", "value": "4", "timestamp": 1}, "Store")
+    event = parse_event(
+        {"user_id": "u", "item_id": "i", "type": "rate", "value": "4", "timestamp": 1}, "Store"
+    )
     assert event.value == 4.0 and event.channel == "store"
 
 
 def test_item_fields() -> None:
     item = parse_item(
-        {"item_id": 7, "title": " Phone ", "category": ["A", "B"], "attributes": '{"color": "red"}',
-         "in_stock": "yes", "currency": "usd"}
+        {
+            "item_id": 7,
+            "title": " Phone ",
+            "category": ["A", "B"],
+            "attributes": '{"color": "red"}',
+            "in_stock": "yes",
+            "currency": "usd",
+        }
     )
     assert item.item_id == "7" and item.title == "Phone" and item.category == ("A", "B")
     assert item.attributes == {"color": "red"} and item.in_stock is True and item.currency == "USD"

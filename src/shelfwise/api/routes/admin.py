@@ -8,8 +8,16 @@ from starlette.concurrency import run_in_threadpool
 
 from shelfwise.api.deps import Engine, json_response, require
 from shelfwise.api.schemas import ModelPublic
+from shelfwise.service.fairness import latest_report
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require("admin")])
+
+
+@router.get("/reports/fairness")
+async def fairness(engine: Engine) -> Response:
+    """The latest fairness and exposure report (``shelfwise evaluate --fairness`` writes it): HR/NDCG
+    per customer group with the largest gap, exposure per brand and popularity decile, Gini."""
+    return json_response(latest_report(engine.context))
 
 
 @router.get("/model", response_model=ModelPublic)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from shelfwise.api.deps import Engine, json_response, require
 from shelfwise.api.schemas import CustomerPublic, ForgetPublic
+from shelfwise.service.forget_refit import refit_served
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -31,14 +33,18 @@ async def get_customer(customer_id: str, engine: Engine) -> Response:
 
 
 @router.delete("/{customer_id}", response_model=ForgetPublic, dependencies=[require("admin")])
-async def forget_customer(customer_id: str, engine: Engine) -> Response:
+async def forget_customer(customer_id: str, engine: Engine, request: Request) -> Response:
     """Forget a customer: their accounts, events and profile are deleted; nothing about them is served again."""
     report = engine.forget(customer_id)
+    if request.app.state.settings.serve.refit_on_forget:
+        # Recount the served model's statistics without them before answering (see forget_refit).
+        await run_in_threadpool(refit_served, engine)
     return json_response(
         {
             "customer_id": report.customer_id,
             "user_ids": report.user_ids,
             "events_deleted": report.events_deleted,
             "accounts_deleted": report.accounts_deleted,
+            "model_version": engine.version,
         }
     )
