@@ -17,7 +17,18 @@ from shelfwise import __version__
 from shelfwise.api.deps import json_response
 from shelfwise.api.metrics import ApiMetrics
 from shelfwise.api.middleware import ServingMiddleware
-from shelfwise.api.routes import admin, customers, health, ingest, items, pages, recommendations, search
+from shelfwise.api.routes import (
+    admin,
+    customers,
+    health,
+    ingest,
+    items,
+    pages,
+    recommendations,
+    search,
+    search_rules,
+    suggest,
+)
 from shelfwise.errors import ConfigError, ModelError, NotFoundError, ShelfwiseError, ValidationError
 from shelfwise.service.batches import BatchRejected
 from shelfwise.service.context import ServiceContext
@@ -137,8 +148,10 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         recommendations.router,
         items.router,
         search.router,
+        suggest.router,
         customers.router,
         admin.router,
+        search_rules.router,
         pages.router,
     ):
         app.include_router(router)

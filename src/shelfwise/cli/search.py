@@ -46,10 +46,14 @@ def search(
     if explain:
         typer.echo(json.dumps(service.explain(query), ensure_ascii=False, indent=2))
         return
-    results = service.search(query, user_id=user, k=k)
+    answer = service.answer(query, user_id=user, k=k)
     who = f" for {user}" if user else ""
-    print_ranked(f"Results for “{query}”{who}:", results, show_price=True)
-    if not results:
+    if answer.redirect:
+        typer.echo(f"Redirect (shop rule): {answer.redirect}")
+    if answer.relaxed:
+        typer.echo("Relaxed: " + "; ".join(str(step) for step in answer.relaxed))
+    print_ranked(f"Results for “{query}”{who}:", answer.items, show_price=True)
+    if not answer.items:
         typer.echo("  no matches")
 
 
@@ -66,11 +70,14 @@ def _batch(service: SearchService, queries: Path, k: int, output: Path | None) -
             except (ValueError, KeyError, TypeError):
                 err(f"{queries}:{number}: rejected: need a JSON object with query_id and query")
                 continue
-            items = service.search(str(text), user_id=row.get("user_id"), k=k)
+            answer = service.answer(str(text), user_id=row.get("user_id"), k=k)
             record = {
                 "query_id": query_id,
-                "items": items_json(items),
+                "items": items_json(answer.items),
+                "relaxed": [step.as_dict() for step in answer.relaxed],
             }
+            if answer.redirect:
+                record["redirect"] = answer.redirect
             text_line = json.dumps(record, ensure_ascii=False)
             if sink:
                 sink.write(text_line + "\n")

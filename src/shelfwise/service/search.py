@@ -22,11 +22,13 @@ from shelfwise.errors import ModelError, NotFoundError
 from shelfwise.ranking.rules import RuleContext, apply_rules
 from shelfwise.ranking.rules_settings import SearchRules
 from shelfwise.search.behaviour import SEARCH_EVENT_TYPES, BehaviourStats, search_groups
-from shelfwise.search.engine import SearchEngine
+from shelfwise.search.engine import SearchAnswer, SearchEngine
 from shelfwise.search.index import Row, SearchIndex
 from shelfwise.search.personal import Profile, build_profile
 from shelfwise.search.ranker import SearchRanker
+from shelfwise.search.rules import SearchRuleSet, apply_query_rules
 from shelfwise.service.context import ServiceContext
+from shelfwise.storage.base import RULES_CHANGE
 from shelfwise.training.artifacts import latest_good
 from shelfwise.training.data import customer_of_users
 
@@ -64,6 +66,11 @@ def engine_tokens(query: str, index: SearchIndex) -> list[str]:
     return list(parse_query(query, index.lexicon).tokens)
 
 
+def load_rules(ctx: ServiceContext) -> SearchRuleSet:
+    """The merchant's synonyms and query rules as stored."""
+    return SearchRuleSet.from_records((r.kind, r.body) for r in ctx.store.search_rules())
+
+
 def build_popularity(ctx: ServiceContext, index: SearchIndex) -> np.ndarray:
     counts = np.zeros(len(index), dtype=np.float32)
     for stored in ctx.store.iter_events(types=ENGAGEMENT_TYPES):
@@ -85,6 +92,7 @@ class SearchService:
         self._counts = (-1, -1)
         self._counted_at = 0.0
         self._customer_of: dict[str, str] | None = None
+        self._change_seq = 0  # the change log entry the rules were last read after
 
     # ----------------------------------------------------------------- state
     def _ranker(self) -> SearchRanker | None:
@@ -114,6 +122,8 @@ class SearchService:
         )
         index = SearchIndex(encoder, self._cache, settings.threads)
         index.upsert(items, progress=self._progress)
+        changes = store.changes_after(0)
+        self._change_seq = changes[-1].seq if changes else 0
         engine = SearchEngine(
             index=index,
             behaviour=build_behaviour(self._ctx, index),
@@ -121,12 +131,14 @@ class SearchService:
             ranker=self._ranker(),
             candidates_per_source=settings.search.candidates_per_source,
             personalization_weight=settings.search.personalization_weight,
+            rules=load_rules(self._ctx),
         )
         self._counts = (store.count_items(), store.count_events())
         self._checked_at = time.monotonic()
         return engine
 
     def _maybe_refresh(self, engine: SearchEngine) -> None:
+        self._follow_rules(engine)
         now = time.monotonic()
         if now - self._counted_at < min(COUNT_CHECK_SECONDS, self._ctx.settings.search.refresh_seconds):
             return  # the two COUNT(*)s cost milliseconds on a big event table: not every request
@@ -156,6 +168,16 @@ class SearchService:
             self._checked_at = time.monotonic()
             return written
 
+    def _follow_rules(self, engine: SearchEngine) -> None:
+        """Reload the merchant's rules when the change log says they changed (one indexed read per
+        request, so a rule added by another process applies to the very next search)."""
+        changes = self._ctx.store.changes_after(self._change_seq)
+        if not changes:
+            return
+        self._change_seq = changes[-1].seq
+        if any(change.kind == RULES_CHANGE for change in changes):
+            engine.rules = load_rules(self._ctx)
+
     # ----------------------------------------------------------------- profiles
     def profile(self, user_id: str) -> Profile:
         """The customer's profile across all their accounts; unknown ids raise NotFoundError."""
@@ -180,22 +202,36 @@ class SearchService:
 
     # ----------------------------------------------------------------- use cases
     def search(self, query: str, user_id: str | None = None, k: int = 10) -> list[ScoredItem]:
-        """Top ``k`` after the "search" placement's business rules (``settings.rules.search``):
-        over-fetched so that the shop's filters and caps still leave ``k`` results."""
+        return self.answer(query, user_id, k).items
+
+    def answer(self, query: str, user_id: str | None = None, k: int = 10) -> SearchAnswer:
+        """Top ``k`` after the "search" placement's business rules (``settings.rules.search``),
+        over-fetched so that the shop's filters and caps still leave ``k`` results, then the
+        merchant's pin / bury / redirect rules for this query; with the relaxation steps taken."""
         engine = self.engine()
         customer, events = self._engagements(user_id) if user_id else (None, [])
         profile = build_profile(customer, events, engine.index) if customer is not None else None
         rules = self._ctx.settings.rules.for_placement("search")
+        query_rules = engine.rules.for_query(query)
+        buried = sum(rule.action == "bury" for rule in query_rules)
         if rules == SearchRules():  # the defaults filter nothing: skip the over-fetch
-            return engine.search(query, profile, k)
-        pool = engine.search(query, profile, max(5 * k, 50))
-        catalog = _RowCatalog(engine.index.rows, engine.index.row_of)
-        purchased = (
-            frozenset(e.item_id for e in events if e.type == "purchase" and e.item_id)
-            if rules.exclude_purchased
-            else frozenset()
-        )
-        return apply_rules(pool, catalog, rules, k, RuleContext(purchased=purchased))
+            answer = engine.answer(query, profile, k + buried)
+        else:
+            answer = engine.answer(query, profile, max(5 * k, 50))
+            catalog = _RowCatalog(engine.index.rows, engine.index.row_of)
+            purchased = (
+                frozenset(e.item_id for e in events if e.type == "purchase" and e.item_id)
+                if rules.exclude_purchased
+                else frozenset()
+            )
+            answer.items = apply_rules(
+                answer.items, catalog, rules, k + buried, RuleContext(purchased=purchased)
+            )
+        if query_rules:
+            ruled = apply_query_rules(query_rules, answer.items, k, engine.index.row_of.__contains__)
+            answer.items, answer.redirect = ruled.items, ruled.redirect
+        answer.items = answer.items[:k]
+        return answer
 
     def explain(self, query: str) -> dict[str, Any]:
         return self.engine().explain(query)

@@ -279,10 +279,14 @@ class ServingEngine:
         return out
 
     def search(self, query: str, user_id: str | None, k: int) -> list[ScoredItem]:
+        return self.search_answer(query, user_id, k).items
+
+    def search_answer(self, query: str, user_id: str | None, k: int) -> Any:
+        """A ``SearchAnswer``: the items, the relaxation steps taken and a merchant redirect."""
         service = self.active().search
         if service is None:
             raise ModelError("search is not available in this installation")
-        return service.search(query, user_id=user_id, k=k)
+        return service.answer(query, user_id=user_id, k=k)
 
     def similar(self, item_id: str, k: int) -> list[ScoredItem]:
         self.item(item_id)

@@ -1,4 +1,4 @@
-"""``GET /v1/search?q=&user_id=&k=``."""
+"""``GET /v1/search?q=&user_id=&k=``: the items, what the query relaxed, a merchant redirect."""
 
 from __future__ import annotations
 
@@ -9,16 +9,24 @@ from fastapi.responses import Response
 
 from shelfwise.api.deps import Engine, json_response, require
 from shelfwise.api.routes.recommendations import item_list
-from shelfwise.api.schemas import ItemListPublic
+from shelfwise.api.schemas import SearchPublic
 
 router = APIRouter(prefix="/v1", tags=["search"], dependencies=[require("read")])
 
 
-@router.get("/search", response_model=ItemListPublic)
+@router.get("/search", response_model=SearchPublic)
 async def search(
     engine: Engine,
     q: Annotated[str, Query(min_length=1, max_length=500)],
     user_id: Annotated[str | None, Query(description="Personalise for this user or customer.")] = None,
     k: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> Response:
-    return json_response({"items": item_list(engine.search(q, user_id, k)), "model_version": engine.version})
+    answer = engine.search_answer(q, user_id, k)
+    return json_response(
+        {
+            "items": item_list(answer.items),
+            "model_version": engine.version,
+            "relaxed": [step.as_dict() for step in answer.relaxed],
+            "redirect": answer.redirect,
+        }
+    )

@@ -1,0 +1,234 @@
+"""Query suggestions: completions of what a shopper has typed so far.
+
+Sources, each phrase normalised like a query:
+
+* **successful past queries**: searches followed by a click, cart or purchase (grouped by session
+  or user and query, as ``search.behaviour`` groups the log), weighted by how many searches
+  succeeded (a purchase counts double);
+* **catalog phrases**: each title's leading one to three words (two or more words only when at
+  least two titles share them), brands, category names, and Chinese runs of the titles.
+
+Matching is on the phrase's start: a sorted array of phrases and a parallel score array, so a
+prefix is a ``bisect`` range and its best completions one ``argpartition``. Prefixes longer than
+``TYPO_MIN_CHARS`` also match with one edit (deletion, insertion, substitution or transposition
+after the first character) when the exact prefix leaves fewer than ``k``: an edit can only sit
+at or before the point where the typed prefix stops matching anything, which keeps the variants
+few. Typo matches score ``TYPO_FACTOR`` of an exact one. Personalisation is light: the customer's
+own past queries with that prefix come first, then completions in their categories get a boost.
+
+New queries and items are added in place; new phrases wait in a small unsorted list that is merged
+into the sorted arrays every ``MERGE_EVERY`` additions.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from shelfwise.search.behaviour import query_key
+from shelfwise.search.text import has_cjk, normalise, words
+
+Source = Literal["query", "catalog", "yours"]
+QUERY_WEIGHT = 1.0
+CATALOG_WEIGHT = 0.5
+TYPO_MIN_CHARS = 3  # a prefix longer than this tolerates one edit
+TYPO_FACTOR = 0.6
+CATEGORY_BOOST = 1.0  # × the customer's share of the completion's category
+SHORTLIST = 50  # completions per prefix range re-ranked with the personal boost
+MERGE_EVERY = 500
+MAX_PHRASE_CHARS = 60
+_LATIN = "abcdefghijklmnopqrstuvwxyz0123456789 -'./"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    score: float
+    source: Source
+
+
+@dataclass
+class _Phrase:
+    query_weight: float = 0.0
+    catalog_weight: float = 0.0
+    categories: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def score(self) -> float:
+        return QUERY_WEIGHT * math.log1p(self.query_weight) + CATALOG_WEIGHT * math.log1p(self.catalog_weight)
+
+    @property
+    def category(self) -> str | None:
+        return self.categories.most_common(1)[0][0] if self.categories else None
+
+
+def title_phrases(title: str) -> list[str]:
+    """A title's leading 1–3 words and its Chinese runs (normalised)."""
+    tokens = words(normalise(title))
+    out = [" ".join(tokens[:n]) for n in range(1, min(3, len(tokens)) + 1)]
+    out += [t for t in tokens if has_cjk(t)]
+    return [p for p in dict.fromkeys(out) if p and len(p) <= MAX_PHRASE_CHARS]
+
+
+class SuggestIndex:
+    def __init__(self) -> None:
+        self._phrases: dict[str, _Phrase] = {}
+        self._sorted: list[str] = []
+        self._scores = np.zeros(0, dtype=np.float32)
+        self._position: dict[str, int] = {}
+        self._pending: set[str] = set()
+        self._user_queries: dict[str, Counter[str]] = {}
+        self._user_categories: dict[str, Counter[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    # ----------------------------------------------------------------- building
+    def add_query(self, query: str, weight: float = 1.0, categories: Iterable[str] = ()) -> None:
+        """A successful search of ``query`` (its engaged items' leaf ``categories``)."""
+        key = query_key(query)
+        if key and len(key) <= MAX_PHRASE_CHARS:
+            phrase = self._phrase(key)
+            phrase.query_weight += weight
+            phrase.categories.update(c for c in categories if c)
+            self._touch(key)
+
+    def add_catalog_phrase(self, text: str, category: str | None = None, weight: float = 1.0) -> None:
+        key = query_key(text)
+        if key and len(key) <= MAX_PHRASE_CHARS:
+            phrase = self._phrase(key)
+            phrase.catalog_weight += weight
+            if category:
+                phrase.categories[category] += 1
+            self._touch(key)
+
+    def add_item(self, title: str, brand: str | None, category: Sequence[str]) -> None:
+        leaf = category[-1] if category else None
+        for phrase in title_phrases(title):
+            self.add_catalog_phrase(phrase, leaf)
+        if brand and brand.strip():
+            self.add_catalog_phrase(brand, leaf)
+        for level in category:
+            if level and level.strip():
+                self.add_catalog_phrase(level, level.strip())
+
+    def add_user_query(self, user: str, query: str) -> None:
+        key = query_key(query)
+        if key:
+            self._user_queries.setdefault(user, Counter())[key] += 1
+
+    def add_user_category(self, user: str, category: str) -> None:
+        self._user_categories.setdefault(user, Counter())[category] += 1
+
+    def prune_catalog(self, min_count: int = 2) -> None:
+        """Drop multi-word catalog phrases that only one title starts with (noise, not a phrase);
+        called once after the first build."""
+        for key in [
+            k
+            for k, p in self._phrases.items()
+            if p.query_weight == 0 and " " in k and p.catalog_weight < min_count and not has_cjk(k)
+        ]:
+            del self._phrases[key]
+        self._rebuild()
+
+    def _phrase(self, key: str) -> _Phrase:
+        phrase = self._phrases.get(key)
+        if phrase is None:
+            phrase = self._phrases[key] = _Phrase()
+        return phrase
+
+    def _touch(self, key: str) -> None:
+        position = self._position.get(key)
+        if position is not None:
+            self._scores[position] = self._phrases[key].score
+            return
+        self._pending.add(key)
+        if len(self._pending) >= MERGE_EVERY:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        self._sorted = sorted(self._phrases)
+        self._position = {key: n for n, key in enumerate(self._sorted)}
+        self._scores = np.fromiter(
+            (self._phrases[k].score for k in self._sorted), np.float32, len(self._sorted)
+        )
+        self._pending.clear()
+
+    # ----------------------------------------------------------------- completing
+    def _range(self, prefix: str) -> tuple[int, int]:
+        lo = bisect.bisect_left(self._sorted, prefix)
+        return lo, bisect.bisect_left(self._sorted, prefix + "\U0010ffff", lo)
+
+    def _best(self, prefix: str, limit: int) -> list[tuple[str, float]]:
+        lo, hi = self._range(prefix)
+        found: list[tuple[str, float]] = []
+        if hi > lo:
+            scores = self._scores[lo:hi]
+            top = np.argpartition(-scores, limit - 1)[:limit] if hi - lo > limit else np.arange(hi - lo)
+            found = [(self._sorted[lo + int(i)], float(scores[i])) for i in top]
+        found += [(k, self._phrases[k].score) for k in self._pending if k.startswith(prefix)]
+        return found
+
+    def _live(self, prefix: str) -> bool:
+        """Some merged phrase starts with ``prefix`` (pending phrases join typo matching once merged)."""
+        lo, hi = self._range(prefix)
+        return hi > lo
+
+    def _next_chars(self, head: str) -> str:
+        """Characters that follow ``head`` in some phrase (the whole alphabet for big ranges)."""
+        lo, hi = self._range(head)
+        if hi - lo > 256:
+            return _LATIN
+        return "".join({s[len(head)] for s in self._sorted[lo:hi] if len(s) > len(head)})
+
+    def _variants(self, prefix: str) -> set[str]:
+        """Prefixes one edit away (after the first character) that some phrase starts with."""
+        depth = len(prefix)  # the edit sits at or before the first position that matches nothing
+        while depth > 1 and not self._live(prefix[:depth]):
+            depth -= 1
+        out: set[str] = set()
+        for j in range(1, min(depth + 1, len(prefix)) + 1):
+            head, tail = prefix[:j], prefix[j:]
+            candidates = [prefix[: j - 1] + tail]  # deletion of prefix[j-1]
+            if j < len(prefix):
+                candidates.append(head[:-1] + prefix[j] + prefix[j - 1] + prefix[j + 1 :])  # transposition
+            candidates += [head + c + tail for c in self._next_chars(head)]  # insertion
+            candidates += [head[:-1] + c + tail for c in self._next_chars(head[:-1])]  # substitution
+            out.update(v for v in candidates if v != prefix and v.strip() and self._live(v))
+        return out
+
+    def complete(self, text: str, k: int = 5, users: Sequence[str] = ()) -> list[Suggestion]:
+        """The best ``k`` completions of ``text``; ``users``: the customer's accounts (personalised)."""
+        prefix = query_key(text) + (" " if text.endswith(" ") and text.strip() else "")
+        if not prefix.strip() or k < 1:
+            return []
+        scored: dict[str, float] = dict(self._best(prefix, SHORTLIST))
+        if len(scored) < k and len(prefix) > TYPO_MIN_CHARS and not has_cjk(prefix):
+            for variant in self._variants(prefix):
+                for key, score in self._best(variant, SHORTLIST):
+                    scored.setdefault(key, TYPO_FACTOR * score)
+        own = Counter[str]()
+        shares = Counter[str]()
+        for user in users:
+            own.update({q: n for q, n in self._user_queries.get(user, {}).items() if q.startswith(prefix)})
+            shares.update(self._user_categories.get(user, {}))
+        total = sum(shares.values())
+        out = [Suggestion(q, float(1000 + n), "yours") for q, n in own.most_common(k)]
+        taken = {s.text for s in out}
+        ranked = []
+        for key, score in scored.items():
+            if key in taken:
+                continue
+            phrase = self._phrases[key]
+            category = phrase.category
+            if total and category:
+                score += CATEGORY_BOOST * shares.get(category, 0) / total
+            ranked.append(Suggestion(key, round(score, 4), "query" if phrase.query_weight else "catalog"))
+        ranked.sort(key=lambda s: (-s.score, s.text))
+        return (out + ranked)[:k]
