@@ -116,25 +116,32 @@ class SearchEngine:
         keep, filters = self._filters(query, candidates.rows)
         if not query.text.strip():
             return query, candidates, keep, filters
-        if not ((candidates.bm25 > 0) & keep).any():  # no item matches any word: spell loosely
+        dropped = self._dropped(query, candidates, keep)
+        if dropped is None or dropped:  # no exact match: first try a looser spelling of unknown words
             looser = loosely_corrected(query, self.index.lexicon)
             if looser is not None:
                 looser = self.rules.expand(looser)
                 retry = self.candidates(looser)
                 retry_keep, retry_filters = self._filters(looser, retry.rows)
-                if ((retry.bm25 > 0) & retry_keep).any():
+                retry_dropped = self._dropped(looser, retry, retry_keep)
+                if retry_dropped is not None and (dropped is None or len(retry_dropped) < len(dropped)):
                     query, candidates, keep, filters = looser, retry, retry_keep, retry_filters
+                    dropped = retry_dropped
         steps = [spelling_step(query.corrections)] if query.corrections else []
-        word_match = (candidates.bm25 > 0) & keep
-        if word_match.any():
-            dropped = dropped_words(self.index, query, candidates.rows[word_match])
-            if dropped:
-                steps.append(RelaxStep("dropped", ", ".join(f"'{w}'" for w in dropped)))
-        elif keep.any():
+        if dropped:
+            steps.append(RelaxStep("dropped", ", ".join(f"'{w}'" for w in dropped)))
+        elif dropped is None and keep.any():
             steps.append(
                 RelaxStep("semantic", "no item matches a word of the query: closest in meaning or spelling")
             )
         return query, candidates, keep, steps + filters
+
+    def _dropped(self, query: ParsedQuery, candidates: Candidates, keep: np.ndarray) -> list[str] | None:
+        """Words dropped before a kept candidate matches all the rest; None: none matches any word."""
+        word_match = (candidates.bm25 > 0) & keep
+        if not word_match.any():
+            return None
+        return dropped_words(self.index, query, candidates.rows[word_match])
 
     def rank(self, query: ParsedQuery, profile: Profile | None = None, k: int = 10) -> Ranked:
         query, candidates, keep, relaxed = self._relaxed(query)
