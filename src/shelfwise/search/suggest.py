@@ -5,19 +5,21 @@ Sources, each phrase normalised like a query:
 * **successful past queries**: searches followed by a click, cart or purchase (grouped by session
   or user and query, as ``search.behaviour`` groups the log), weighted by how many searches
   succeeded (a purchase counts double);
-* **catalog phrases**: each title's leading one to three words (two or more words only when at
-  least two titles share them), brands, category names, and Chinese runs of the titles.
+* **catalog phrases**: runs of one to three words of the titles that at least ``MIN_TITLES``
+  titles share ("cordless drill" is in hundreds of titles, mostly mid-title), brands, category
+  names, and the Chinese runs of the titles; weighted by how many titles have them. Runs that start or end with a joining word ("x", "with", "for") are not phrases.
 
 Matching is on the phrase's start: a sorted array of phrases and a parallel score array, so a
 prefix is a ``bisect`` range and its best completions one ``argpartition``. Prefixes longer than
 ``TYPO_MIN_CHARS`` also match with one edit (deletion, insertion, substitution or transposition
 after the first character) when the exact prefix leaves fewer than ``k``: an edit can only sit
 at or before the point where the typed prefix stops matching anything, which keeps the variants
-few. Typo matches score ``TYPO_FACTOR`` of an exact one. Personalisation is light: the customer's
-own past queries with that prefix come first, then completions in their categories get a boost.
+few; they come after every exact-prefix completion. Personalisation is light: the customer's own
+past queries with that prefix come first, then completions in their categories get a boost.
 
-New queries and items are added in place; new phrases wait in a small unsorted list that is merged
-into the sorted arrays every ``MERGE_EVERY`` additions.
+New queries and items are added in place; new phrases wait in a small unsorted set (scanned by
+every call) that is merged into the sorted arrays once it holds ``MERGE_EVERY`` phrases or a tenth
+of the index.
 """
 
 from __future__ import annotations
@@ -43,7 +45,12 @@ CATEGORY_BOOST = 1.0  # × the customer's share of the completion's category
 SHORTLIST = 50  # completions per prefix range re-ranked with the personal boost
 MERGE_EVERY = 500
 MAX_PHRASE_CHARS = 60
-_LATIN = "abcdefghijklmnopqrstuvwxyz0123456789 -'./"
+MIN_TITLES = 2  # a run of words only one title has is that title, not a phrase people search
+PHRASE_WORDS = 3
+_JOINERS = frozenset(
+    ["x", "with", "for", "and", "of", "the", "to", "a", "in", "on", "by", "or", "&", "-", "w/"]
+)
+_NEXT_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,17 @@ class _Phrase:
 
 
 def title_phrases(title: str) -> list[str]:
-    """A title's leading 1–3 words and its Chinese runs (normalised)."""
+    """Runs of 1–``PHRASE_WORDS`` words of a title (not starting or ending with a joining word)
+    and its Chinese runs, normalised, each once."""
     tokens = words(normalise(title))
-    out = [" ".join(tokens[:n]) for n in range(1, min(3, len(tokens)) + 1)]
-    out += [t for t in tokens if has_cjk(t)]
-    return [p for p in dict.fromkeys(out) if p and len(p) <= MAX_PHRASE_CHARS]
+    out = []
+    for start, first in enumerate(tokens):
+        if first in _JOINERS:
+            continue
+        for end in range(start + 1, min(start + PHRASE_WORDS, len(tokens)) + 1):
+            if tokens[end - 1] not in _JOINERS:
+                out.append(" ".join(tokens[start:end]))
+    return [p for p in dict.fromkeys(out) if len(p) <= MAX_PHRASE_CHARS]
 
 
 class SuggestIndex:
@@ -85,6 +98,7 @@ class SuggestIndex:
         self._pending: set[str] = set()
         self._user_queries: dict[str, Counter[str]] = {}
         self._user_categories: dict[str, Counter[str]] = {}
+        self._next: dict[str, str] = {}  # head (≤ _NEXT_DEPTH chars) → the characters that follow it
 
     def __len__(self) -> int:
         return len(self._phrases)
@@ -108,10 +122,40 @@ class SuggestIndex:
                 phrase.categories[category] += 1
             self._touch(key)
 
+    def add_items(self, items: Iterable[tuple[str, str | None, Sequence[str]]]) -> None:
+        """Catalog phrases of many (title, brand, category path) at once: runs of words shared by
+        at least ``MIN_TITLES`` titles, brands and category names (counted first, then added)."""
+        counts: Counter[str] = Counter()
+        leaves: dict[str, Counter[str]] = {}
+        named: set[str] = set()  # brands and category names: phrases however few items have them
+        for title, brand, category in items:
+            leaf = category[-1].strip() if category else ""
+            phrases = title_phrases(title)
+            counts.update(phrases)
+            names = [query_key(n) for n in (brand or "", *category) if n and n.strip()]
+            counts.update(names)
+            named.update(names)
+            if leaf:
+                for phrase in phrases + names:
+                    leaves.setdefault(phrase, Counter())[leaf] += 1
+        for key, n in counts.items():
+            if key and len(key) <= MAX_PHRASE_CHARS and (n >= MIN_TITLES or has_cjk(key) or key in named):
+                phrase = self._phrase(key)
+                phrase.catalog_weight += n
+                if key in leaves:
+                    phrase.categories.update(leaves[key])
+        self._rebuild()
+
     def add_item(self, title: str, brand: str | None, category: Sequence[str]) -> None:
-        leaf = category[-1] if category else None
+        """One new item: it strengthens phrases already known and adds its names (a run of words
+        only this title has is not a phrase yet)."""
+        leaf = category[-1].strip() if category else None
         for phrase in title_phrases(title):
-            self.add_catalog_phrase(phrase, leaf)
+            if phrase in self._phrases or has_cjk(phrase):
+                self.add_catalog_phrase(phrase, leaf)
+        self._add_names(brand, category, leaf)
+
+    def _add_names(self, brand: str | None, category: Sequence[str], leaf: str | None) -> None:
         if brand and brand.strip():
             self.add_catalog_phrase(brand, leaf)
         for level in category:
@@ -126,15 +170,8 @@ class SuggestIndex:
     def add_user_category(self, user: str, category: str) -> None:
         self._user_categories.setdefault(user, Counter())[category] += 1
 
-    def prune_catalog(self, min_count: int = 2) -> None:
-        """Drop multi-word catalog phrases that only one title starts with (noise, not a phrase);
-        called once after the first build."""
-        for key in [
-            k
-            for k, p in self._phrases.items()
-            if p.query_weight == 0 and " " in k and p.catalog_weight < min_count and not has_cjk(k)
-        ]:
-            del self._phrases[key]
+    def merge(self) -> None:
+        """Sort every phrase into the searchable arrays now (after a bulk build)."""
         self._rebuild()
 
     def _phrase(self, key: str) -> _Phrase:
@@ -149,11 +186,18 @@ class SuggestIndex:
             self._scores[position] = self._phrases[key].score
             return
         self._pending.add(key)
-        if len(self._pending) >= MERGE_EVERY:
+        # Merged when the unsorted part reaches a tenth of the sorted one (at least MERGE_EVERY):
+        # a bulk build sorts O(log n) times, a live index rarely.
+        if len(self._pending) >= max(MERGE_EVERY, len(self._sorted) // 10):
             self._rebuild()
 
     def _rebuild(self) -> None:
         self._sorted = sorted(self._phrases)
+        following: dict[str, set[str]] = {}
+        for key in self._sorted:
+            for depth in range(min(_NEXT_DEPTH, len(key) - 1) + 1):
+                following.setdefault(key[:depth], set()).add(key[depth])
+        self._next = {head: "".join(sorted(chars)) for head, chars in following.items()}
         self._position = {key: n for n, key in enumerate(self._sorted)}
         self._scores = np.fromiter(
             (self._phrases[k].score for k in self._sorted), np.float32, len(self._sorted)
@@ -177,14 +221,14 @@ class SuggestIndex:
 
     def _live(self, prefix: str) -> bool:
         """Some merged phrase starts with ``prefix`` (pending phrases join typo matching once merged)."""
-        lo, hi = self._range(prefix)
-        return hi > lo
+        lo = bisect.bisect_left(self._sorted, prefix)
+        return lo < len(self._sorted) and self._sorted[lo].startswith(prefix)
 
     def _next_chars(self, head: str) -> str:
-        """Characters that follow ``head`` in some phrase (the whole alphabet for big ranges)."""
+        """Characters that follow ``head`` in some phrase (precomputed for short heads)."""
+        if len(head) <= _NEXT_DEPTH:
+            return self._next.get(head, "")
         lo, hi = self._range(head)
-        if hi - lo > 256:
-            return _LATIN
         return "".join({s[len(head)] for s in self._sorted[lo:hi] if len(s) > len(head)})
 
     def _variants(self, prefix: str) -> set[str]:
@@ -195,40 +239,48 @@ class SuggestIndex:
         out: set[str] = set()
         for j in range(1, min(depth + 1, len(prefix)) + 1):
             head, tail = prefix[:j], prefix[j:]
-            candidates = [prefix[: j - 1] + tail]  # deletion of prefix[j-1]
+            candidates = [head + c + tail for c in self._next_chars(head)]  # insertion after j
             if j < len(prefix):
                 candidates.append(head[:-1] + prefix[j] + prefix[j - 1] + prefix[j + 1 :])  # transposition
-            candidates += [head + c + tail for c in self._next_chars(head)]  # insertion
-            candidates += [head[:-1] + c + tail for c in self._next_chars(head[:-1])]  # substitution
+            if j >= 2:  # the first character is taken as typed
+                candidates.append(prefix[: j - 1] + tail)  # deletion of prefix[j-1]
+                candidates += [head[:-1] + c + tail for c in self._next_chars(head[:-1])]  # substitution
             out.update(v for v in candidates if v != prefix and v.strip() and self._live(v))
         return out
 
     def complete(self, text: str, k: int = 5, users: Sequence[str] = ()) -> list[Suggestion]:
-        """The best ``k`` completions of ``text``; ``users``: the customer's accounts (personalised)."""
+        """The best ``k`` completions of ``text``; ``users``: the customer's accounts (personalised).
+        Order: the customer's own past queries, then exact-prefix completions, then one-typo ones."""
         prefix = query_key(text) + (" " if text.endswith(" ") and text.strip() else "")
         if not prefix.strip() or k < 1:
             return []
-        scored: dict[str, float] = dict(self._best(prefix, SHORTLIST))
-        if len(scored) < k and len(prefix) > TYPO_MIN_CHARS and not has_cjk(prefix):
-            for variant in self._variants(prefix):
-                for key, score in self._best(variant, SHORTLIST):
-                    scored.setdefault(key, TYPO_FACTOR * score)
-        own = Counter[str]()
-        shares = Counter[str]()
+        own: Counter[str] = Counter()
+        shares: Counter[str] = Counter()
         for user in users:
             own.update({q: n for q, n in self._user_queries.get(user, {}).items() if q.startswith(prefix)})
             shares.update(self._user_categories.get(user, {}))
-        total = sum(shares.values())
-        out = [Suggestion(q, float(1000 + n), "yours") for q, n in own.most_common(k)]
+        out = [Suggestion(q, float(n), "yours") for q, n in own.most_common(k)]
         taken = {s.text for s in out}
+        exact = {key: score for key, score in self._best(prefix, SHORTLIST) if key not in taken}
+        out += self._ranked(exact, shares)
+        if len(out) < k and len(prefix) > TYPO_MIN_CHARS and not has_cjk(prefix):
+            taken |= set(exact)
+            typo: dict[str, float] = {}
+            for variant in self._variants(prefix):
+                for key, score in self._best(variant, SHORTLIST):
+                    if key not in taken:
+                        typo[key] = TYPO_FACTOR * score
+            out += self._ranked(typo, shares)
+        return out[:k]
+
+    def _ranked(self, scored: dict[str, float], shares: Counter[str]) -> list[Suggestion]:
+        """Best first, each lifted by the customer's share of its category."""
+        total = sum(shares.values())
         ranked = []
         for key, score in scored.items():
-            if key in taken:
-                continue
             phrase = self._phrases[key]
             category = phrase.category
             if total and category:
                 score += CATEGORY_BOOST * shares.get(category, 0) / total
             ranked.append(Suggestion(key, round(score, 4), "query" if phrase.query_weight else "catalog"))
-        ranked.sort(key=lambda s: (-s.score, s.text))
-        return (out + ranked)[:k]
+        return sorted(ranked, key=lambda s: (-s.score, s.text))

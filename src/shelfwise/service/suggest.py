@@ -1,7 +1,7 @@
 """Use case: query suggestions (``shelfwise suggest PREFIX``, ``GET /v1/suggest``).
 
 The index (``search.suggest``) is built once from the store (catalog and event log) and then kept
-current: at most every ``FOLLOW_SECONDS`` a call reads the events appended and the items changed
+current: at most every ``FOLLOW_SECONDS`` a call reads the events appended and the items stamped
 since the last look (two indexed reads) and adds just those. No training is involved.
 """
 
@@ -47,13 +47,17 @@ class SuggestService:
     def _build(self) -> SuggestIndex:
         store = self._ctx.store
         index = SuggestIndex()
-        self._items_at = time.time()
-        self._add_items(index, store.iter_items())
-        index.prune_catalog()
+        stamped = store.items_updated_since(0.0)
+        self._items_at = max((at for at, _ in stamped), default=0.0)
+        items = [item for _, item in stamped]
+        for item in items:
+            self._leaf[item.item_id] = item.category[-1].strip() if item.category else ""
+        index.add_items((item.title, item.brand, item.category) for item in items)
         last = 0
         for stored in store.iter_events():
             self._add_event(index, stored.event)
             last = max(last, stored.seq)
+        index.merge()
         self._seq = last
         self._followed_at = time.monotonic()
         return index
@@ -62,8 +66,11 @@ class SuggestService:
         """Add the events and items written since the last look (by any process)."""
         store = self._ctx.store
         self._followed_at = time.monotonic()
-        since, self._items_at = self._items_at - 5.0, time.time()  # writers stamp rows before commit
-        self._add_items(index, (item for _, item in store.items_updated_since(since)))
+        # Strictly newer than the newest stamp seen: a whole batch shares one stamp and must not be
+        # re-read every second. (A write racing this read with an older stamp waits for a rebuild.)
+        for at, item in store.items_updated_since(self._items_at + 1e-6):
+            self._items_at = max(self._items_at, at)
+            self._add_items(index, [item])
         while batch := store.events_after(self._seq):
             for stored in batch:
                 self._add_event(index, stored.event)

@@ -82,7 +82,7 @@ def test_completions_in_the_customers_categories_are_lifted() -> None:
         index.add_catalog_phrase("pipe wrench", "Plumbing")
     for _ in range(2):
         index.add_catalog_phrase("paint roller", "Paint")
-    index.prune_catalog()
+    index.merge()
     index.add_user_category("painter", "Paint")
     assert [s.text for s in index.complete("p", 2)] == ["pipe wrench", "paint roller"]
     assert [s.text for s in index.complete("p", 2, ["painter"])] == ["paint roller", "pipe wrench"]
@@ -99,7 +99,7 @@ def test_pending_phrases_are_found_before_and_after_a_merge() -> None:
     index = SuggestIndex()
     index.add_catalog_phrase("garden hose")
     index.add_catalog_phrase("garden hose")  # two titles start so: a phrase, not noise
-    index.prune_catalog()
+    index.merge()
     index.add_query("garden gloves", 3.0)  # pending, not merged yet
     assert [s.text for s in index.complete("garden", 2)] == ["garden gloves", "garden hose"]
     for n in range(600):  # past MERGE_EVERY: merged into the sorted arrays
