@@ -48,13 +48,13 @@ def search(
         return
     answer = service.answer(query, user_id=user, k=k)
     who = f" for {user}" if user else ""
-    if answer.redirect:
-        typer.echo(f"Redirect (shop rule): {answer.redirect}")
-    if answer.relaxed:
-        typer.echo("Relaxed: " + "; ".join(str(step) for step in answer.relaxed))
     print_ranked(f"Results for “{query}”{who}:", answer.items, show_price=True)
     if not answer.items:
         typer.echo("  no matches")
+    if answer.relaxed:  # after the list, so the first result keeps the line under the heading
+        typer.echo("Relaxed: " + "; ".join(str(step) for step in answer.relaxed))
+    if answer.redirect:
+        typer.echo(f"Redirect (shop rule): {answer.redirect}")
 
 
 def _batch(service: SearchService, queries: Path, k: int, output: Path | None) -> None:
