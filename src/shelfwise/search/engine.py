@@ -118,7 +118,7 @@ class SearchEngine:
             return query, candidates, keep, filters
         dropped = self._dropped(query, candidates, keep)
         if dropped is None or dropped:  # no exact match: first try a looser spelling of unknown words
-            looser = loosely_corrected(query, self.index.lexicon)
+            looser = loosely_corrected(query, self.index.lexicon, set(dropped) if dropped else None)
             if looser is not None:
                 looser = self.rules.expand(looser)
                 retry = self.candidates(looser)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from shelfwise.search.lexicon import Lexicon
+from shelfwise.search.lexicon import COLOURS, Lexicon
 from shelfwise.search.query import ParsedQuery, parse_query
 from shelfwise.search.text import UNIT_ALIASES, display_words, has_cjk, tokens
 
@@ -71,10 +71,15 @@ def spelling_step(corrections: dict[str, str]) -> RelaxStep:
     return RelaxStep("spelling", ", ".join(f"'{wrong}' → '{right}'" for wrong, right in corrections.items()))
 
 
-def loosely_corrected(query: ParsedQuery, lexicon: Lexicon) -> ParsedQuery | None:
-    """The query with a looser spelling pass, or None when it changes nothing."""
+def loosely_corrected(
+    query: ParsedQuery, lexicon: Lexicon, only: set[str] | None = None
+) -> ParsedQuery | None:
+    """The query with a looser spelling pass (over the words in ``only`` when given: the words
+    nothing matched), or None when it changes nothing."""
     fixes: dict[str, str] = {}
     for word in dict.fromkeys(re.findall(r"[a-z]+", query.text)):
+        if only is not None and word not in only:
+            continue
         fixed = lexicon.spelling.correct(word, loose=True)
         if fixed is not None and fixed != word:
             fixes[word] = fixed
@@ -94,11 +99,15 @@ def loosely_corrected(query: ParsedQuery, lexicon: Lexicon) -> ParsedQuery | Non
 
 
 def informative_words(query: ParsedQuery) -> list[str]:
-    """Words of the query that name something: no stop words, bare numbers or unit names."""
+    """Words of the query that name something: no stop words, bare numbers or unit names, and no
+    parsed colour (items match it through their colour attributes, which the colour filter checks)."""
     return [
         w
         for w in display_words(query.text)
-        if w not in STOPWORDS and w not in UNIT_ALIASES and not re.fullmatch(r"[\d./]+", w)
+        if w not in STOPWORDS
+        and w not in UNIT_ALIASES
+        and not re.fullmatch(r"[\d./]+", w)
+        and COLOURS.get(w) not in query.colours
     ]
 
 

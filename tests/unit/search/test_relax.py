@@ -15,8 +15,11 @@ def steps(answer: SearchAnswer) -> list[str]:
 
 
 def test_an_exact_match_relaxes_nothing(make_service: Make) -> None:
-    answer = make_service().answer("dewalt cordless drill", k=3)
+    service = make_service()
+    answer = service.answer("dewalt cordless drill", k=3)
     assert answer.items[0].item_id == "drill-dewalt" and answer.relaxed == []
+    # "red" is in no title, but the red shoes are red (colour attribute): nothing was dropped
+    assert service.answer("red running shoes", k=3).relaxed == []
 
 
 def test_a_typo_with_no_exact_match_gets_results_and_says_what_it_relaxed(make_service: Make) -> None:
