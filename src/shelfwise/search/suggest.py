@@ -225,11 +225,20 @@ class SuggestIndex:
         return lo < len(self._sorted) and self._sorted[lo].startswith(prefix)
 
     def _next_chars(self, head: str) -> str:
-        """Characters that follow ``head`` in some phrase (precomputed for short heads)."""
+        """Characters that follow ``head`` in some phrase: precomputed for short heads, else one
+        ``bisect`` per distinct character (skipping over each one's block of phrases)."""
         if len(head) <= _NEXT_DEPTH:
             return self._next.get(head, "")
         lo, hi = self._range(head)
-        return "".join({s[len(head)] for s in self._sorted[lo:hi] if len(s) > len(head)})
+        at = len(head)
+        if lo < hi and len(self._sorted[lo]) == at:
+            lo += 1  # the head itself is a phrase
+        found = []
+        while lo < hi:
+            char = self._sorted[lo][at]
+            found.append(char)
+            lo = bisect.bisect_left(self._sorted, head + chr(ord(char) + 1), lo, hi)
+        return "".join(found)
 
     def _variants(self, prefix: str) -> set[str]:
         """Prefixes one edit away (after the first character) that some phrase starts with."""
