@@ -6,6 +6,7 @@ training run while the server is up is picked up by its poll; forget leaves noth
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -232,3 +233,8 @@ def test_query_rules_and_suggestions_over_http(server: Server) -> None:
     suggestions = reader.get("/v1/suggest", params={"q": "nim"}).json()["suggestions"]
     assert suggestions[0] == {"text": "nimbus", "score": suggestions[0]["score"], "source": "catalog"}
     assert server.client(None).get("/v1/suggest", params={"q": "nim"}).status_code == 401
+    assert (
+        json.loads(_cli(server, "suggest", "nimbs", "--json"))["suggestions"][0]["text"] == "nimbus"
+    )  # typo
+    listed = admin.get("/v1/admin/synonyms/suggestions").json()
+    assert listed == {"suggestions": []}  # this shop's log has no searches yet
