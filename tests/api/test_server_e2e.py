@@ -6,6 +6,7 @@ training run while the server is up is picked up by its poll; forget leaves noth
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -193,3 +194,49 @@ def test_a_revoked_key_is_refused(server: Server) -> None:
     assert key_id in _cli(server, "keys", "list")
     _cli(server, "keys", "revoke", key_id)
     assert reader.get("/v1/customers/web-bob").status_code == 401
+
+
+def _fresh_reader(server: Server) -> httpx.Client:
+    """A new read key: an earlier test revokes the module's one."""
+    ctx = ServiceContext(shop_settings(server.home))
+    try:
+        key = KeyService(ctx).create(["read"]).key
+    finally:
+        ctx.close()
+    return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+
+
+def test_a_synonym_added_through_the_cli_changes_the_next_search(server: Server) -> None:
+    reader = _fresh_reader(server)
+    before = reader.get("/v1/search", params={"q": "mobile", "k": 3}).json()
+    assert [step["step"] for step in before["relaxed"]] == ["semantic"]  # no item says "mobile"
+    assert "added synonym" in _cli(server, "synonyms", "add", "mobile => smartphone")
+    after = reader.get("/v1/search", params={"q": "mobile", "k": 3}).json()  # no wait, no reload
+    assert after["items"][0]["item_id"] == "phone" and after["relaxed"] == []
+    assert "synonym: 'smartphone' for 'mobile'" in after["items"][0]["reasons"]
+    listed = _cli(server, "synonyms", "list")
+    rule_id = listed.split()[0]
+    _cli(server, "synonyms", "remove", rule_id)
+    again = reader.get("/v1/search", params={"q": "mobile", "k": 3}).json()
+    assert [step["step"] for step in again["relaxed"]] == ["semantic"]
+
+
+def test_query_rules_and_suggestions_over_http(server: Server) -> None:
+    reader, admin = _fresh_reader(server), server.client("admin")
+    assert reader.post("/v1/admin/query-rules", json={}).status_code == 403
+    created = admin.post(
+        "/v1/admin/query-rules", json={"query": "Kettle", "action": "pin", "item_id": "socks", "position": 1}
+    )
+    assert created.status_code == 201, created.text
+    pinned = reader.get("/v1/search", params={"q": "kettle", "k": 2}).json()["items"]
+    assert [entry["item_id"] for entry in pinned] == ["socks", "kettle"]
+    assert admin.delete(f"/v1/admin/query-rules/{created.json()['id']}").status_code == 200
+    assert admin.delete(f"/v1/admin/query-rules/{created.json()['id']}").status_code == 404
+    suggestions = reader.get("/v1/suggest", params={"q": "nim"}).json()["suggestions"]
+    assert suggestions[0] == {"text": "nimbus", "score": suggestions[0]["score"], "source": "catalog"}
+    assert server.client(None).get("/v1/suggest", params={"q": "nim"}).status_code == 401
+    assert (
+        json.loads(_cli(server, "suggest", "nimbs", "--json"))["suggestions"][0]["text"] == "nimbus"
+    )  # typo
+    listed = admin.get("/v1/admin/synonyms/suggestions").json()
+    assert listed == {"suggestions": []}  # this shop's log has no searches yet

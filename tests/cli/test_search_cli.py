@@ -123,6 +123,7 @@ def test_search_explain_and_batch(shelfwise: Callable[[str], Run], tmp_path: Pat
     human = run("search", "dewalt drillls", "-k", "3").stdout
     assert "DeWalt 20V MAX Cordless Drill" in human.splitlines()[1]
     assert "spelling: 'drill' for 'drillls'" in human
+    assert "Relaxed: spelling: 'drillls' → 'drill'" in human  # what the query gave up, said once
     parse = json.loads(run("search", "--explain", "red running shoes under $50").stdout)
     assert parse["price"] == {"min": None, "max": 50.0}
     assert parse["colours"] == ["red"] and parse["categories"][0] == "running shoes"  # most specific first
@@ -136,7 +137,7 @@ def test_search_explain_and_batch(shelfwise: Callable[[str], Run], tmp_path: Pat
     out = tmp_path / "out.jsonl"
     run("search", "--queries", str(queries), "-k", "100", "--output", str(out))
     rows = {r["query_id"]: r for r in map(json.loads, out.read_text().splitlines())}
-    assert [i["item_id"] for i in rows["1"]["items"]] == ["shoe-nike"]
+    assert [i["item_id"] for i in rows["1"]["items"]] == ["shoe-nike"] and rows["1"]["relaxed"] == []
     assert rows["2"]["items"][0]["item_id"] == "stud-2x4"
     assert any("matches" in reason for reason in rows["2"]["items"][0]["reasons"])
 

@@ -82,3 +82,15 @@ def test_stats_shape(store: Store) -> None:
         "events_by_type": {"purchase": 1},
         "rejected": 0,
     }
+
+
+def test_search_rules_round_trip_and_announce_themselves(store: Store) -> None:
+    before = store.changes_after(0)
+    rule_id = store.add_search_rule("synonym", {"sources": ["couch"], "targets": ["sofa"], "two_way": False})
+    pin = store.add_search_rule("pin", {"query": "sofa", "action": "pin", "item_id": "a", "position": 1})
+    assert [(r.rule_id, r.kind) for r in store.search_rules()] == [(rule_id, "synonym"), (pin, "pin")]
+    assert store.search_rules("synonym")[0].body["targets"] == ["sofa"]
+    assert store.remove_search_rule(rule_id) and not store.remove_search_rule(rule_id)
+    assert [r.kind for r in store.search_rules()] == ["pin"]
+    changes = store.changes_after(before[-1].seq if before else 0)
+    assert [c.kind for c in changes] == ["search_rules"] * 3  # two adds and one removal

@@ -18,7 +18,18 @@ from shelfwise.api.deps import json_response
 from shelfwise.api.metrics import ApiMetrics
 from shelfwise.api.middleware import ServingMiddleware
 from shelfwise.api.ratelimit import RateLimitMiddleware
-from shelfwise.api.routes import admin, customers, health, ingest, items, pages, recommendations, search
+from shelfwise.api.routes import (
+    admin,
+    customers,
+    health,
+    ingest,
+    items,
+    pages,
+    recommendations,
+    search,
+    search_rules,
+    suggest,
+)
 from shelfwise.errors import (
     ConfigError,
     ConflictError,
@@ -156,8 +167,10 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         recommendations.router,
         items.router,
         search.router,
+        suggest.router,
         customers.router,
         admin.router,
+        search_rules.router,
         pages.router,
     ):
         app.include_router(router)

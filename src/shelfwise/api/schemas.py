@@ -87,12 +87,47 @@ class ScoredItemPublic(BaseModel):
 class ItemListPublic(BaseModel):
     request_id: str = Field(description="Identifies this list: send it back with clicks and purchases.")
     placement: str = Field(description="Whose business rules shaped the list: home, product, cart, search.")
-    model_version: str = Field(description="The model version that ranked the list.")
+    model_version: str | None = Field(
+        description="The model version that ranked the list (None: search before any training)."
+    )
     customer_id: str | None = Field(None, description="The customer the user id resolved to, if any.")
     items: list[ScoredItemPublic]
-    notes: list[str] = Field(
-        default_factory=list, description="What was done to the request, e.g. a relaxed query."
+
+
+class RelaxStepPublic(BaseModel):
+    step: Literal["spelling", "dropped", "semantic", "brand", "colour"]
+    detail: str
+
+
+class SearchPublic(ItemListPublic):
+    relaxed: list[RelaxStepPublic] = Field(
+        default_factory=list, description="What the query gave up to find items, in order (empty: nothing)."
     )
+    redirect: str | None = Field(None, description="A merchant rule sends this query to this URL.")
+
+
+class SuggestionPublic(BaseModel):
+    text: str
+    score: float
+    source: Literal["query", "catalog", "yours"] = Field(
+        description="A successful past query, a catalog phrase, or the customer's own past query."
+    )
+
+
+class SuggestionsPublic(BaseModel):
+    suggestions: list[SuggestionPublic]
+
+
+class SynonymCreate(BaseModel):
+    synonym: str = Field(description="'couch, sofa' (two-way) or 'tv => television, flat screen' (one-way).")
+
+
+class QueryRuleCreate(BaseModel):
+    query: str
+    action: Literal["pin", "bury", "redirect"]
+    item_id: str | None = Field(None, description="pin / bury: the item.")
+    position: int = Field(1, ge=1, description="pin: 1 = first.")
+    url: str | None = Field(None, description="redirect: where to send the shopper.")
 
 
 class ItemPublic(BaseModel):

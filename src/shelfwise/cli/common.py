@@ -56,7 +56,8 @@ def ranked_json(ranked: RankedList, **extra: Any) -> dict[str, Any]:
         "model_version": ranked.model_version,
         "customer_id": ranked.customer_id,
         "items": items_json(ranked.items),
-        **({"notes": list(ranked.notes)} if ranked.notes else {}),
+        **({"relaxed": [step.as_dict() for step in ranked.relaxed]} if ranked.kind == "search" else {}),
+        **({"redirect": ranked.redirect} if ranked.redirect else {}),
     }
 
 
@@ -65,8 +66,6 @@ def print_ranked(heading: str, ranked: RankedList, show_price: bool = False) -> 
     store = context().store
     model = f"model {ranked.model_version}" if ranked.model_version else "no trained model yet"
     typer.echo(f"{heading}  ({model})")
-    for note in ranked.notes:
-        typer.echo(f"  {note}")
     for rank, scored in enumerate(ranked.items, start=1):
         item = store.get_item(scored.item_id)
         title = item.title if item else scored.item_id
@@ -74,3 +73,5 @@ def print_ranked(heading: str, ranked: RankedList, show_price: bool = False) -> 
         typer.echo(f"{rank:>3}. {title}  [{scored.item_id}]{price}  score {scored.score:.3f}")
         for reason in scored.reasons:
             typer.echo(f"       - {reason}")
+    if ranked.relaxed:
+        typer.echo("Relaxed: " + "; ".join(str(step) for step in ranked.relaxed))

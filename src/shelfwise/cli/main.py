@@ -19,8 +19,10 @@ from shelfwise.cli import (
     models,
     recommend,
     search,
+    search_rules,
     serve,
     stats,
+    suggest,
     train,
 )
 from shelfwise.cli.common import EXIT_ERROR, err, set_home
@@ -56,6 +58,7 @@ app.command("stats")(stats.stats)
 app.command("train")(train.train)
 app.command("recommend")(recommend.recommend)
 app.command("search")(search.search)
+app.command("suggest")(suggest.suggest)
 app.command("complementary")(complementary.complementary)
 app.command("similar")(complementary.similar)
 app.command("evaluate")(evaluate.evaluate)
@@ -65,6 +68,8 @@ app.command("serve")(serve.serve)
 app.add_typer(keys.app, name="keys")
 app.add_typer(models.app, name="models")
 app.add_typer(audit.app, name="audit")
+app.add_typer(search_rules.synonyms_app, name="synonyms")
+app.add_typer(search_rules.query_rules_app, name="query-rules")
 
 
 def main() -> None:

@@ -53,6 +53,8 @@ def search(
         return
     who = f" for {user}" if user else ""
     print_ranked(f"Results for “{query}”{who}:", results, show_price=True)
+    if results.redirect:
+        typer.echo(f"Redirect (shop rule): {results.redirect}")
     if not results.items:
         typer.echo("  no matches")
 

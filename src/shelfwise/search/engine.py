@@ -5,7 +5,9 @@ satisfies: parsed brand, colour, category), then by score. Relevance (learned re
 unlearned fusion) and the bounded personal boost only order items within a tier, so a customer's
 favourite brand can never outrank an item of the brand, colour or category the query named.
 Price limits, brands and colours are hard filters; one that would leave nothing is relaxed, and
-the explanation says so.
+the explanation says so. A query nothing matches exactly is relaxed step by step (spelling, dropped
+words, semantic neighbours; ``search.relax``) and the answer lists the steps. Merchant synonyms
+expand the parsed query (``search.rules``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from shelfwise.search.index import SearchIndex
 from shelfwise.search.personal import Profile, personal_boost
 from shelfwise.search.query import ParsedQuery, parse_query
 from shelfwise.search.ranker import SearchRanker
-from shelfwise.search.text import display_words
+from shelfwise.search.relax import RelaxStep, dropped_words, loosely_corrected, spelling_step
+from shelfwise.search.rules import SearchRuleSet
+from shelfwise.search.text import display_words, tokens
 
 _COL = {name: n for n, name in enumerate(FEATURE_NAMES)}
 MIN_COSINE = 0.3
@@ -40,7 +44,14 @@ class Ranked:
     rows: np.ndarray
     scores: np.ndarray
     reasons: list[list[str]]
-    relaxed: list[str] = field(default_factory=list)
+    relaxed: list[RelaxStep] = field(default_factory=list)
+
+
+@dataclass
+class SearchAnswer:
+    items: list[ScoredItem]
+    relaxed: list[RelaxStep] = field(default_factory=list)  # what the query gave up, in order
+    redirect: str | None = None  # a merchant rule sends this query to a page
 
 
 @dataclass
@@ -51,9 +62,10 @@ class SearchEngine:
     ranker: SearchRanker | None = None
     candidates_per_source: int = 200
     personalization_weight: float = 0.3
+    rules: SearchRuleSet = field(default_factory=SearchRuleSet)
 
     def parse(self, raw: str) -> ParsedQuery:
-        return parse_query(raw, self.index.lexicon)
+        return self.rules.expand(parse_query(raw, self.index.lexicon))
 
     def candidates(self, query: ParsedQuery, extra_rows: np.ndarray | None = None) -> Candidates:
         if not query.text.strip():
@@ -73,9 +85,9 @@ class SearchEngine:
         intent = intent_distribution(self.index, self.behaviour, candidates.terms)
         return feature_matrix(self.index, query, candidates, self.behaviour, self.popularity, intent)
 
-    def _filters(self, query: ParsedQuery, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    def _filters(self, query: ParsedQuery, rows: np.ndarray) -> tuple[np.ndarray, list[RelaxStep]]:
         keep = np.ones(len(rows), dtype=bool)
-        relaxed: list[str] = []
+        relaxed: list[RelaxStep] = []
         if query.price is not None:
             prices = self.index.prices[rows]
             low = -np.inf if query.price.low is None else query.price.low
@@ -95,12 +107,44 @@ class SearchEngine:
             if (keep & match).any():
                 keep &= match
             else:
-                relaxed.append(name)
+                relaxed.append(RelaxStep(name, f"no matching item has {name} {', '.join(sorted(wanted))}"))
         return keep, relaxed
 
-    def rank(self, query: ParsedQuery, profile: Profile | None = None, k: int = 10) -> Ranked:
+    def _relaxed(self, query: ParsedQuery) -> tuple[ParsedQuery, Candidates, np.ndarray, list[RelaxStep]]:
+        """Candidates, the filter mask and the relaxation steps the query needed (``search.relax``)."""
         candidates = self.candidates(query)
-        keep, relaxed = self._filters(query, candidates.rows)
+        keep, filters = self._filters(query, candidates.rows)
+        if not query.text.strip():
+            return query, candidates, keep, filters
+        dropped = self._dropped(query, candidates, keep)
+        if dropped is None or dropped:  # no exact match: first try a looser spelling of unknown words
+            looser = loosely_corrected(query, self.index.lexicon, set(dropped) if dropped else None)
+            if looser is not None:
+                looser = self.rules.expand(looser)
+                retry = self.candidates(looser)
+                retry_keep, retry_filters = self._filters(looser, retry.rows)
+                retry_dropped = self._dropped(looser, retry, retry_keep)
+                if retry_dropped is not None and (dropped is None or len(retry_dropped) < len(dropped)):
+                    query, candidates, keep, filters = looser, retry, retry_keep, retry_filters
+                    dropped = retry_dropped
+        steps = [spelling_step(query.corrections)] if query.corrections else []
+        if dropped:
+            steps.append(RelaxStep("dropped", ", ".join(f"'{w}'" for w in dropped)))
+        elif dropped is None and keep.any():
+            steps.append(
+                RelaxStep("semantic", "no item matches a word of the query: closest in meaning or spelling")
+            )
+        return query, candidates, keep, steps + filters
+
+    def _dropped(self, query: ParsedQuery, candidates: Candidates, keep: np.ndarray) -> list[str] | None:
+        """Words dropped before a kept candidate matches all the rest; None: none matches any word."""
+        word_match = (candidates.bm25 > 0) & keep
+        if not word_match.any():
+            return None
+        return dropped_words(self.index, query, candidates.rows[word_match])
+
+    def rank(self, query: ParsedQuery, profile: Profile | None = None, k: int = 10) -> Ranked:
+        query, candidates, keep, relaxed = self._relaxed(query)
         keep &= _relevant(candidates, keep)
         if not keep.any():
             return Ranked(candidates.rows[keep], np.zeros(0, dtype=np.float32), [], relaxed)
@@ -118,10 +162,21 @@ class SearchEngine:
             + features[:, _COL["category_match"]]
         )
         order = np.lexsort((-score, -tier))[:k]
-        # The terms each query word stands for, once per query (not once per result).
+        # The terms each query word (and each synonym it gained) stands for, once per query.
         word_terms = [(w, set(self.index.lexical.word_terms([w]))) for w in display_words(query.text)]
+        synonym_terms = [
+            (target, source, set(self.index.lexical.word_terms(tokens(target))))
+            for target, source in query.synonyms.items()
+        ]
         reasons = [
-            self._reasons(query, word_terms, int(rows[i]), features[i]) + personal_reasons[i] for i in order
+            self._reasons(query, word_terms, int(rows[i]), features[i])
+            + [
+                f"synonym: '{t}' for '{s}'"
+                for t, s, terms in synonym_terms
+                if terms & self.index.rows[int(rows[i])].terms
+            ]
+            + personal_reasons[i]
+            for i in order
         ]
         return Ranked(rows[order], score[order].astype(np.float32), reasons, relaxed)
 
@@ -138,11 +193,16 @@ class SearchEngine:
         return np.exp(learned - learned.max()).astype(np.float32)
 
     def search(self, raw: str, profile: Profile | None = None, k: int = 10) -> list[ScoredItem]:
+        return self.answer(raw, profile, k).items
+
+    def answer(self, raw: str, profile: Profile | None = None, k: int = 10) -> SearchAnswer:
+        """The top ``k`` and what the query had to relax to find them."""
         ranked = self.rank(self.parse(raw), profile, k)
-        return [
+        items = [
             ScoredItem(self.index.rows[int(row)].item.item_id, float(score), tuple(reasons))
             for row, score, reasons in zip(ranked.rows, ranked.scores, ranked.reasons, strict=True)
         ]
+        return SearchAnswer(items, ranked.relaxed)
 
     def _reasons(
         self, query: ParsedQuery, word_terms: list[tuple[str, set[str]]], row: int, features: np.ndarray

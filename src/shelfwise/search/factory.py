@@ -19,6 +19,7 @@ from shelfwise.search.engine import SearchEngine
 from shelfwise.search.index import SearchIndex
 from shelfwise.search.query import parse_query
 from shelfwise.search.ranker import SearchRanker
+from shelfwise.search.rules import SearchRuleSet
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 
@@ -36,6 +37,11 @@ def search_encoder(settings: Settings, titles: list[str]) -> TextEncoder | None:
 def load_ranker(version_dir: Path | None) -> SearchRanker | None:
     """The learned re-ranker of a model version (None: no version, or no search log at training)."""
     return None if version_dir is None else SearchRanker.load(version_dir / SEARCH_DIR)
+
+
+def rules_of(store: Store) -> SearchRuleSet:
+    """The merchant's synonyms and query rules as stored (training and serving read the same)."""
+    return SearchRuleSet.from_records((r.kind, r.body) for r in store.search_rules())
 
 
 def engine_tokens(query: str, index: SearchIndex) -> list[str]:
@@ -87,5 +93,6 @@ def build_engine(
         ranker=ranker,
         candidates_per_source=settings.search.candidates_per_source,
         personalization_weight=settings.search.personalization_weight,
+        rules=rules_of(store),
     )
     return engine, cache

@@ -112,7 +112,7 @@ def retrieve(
 ) -> Candidates:
     """Union of the three retrievers' top lists (plus ``extra_rows``, used in training)."""
     text = query.text
-    word_hits = index.lexical.search_words(query.tokens, per_source)
+    word_hits = index.lexical.search_words(query.tokens, per_source, query.expansions)
     gram_hits = index.lexical.search_grams(text, per_source)
     vector = index.encode_query(text) if index.dense is not None else None
     if vector is not None and index.dense is not None and len(index.dense):

@@ -24,6 +24,8 @@ from shelfwise.search.text import normalise, tokens
 
 WORDS, META, GRAMS, ROW = "words", "meta", "grams", "row"
 META_BOOST = 0.5
+# Terms a merchant synonym adds weigh less than the words typed: the typed word's items stay first.
+EXPANSION_BOOST = 0.5
 # The ngram tokenizer counts characters; 3–5 grams beat BM25 on Home Depot's misspelt queries.
 GRAM_RANGE = (3, 5)
 MAX_QUERY_GRAMS = 400
@@ -128,12 +130,18 @@ class LexicalIndex:
             clauses.append((tantivy.Occur.Should, query))
         return clauses
 
-    def search_words(self, query_tokens: Sequence[str], limit: int) -> LexicalHits:
-        """BM25 over title words (and, with less weight, brand/category/attributes)."""
+    def search_words(
+        self, query_tokens: Sequence[str], limit: int, expansion: Sequence[str] = ()
+    ) -> LexicalHits:
+        """BM25 over title words (and, with less weight, brand/category/attributes); ``expansion``
+        tokens (synonyms) are searched at ``EXPANSION_BOOST`` of the typed words' weight."""
         terms = self.word_terms(query_tokens)
-        if not terms:
+        extra = [t for t in self.word_terms(expansion) if t not in terms] if expansion else []
+        if not terms and not extra:
             return self._run(tantivy.Query.empty_query(), limit)
         clauses = self._should(WORDS, terms) + self._should(META, terms, META_BOOST)
+        clauses += self._should(WORDS, extra, EXPANSION_BOOST)
+        clauses += self._should(META, extra, EXPANSION_BOOST * META_BOOST)
         return self._run(tantivy.Query.boolean_query(clauses), limit)
 
     def search_grams(self, text: str, limit: int) -> LexicalHits:

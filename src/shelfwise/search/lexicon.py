@@ -100,13 +100,18 @@ class SpellingVocabulary:
     def __contains__(self, word: str) -> bool:
         return word in self.frequency
 
-    def correct(self, word: str) -> str | None:
-        """The catalog word closest to ``word`` (distance 1, or 2 for words of 6+ letters)."""
-        if word in self.frequency or len(word) < MIN_CORRECTABLE or not word.isalpha():
+    def correct(self, word: str, loose: bool = False) -> str | None:
+        """The catalog word closest to ``word`` (distance 1, or 2 for words of 6+ letters).
+        ``loose`` (a query nothing matched): words of 3 letters at distance 1, 4+ at distance 2."""
+        shortest = MIN_CORRECTABLE - 1 if loose else MIN_CORRECTABLE
+        if word in self.frequency or len(word) < shortest or not word.isalpha():
             return None
-        if word.removesuffix("s") in self.frequency or f"{word}s" in self.frequency:
+        if word.removesuffix("s") in self.frequency or (
+            f"{word}s" in self.frequency and not (loose and word.endswith("s"))
+        ):
             return None  # a plural or singular of a catalog word: the stemmer already matches it
-        limit = 1 if len(word) < 6 else 2
+        # (loose: "cordles" is no singular of "cordless"; the default pass keeps its measured rule)
+        limit = 1 if len(word) < (4 if loose else 6) else 2
         probes = {word} | _deletes(word)
         if limit == 2:
             probes |= {d2 for d1 in _deletes(word) for d2 in _deletes(d1)}

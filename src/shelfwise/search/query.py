@@ -64,11 +64,14 @@ class ParsedQuery:
     categories: tuple[str, ...] = ()  # normalised category names
     units: tuple[str, ...] = ()
     language: str = "en"
+    # Merchant synonyms (search.rules): tokens searched at a lower weight, and target → source phrase.
+    expansions: tuple[str, ...] = ()
+    synonyms: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["tokens"] = list(self.tokens)
-        for key in ("brands", "colours", "categories", "units"):
+        for key in ("brands", "colours", "categories", "units", "expansions"):
             out[key] = list(out[key])
         return out
 

@@ -164,6 +164,10 @@ class ListService:
     def search(self, query: str, user_id: str | None = None, k: int = 10) -> RankedList:
         return self.pipeline.run(ListRequest("search", "search", k, user_id, query=query))
 
+    def answer(self, query: str, user_id: str | None = None, k: int = 10) -> RankedList:
+        """``search``: the list also says what the query relaxed and any merchant redirect."""
+        return self.search(query, user_id, k)
+
     def explain_search(self, query: str) -> dict[str, Any]:
         return self.search_source.explain_query(query)
 

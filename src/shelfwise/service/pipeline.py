@@ -60,6 +60,7 @@ class Candidates:
     catalog: Mapping[str, Item]
     context: RuleContext = field(default_factory=RuleContext)
     state: Any = None  # the source's own working data, handed back to ``explain``
+    extra: int = 0  # items the rules keep beyond k, for a source that still reorders them (bury)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ class RankedList:
     model_version: str | None  # None only for search before any training (no learned ranker)
     customer_id: str | None
     items: tuple[ScoredItem, ...]
-    notes: tuple[str, ...] = ()  # what the source did to the request, e.g. a relaxed query
+    # Search: what the query gave up to find items (``RelaxStep``s, in order), a merchant redirect.
+    relaxed: list[Any] = field(default_factory=list)
+    redirect: str | None = None
 
     # A ranked list reads as the sequence of its items; the stamp travels with it.
     def __iter__(self) -> Iterator[ScoredItem]:
@@ -168,7 +171,9 @@ class RequestPipeline:
     ) -> RankedList:
         pool = [c for c in candidates.items if c.item_id not in request.exclude]
         if request.apply_rules:
-            chosen = apply_rules(pool, candidates.catalog, candidates.rules, request.k, candidates.context)
+            chosen = apply_rules(
+                pool, candidates.catalog, candidates.rules, request.k + candidates.extra, candidates.context
+            )
         else:
             chosen = pool[: request.k]
         items = source.explain(request, customer, chosen, candidates)
@@ -179,5 +184,6 @@ class RequestPipeline:
             model_version=self.model_version,
             customer_id=customer.customer_id if customer is not None else None,
             items=tuple(items[: request.k]),
-            notes=tuple(getattr(candidates.state, "notes", ()) or ()),
+            relaxed=list(getattr(candidates.state, "relaxed", ()) or ()),
+            redirect=getattr(candidates.state, "redirect", None),
         )

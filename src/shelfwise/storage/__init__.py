@@ -18,9 +18,11 @@ from shelfwise.storage.base import (
     KeyStore,
     Rejection,
     RejectionStore,
+    SearchRuleStore,
     Store,
     StoredAccount,
     StoredEvent,
+    StoredSearchRule,
 )
 from shelfwise.storage.pg_connect import redact_url
 from shelfwise.storage.sqlite import SQLiteStore
@@ -38,9 +40,11 @@ __all__ = [
     "Rejection",
     "RejectionStore",
     "SQLiteStore",
+    "SearchRuleStore",
     "Store",
     "StoredAccount",
     "StoredEvent",
+    "StoredSearchRule",
     "open_store",
 ]
 

@@ -121,7 +121,7 @@ class KeyStore(Protocol):
 @dataclass(frozen=True, slots=True)
 class Change:
     seq: int
-    kind: str  # identity | forget
+    kind: str  # identity | forget | search_rules
     subject: str | None
 
 
@@ -137,12 +137,33 @@ class ChangeFeed(Protocol):
     def changes_after(self, seq: int) -> list[Change]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class StoredSearchRule:
+    rule_id: int
+    kind: str  # synonym | pin | bury | redirect
+    body: dict[str, Any]  # validated by shelfwise.search.rules
+    created_at: float
+
+
+RULES_CHANGE = "search_rules"  # the change-log kind a rule write appends
+
+
+class SearchRuleStore(Protocol):
+    """Merchant-managed synonyms and query rules. Writes also append a ``search_rules`` change."""
+
+    def add_search_rule(self, kind: str, body: dict[str, Any]) -> int: ...
+    def search_rules(self, kind: str | None = None) -> list[StoredSearchRule]: ...
+    def remove_search_rule(self, rule_id: int) -> bool: ...
+
+
 class RejectionStore(Protocol):
     def record_rejections(self, rejections: Sequence[Rejection]) -> None: ...
     def count_rejections(self) -> int: ...
 
 
-class Store(CatalogStore, AccountStore, EventStore, RejectionStore, KeyStore, ChangeFeed, Protocol):
+class Store(
+    CatalogStore, AccountStore, EventStore, RejectionStore, KeyStore, ChangeFeed, SearchRuleStore, Protocol
+):
     """Everything the embedded default offers, plus transactions and summary counts."""
 
     url: str

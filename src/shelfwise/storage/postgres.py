@@ -35,6 +35,7 @@ from shelfwise.storage.base import (
     StoredEvent,
 )
 from shelfwise.storage.pg_connect import connect, redact_url
+from shelfwise.storage.pg_extras import PostgresExtras
 from shelfwise.storage.pg_sql import (
     ACCOUNT_SELECT,
     EVENT_COLUMNS,
@@ -63,7 +64,7 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class PostgresStore:
+class PostgresStore(PostgresExtras):
     """Implements every protocol of ``shelfwise.storage.base`` on one PostgreSQL database."""
 
     def __init__(self, url: str) -> None:
@@ -332,6 +333,7 @@ class PostgresStore:
         with self.transaction():
             for table in ("account_keys", "identity_overrides"):
                 self._conn.execute(f"DELETE FROM {table} WHERE user_id = ANY(%s)", (users,))  # type: ignore[arg-type]
+            self._forget_audit(users)
             return self._rowcount("DELETE FROM accounts WHERE user_id = ANY(%s)", (users,))
 
     # ----------------------------------------------------------------- events

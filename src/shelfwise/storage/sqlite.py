@@ -30,6 +30,7 @@ from shelfwise.storage.base import (
     StoredAccount,
     StoredEvent,
 )
+from shelfwise.storage.sqlite_rules import SQLiteSearchRules
 
 _EVENT_COLUMNS = (
     "event_key, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text"
@@ -50,7 +51,7 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-class SQLiteStore(SQLiteAuditTables):
+class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules):
     """Implements every protocol of ``shelfwise.storage.base`` on one SQLite database."""
 
     def __init__(self, path: str | Path, url: str | None = None) -> None:

@@ -23,7 +23,11 @@ def ranked_body(ranked: RankedList) -> dict[str, object]:
         "model_version": ranked.model_version,
         "customer_id": ranked.customer_id,
         "items": [{"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in ranked.items],
-        "notes": list(ranked.notes),
+        **(
+            {"relaxed": [step.as_dict() for step in ranked.relaxed], "redirect": ranked.redirect}
+            if ranked.kind == "search"
+            else {}
+        ),
     }
 
 

@@ -1,4 +1,4 @@
-"""``GET /v1/search?q=&user_id=&k=``."""
+"""``GET /v1/search?q=&user_id=&k=``: the items, what the query relaxed, a merchant redirect."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from fastapi.responses import Response
 
 from shelfwise.api.deps import Engine, json_response, require
 from shelfwise.api.routes.recommendations import ranked_body
-from shelfwise.api.schemas import ItemListPublic
+from shelfwise.api.schemas import SearchPublic
 
 router = APIRouter(prefix="/v1", tags=["search"], dependencies=[require("read")])
 
 
-@router.get("/search", response_model=ItemListPublic)
+@router.get("/search", response_model=SearchPublic)
 async def search(
     engine: Engine,
     q: Annotated[str, Query(min_length=1, max_length=500)],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,14 +22,16 @@ from shelfwise.errors import ConfigError
 from shelfwise.profiles import CustomerProfile
 from shelfwise.ranking.rules import RuleContext
 from shelfwise.search.engine import SearchEngine
-from shelfwise.search.factory import behaviour_of, build_engine, popularity_of
+from shelfwise.search.factory import behaviour_of, build_engine, popularity_of, rules_of
 from shelfwise.search.index import Row
 from shelfwise.search.personal import build_profile
 from shelfwise.search.ranker import SearchRanker
+from shelfwise.search.relax import RelaxStep
+from shelfwise.search.rules import QueryRule, apply_query_rules
 from shelfwise.service.pipeline import Candidates, ListRequest
 from shelfwise.settings import Settings
 from shelfwise.settings.rules import SearchRules
-from shelfwise.storage.base import Store
+from shelfwise.storage.base import RULES_CHANGE, Store
 
 # At most one change check (two COUNT(*) queries) per this many seconds (or per
 # ``search.refresh_seconds`` when that is shorter: 0 checks on every request).
@@ -38,7 +40,10 @@ COUNT_CHECK_SECONDS = 1.0
 
 @dataclass
 class _State:
-    notes: tuple[str, ...]
+    relaxed: list[RelaxStep]
+    query_rules: tuple[QueryRule, ...]
+    exists: Callable[[str], bool]
+    redirect: str | None = None  # set by ``explain`` when a merchant rule redirects the query
 
 
 class SearchSource:
@@ -55,6 +60,7 @@ class SearchSource:
         self._checked_at = 0.0
         self._counts = (-1, -1)
         self._counted_at = 0.0
+        self._change_seq = 0  # the change log entry the merchant's rules were last read after
 
     # ----------------------------------------------------------------- the engine
     @property
@@ -66,6 +72,8 @@ class SearchSource:
         """The warm engine, refreshed if the catalog or the search log changed."""
         with self._lock:
             if self._engine is None:
+                changes = self._store.changes_after(0)
+                self._change_seq = changes[-1].seq if changes else 0
                 self._engine, self._cache = build_engine(
                     self._settings, self._store, ranker=self._ranker, progress=self._progress
                 )
@@ -76,6 +84,7 @@ class SearchSource:
             return self._engine
 
     def _maybe_refresh(self, engine: SearchEngine) -> None:
+        self._follow_rules(engine)
         now = time.monotonic()
         if now - self._counted_at < min(COUNT_CHECK_SECONDS, self._settings.search.refresh_seconds):
             return  # the two COUNT(*)s cost milliseconds on a big event table: not every request
@@ -101,6 +110,16 @@ class SearchSource:
             self._checked_at = time.monotonic()
             return written
 
+    def _follow_rules(self, engine: SearchEngine) -> None:
+        """Reload the merchant's rules when the change log says they changed (one indexed read per
+        request, so a rule added by another process applies to the very next search)."""
+        changes = self._store.changes_after(self._change_seq)
+        if not changes:
+            return
+        self._change_seq = changes[-1].seq
+        if any(change.kind == RULES_CHANGE for change in changes):
+            engine.rules = rules_of(self._store)
+
     def explain_query(self, query: str) -> dict[str, Any]:
         return self.engine().explain(query)
 
@@ -120,17 +139,20 @@ class SearchSource:
             else None
         )
         rules = self._settings.rules.for_placement("search")
-        # The default search rules filter nothing: fetch just k instead of over-fetching.
-        fetch = request.k + len(request.exclude) if rules == SearchRules() else request.fetch
-        ranked = engine.rank(engine.parse(request.query), profile, fetch)
-        pool = [
-            ScoredItem(engine.index.rows[int(row)].item.item_id, round(float(score), 6), tuple(reasons))
-            for row, score, reasons in zip(ranked.rows, ranked.scores, ranked.reasons, strict=True)
-        ]
+        query_rules = engine.rules.for_query(request.query)
+        buried = sum(rule.action == "bury" for rule in query_rules)
+        # The default search rules filter nothing: fetch just k (plus what a bury pushes out).
+        fetch = (
+            request.k + buried + len(request.exclude) if rules == SearchRules() else request.fetch + buried
+        )
+        answer = engine.answer(request.query, profile, fetch)
+        pool = [ScoredItem(s.item_id, round(float(s.score), 6), s.reasons) for s in answer.items]
         purchased = customer.purchased if customer is not None and rules.exclude_purchased else frozenset()
         catalog = _RowCatalog(engine.index.rows, engine.index.row_of)
-        notes = tuple(f"relaxed: {step}" for step in ranked.relaxed)
-        return Candidates(pool, rules, catalog, RuleContext(purchased=frozenset(purchased)), _State(notes))
+        state = _State(list(answer.relaxed), query_rules, engine.index.row_of.__contains__)
+        return Candidates(
+            pool, rules, catalog, RuleContext(purchased=frozenset(purchased)), state, extra=buried
+        )
 
     def explain(
         self,
@@ -139,7 +161,14 @@ class SearchSource:
         chosen: list[ScoredItem],
         candidates: Candidates,
     ) -> list[ScoredItem]:
-        return chosen  # the engine wrote each result's reasons from its match features
+        # The engine wrote each result's reasons from its match features; the merchant's pin / bury /
+        # redirect rules for this exact query come last.
+        state: _State = candidates.state
+        if not state.query_rules:
+            return chosen
+        ruled = apply_query_rules(state.query_rules, chosen, request.k, state.exists)
+        state.redirect = ruled.redirect
+        return list(ruled.items)
 
 
 class _RowCatalog(Mapping[str, Item]):

@@ -1,0 +1,87 @@
+"""The PostgreSQL side of the narrow stores added after the core: merchant search rules
+(``SearchRuleStore``, migration 0003) and suspicious-activity flags (``AuditStore``, 0004). A mixin
+of ``PostgresStore``: it uses the store's connection, write lock and change log."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from shelfwise.storage.audit import AuditFlag
+from shelfwise.storage.base import RULES_CHANGE, StoredSearchRule
+
+
+class PostgresExtras:
+    if TYPE_CHECKING:  # provided by PostgresStore
+        _conn: Any
+
+        def transaction(self) -> AbstractContextManager[None]: ...
+        def record_change(self, kind: str, subject: str | None = None) -> None: ...
+
+    # ----------------------------------------------------------------- search rules
+    def add_search_rule(self, kind: str, body: dict[str, Any]) -> int:
+        with self.transaction():
+            row = self._conn.execute(
+                "INSERT INTO search_rules (kind, body, created_at) VALUES (%s, %s, %s) RETURNING rule_id",
+                (kind, orjson.dumps(body).decode(), time.time()),
+            ).fetchone()
+            self.record_change(RULES_CHANGE, kind)
+            return int(row[0])
+
+    def search_rules(self, kind: str | None = None) -> list[StoredSearchRule]:
+        sql = "SELECT rule_id, kind, body, created_at FROM search_rules"
+        rows = (
+            self._conn.execute(f"{sql} WHERE kind = %s ORDER BY rule_id", (kind,))
+            if kind
+            else self._conn.execute(f"{sql} ORDER BY rule_id")
+        )
+        return list(_rules(rows.fetchall()))
+
+    def remove_search_rule(self, rule_id: int) -> bool:
+        with self.transaction():
+            removed = self._conn.execute("DELETE FROM search_rules WHERE rule_id = %s", (rule_id,)).rowcount
+            if removed:
+                self.record_change(RULES_CHANGE, str(rule_id))
+            return removed > 0
+
+    # ----------------------------------------------------------------- audit flags
+    def replace_audit_flags(self, flags: Sequence[AuditFlag]) -> None:
+        now = time.time()
+        with self.transaction():
+            self._conn.execute("DELETE FROM audit_flags")
+            with self._conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO audit_flags VALUES (%s, %s, %s, %s)",
+                    [(f.user_id, orjson.dumps(list(f.reasons)).decode(), f.events, now) for f in flags],
+                )
+
+    def audit_flags(self) -> list[AuditFlag]:
+        rows = self._conn.execute(
+            'SELECT user_id, reasons, events FROM audit_flags ORDER BY user_id COLLATE "C"'
+        ).fetchall()
+        return [AuditFlag(user, tuple(orjson.loads(reasons)), events) for user, reasons, events in rows]
+
+    def trust_user(self, user_id: str) -> bool:
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO audit_trusted VALUES (%s, %s) ON CONFLICT (user_id) DO UPDATE "
+                "SET trusted_at = EXCLUDED.trusted_at",
+                (user_id, time.time()),
+            )
+            return self._conn.execute("DELETE FROM audit_flags WHERE user_id = %s", (user_id,)).rowcount > 0
+
+    def trusted_users(self) -> set[str]:
+        return {row[0] for row in self._conn.execute("SELECT user_id FROM audit_trusted").fetchall()}
+
+    def _forget_audit(self, user_ids: Sequence[str]) -> None:
+        for table in ("audit_flags", "audit_trusted"):
+            self._conn.execute(f"DELETE FROM {table} WHERE user_id = ANY(%s)", (list(user_ids),))
+
+
+def _rules(rows: list[tuple[Any, ...]]) -> Iterator[StoredSearchRule]:
+    for rule_id, kind, body, created_at in rows:
+        yield StoredSearchRule(int(rule_id), kind, orjson.loads(body), created_at)
