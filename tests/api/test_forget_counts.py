@@ -22,12 +22,11 @@ from shelfwise.settings import Settings
 
 def _counts(engine: ServingEngine) -> tuple[float, float, float]:
     """(phone → lamp transition, lamp popularity, lamp buyers in the complement model)."""
-    active = engine.active()
-    loaded = active.recommender.loaded
-    model = loaded.model
+    served = engine.active().lists.served
+    model = served.recommender
     assert isinstance(model, TransitionModel)
-    phone, lamp = loaded.index.get("phone"), loaded.index.get("lamp")
-    complements = active.complements.loaded.model  # type: ignore[union-attr]
+    phone, lamp = served.index.get("phone"), served.index.get("lamp")
+    complements = served.complements
     return (
         csr_value(model.transitions, phone, lamp),  # type: ignore[arg-type]
         float(model.popularity[lamp]),  # type: ignore[index]

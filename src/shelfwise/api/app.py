@@ -86,10 +86,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def bad_params(_: Request, exc: RequestValidationError) -> Response:
         errors = []
         for error in exc.errors():
-            location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
-            errors.append(
-                {"row": None, "field": ".".join(location) or None, "message": error.get("msg", "invalid")}
-            )
+            loc = error.get("loc", ())
+            location = [str(part) for part in loc if part not in ("query", "path", "body")]
+            # The whole body is wrong (not an object): the field to fix is the body itself.
+            field = ".".join(location) or ("body" if loc and loc[0] == "body" else None)
+            errors.append({"row": None, "field": field, "message": error.get("msg", "invalid")})
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         return _error(
             422, f"{first['field']}: {first['message']}" if first["field"] else str(first["message"]), errors
@@ -97,7 +98,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
-        response = _error(exc.status_code, str(exc.detail))
+        # FastAPI answers a body it cannot parse with a bare 400: name the field like every 4xx.
+        errors = [{"row": None, "field": "body", "message": str(exc.detail)}] if exc.status_code == 400 else None
+        response = _error(exc.status_code, str(exc.detail), errors)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
