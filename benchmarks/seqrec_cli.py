@@ -1,7 +1,8 @@
 """Next-item recommendation on Amazon 2014 Beauty/Toys driven through the CLI, as a user would.
 
 Protocol (leave-one-out): each user's last item is the test target and is NOT ingested; the rest
-(train + the validation item) is ingested as purchases in order. Then ``shelfwise train`` and the
+(train + the validation item) is ingested as purchases in order, one hour apart (separate orders:
+one second apart, eleven purchases in eleven seconds rightly look like a bot to the audit filter). Then ``shelfwise train`` and the
 batch ``shelfwise recommend --users FILE -k 10 --raw --output OUT.jsonl`` (the model's own order) (history excluded by default),
 and HR@10 / NDCG@10 against the held-out item. The transition baseline on the same split is
 printed beside it.
@@ -68,7 +69,7 @@ def write_inputs(folder: Path, sequences: list[list[int]], titles: dict[int, str
             us.write(user + "\n")
             for position, item_id in enumerate(seq[:-1]):  # the last item is the held-out test target
                 ev.write(json.dumps({"user_id": user, "item_id": f"i{item_id}", "type": "purchase",
-                                     "timestamp": base + n * 1000 + position}) + "\n")
+                                     "timestamp": base + n * 1000 + position * 3600}) + "\n")
     return items, events, users
 
 

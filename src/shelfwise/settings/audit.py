@@ -26,6 +26,7 @@ class AuditSettings(BaseModel):
     # Bots: more views or clicks than this by one account within one minute.
     max_views_per_minute: int = Field(30, ge=1)
     # Impossible sequences: purchases in two different physical stores closer in time than this,
-    # or more purchases than ``max_purchases_per_minute`` by one account within one minute.
+    # or more checkouts (distinct purchase seconds: a basket is one) than ``max_purchases_per_minute``
+    # by one account within one minute.
     store_travel_minutes: float = Field(10.0, ge=0)
     max_purchases_per_minute: int = Field(10, ge=1)

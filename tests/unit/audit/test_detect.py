@@ -77,3 +77,13 @@ def test_without_two_weeks_of_history_no_burst_is_called() -> None:
     events = [_buy(f"c-{n}", "socks", T0 + n) for n in range(40)]
     assert detect(events, [], AuditSettings()).flagged == set()
     assert len(detect(events, [], AuditSettings(burst_min_history_days=0)).flagged) == 0  # still < 2 windows
+
+
+def test_a_big_basket_is_one_checkout_not_a_bot() -> None:
+    """Twelve items bought at one second (one order, or a day's orders exported with one date) are
+    one checkout; twelve checkouts in twelve seconds are not a person."""
+    basket = [Event("shopper", "purchase", 5_000.0, item_id=f"i{n}") for n in range(12)]
+    rapid = [Event("script", "purchase", 5_000.0 + n, item_id=f"i{n}") for n in range(12)]
+    result = detect(basket + rapid, [], AuditSettings())
+    assert "shopper" not in result.reasons
+    assert result.reasons["script"] == ["12 checkouts within one minute"]
