@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
+from live_server import running_server
 
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
@@ -24,7 +21,6 @@ from shelfwise.settings import Settings
 from shelfwise.testing.phone_shop import NEW_PHONES, generate_phone_shop
 from shelfwise.training.job import TrainOptions, train
 
-SHELFWISE = Path(sys.executable).with_name("shelfwise")
 NEW_ITEMS = [
     {"item_id": "zeta-k7", "title": "Zeta K7 Smartphone 256GB Ocean Blue", "brand": "Zeta",
      "category": "Electronics > Phones > Smartphones", "price": 499.0},
@@ -45,12 +41,6 @@ class Server:
         return httpx.Client(
             base_url=self.url, headers={"Authorization": f"Bearer {self.keys[scope]}"}, timeout=10
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -74,31 +64,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     keys = {scope: KeyService(ctx).create([scope]).key for scope in ("read", "ingest")}
     ctx.close()
     env = {**os.environ, "SHELFWISE_HOME": str(home), "SHELFWISE_SEARCH__ENCODER": "fake"}
-    port = _free_port()
-    log = (work / "server.log").open("w")
-    process = subprocess.Popen(
-        [str(SHELFWISE), "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start:\n{(work / 'server.log').read_text()}")
-            time.sleep(0.1)
+    with running_server(env, work) as url:
         yield Server(url, keys)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 def _complements(client: httpx.Client, item_id: str) -> list[dict]:

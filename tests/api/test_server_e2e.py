@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,17 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 from api_shop import T0, build_shop, shop_settings, train_version
+from live_server import SHELFWISE, running_server
 
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.keys import KeyService
-
-SHELFWISE = Path(sys.executable).with_name("shelfwise")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -67,31 +58,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     ctx = ServiceContext(shop_settings(home))
     keys.update({scope: KeyService(ctx).create([scope]).key for scope in ("ingest", "admin")})
     ctx.close()
-    port = _free_port()
-    log = (work / "server.log").open("w")
-    process = subprocess.Popen(
-        [str(SHELFWISE), "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start:\n{(work / 'server.log').read_text()}")
-            time.sleep(0.1)
+    with running_server(env, work) as url:
         yield Server(url, home, env, keys)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 def _top(client: httpx.Client, user: str) -> list[str]:
