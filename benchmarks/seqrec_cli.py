@@ -1,8 +1,8 @@
 """Next-item recommendation on Amazon 2014 Beauty/Toys driven through the CLI, as a user would.
 
 Protocol (leave-one-out): each user's last item is the test target and is NOT ingested; the rest
-(train + the validation item) is ingested as purchases in order, one hour apart (separate orders:
-one second apart, eleven purchases in eleven seconds rightly look like a bot to the audit filter). Then ``shelfwise train`` and the
+(train + the validation item) is ingested as purchases in order, at seeded times (see ``order_times``:
+the data has no timestamps). Then ``shelfwise train`` and the
 batch ``shelfwise recommend --users FILE -k 10 --raw --output OUT.jsonl`` (the model's own order) (history excluded by default),
 and HR@10 / NDCG@10 against the held-out item. The transition baseline on the same split is
 printed beside it.
@@ -54,6 +54,22 @@ def load(dataset: str) -> tuple[list[list[int]], dict[int, str]]:
     return sequences, titles
 
 
+def order_times(sequences: list[list[int]], seed: int = 0) -> list[list[float]]:
+    """The data has order but no times. Each customer starts on a random day of two years and places
+    each next order 1–30 days later (seeded), so customers interleave as in a real shop. (Laying
+    customers one after another, seconds apart, made every customer look like a burst of new
+    accounts to the suspicious-activity filter.)"""
+    rng = np.random.default_rng(seed)
+    day = 86_400.0
+    base = 1_400_000_000.0
+    out = []
+    for seq in sequences:
+        start = base + rng.uniform(0, 730) * day
+        gaps = np.concatenate([[0.0], np.cumsum(rng.uniform(1, 30, size=max(len(seq) - 1, 0)))])
+        out.append([round(start + g * day, 3) for g in gaps])
+    return out
+
+
 def write_inputs(folder: Path, sequences: list[list[int]], titles: dict[int, str]) -> tuple[Path, Path, Path]:
     items = folder / "items.jsonl"
     with open(items, "w") as handle:
@@ -62,14 +78,14 @@ def write_inputs(folder: Path, sequences: list[list[int]], titles: dict[int, str
             handle.write(json.dumps({"item_id": f"i{item_id}", "title": title}) + "\n")
     events = folder / "events.jsonl"
     users = folder / "users.txt"
-    base = 1_400_000_000
+    stamps = order_times(sequences)
     with open(events, "w") as ev, open(users, "w") as us:
         for n, seq in enumerate(sequences):
             user = f"u{n + 1}"
             us.write(user + "\n")
             for position, item_id in enumerate(seq[:-1]):  # the last item is the held-out test target
                 ev.write(json.dumps({"user_id": user, "item_id": f"i{item_id}", "type": "purchase",
-                                     "timestamp": base + n * 1000 + position * 3600}) + "\n")
+                                     "timestamp": stamps[n][position]}) + "\n")
     return items, events, users
 
 
