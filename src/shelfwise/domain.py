@@ -77,6 +77,10 @@ class Event:
     session_id: str | None = None
     store_id: str | None = None
     text: str | None = None
+    # Attribution (feedback loop): the served list this event answers, and the item's slot in it.
+    request_id: str | None = None
+    position: int | None = None
+    placement: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +95,46 @@ class ScoredItem:
 def customer_id_for(oldest_user_id: str) -> str:
     """A customer's id: derived from its oldest account, so re-resolving identities is stable."""
     return "c-" + hashlib.sha256(oldest_user_id.encode()).hexdigest()[:16]
+
+
+# --- The feedback loop: what was shown and what it earned -------------------------------------
+
+# Outcome types credited to the list that showed the item (attribution).
+OUTCOME_TYPES: frozenset[str] = frozenset({"click", "add_to_cart", "purchase"})
+
+
+@dataclass(frozen=True, slots=True)
+class Impression:
+    """One item in one served (or client-rendered) list, at one position."""
+
+    request_id: str
+    item_id: str
+    position: int  # 0-based slot in the list as served
+    placement: str
+    timestamp: float  # epoch seconds, UTC
+    user_id: str | None = None
+    customer_id: str | None = None
+    model_version: str | None = None
+    experiment: str | None = None
+    variant: str | None = None
+    # Probability the logging policy put this item in this slot; None: deterministic (no exploration).
+    propensity: float | None = None
+    origin: str = "server"  # server: logged when served; client: posted by the shop's front end
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A click, cart or purchase credited to one impression (see docs/feedback.md for the rule)."""
+
+    event_id: str  # the crediting event's id: one credit per event, re-posting changes nothing
+    type: str  # one of OUTCOME_TYPES
+    request_id: str
+    item_id: str
+    position: int
+    placement: str
+    timestamp: float
+    customer_id: str | None = None
+    model_version: str | None = None
+    experiment: str | None = None
+    variant: str | None = None
+    revenue: float = 0.0  # purchases: price × quantity when known

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shelfwise.domain import Event, Item
+from shelfwise.domain import Event, Impression, Item, Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,40 @@ class SearchRuleStore(Protocol):
     def add_search_rule(self, kind: str, body: dict[str, Any]) -> int: ...
     def search_rules(self, kind: str | None = None) -> list[StoredSearchRule]: ...
     def remove_search_rule(self, rule_id: int) -> bool: ...
+
+
+class FeedbackStore(Protocol):
+    """The feedback loop's log: impressions served or rendered, and the outcomes credited to them.
+
+    Shared contract of the feedback loop (online metrics, experiments, the click model): code that
+    reads impressions or outcomes depends on this protocol only.
+    """
+
+    def append_impressions(self, impressions: Sequence[Impression]) -> int:
+        """Store a batch in one transaction; a (request_id, item_id, origin) already stored is skipped."""
+        ...
+
+    def iter_impressions(
+        self, since: float | None = None, until: float | None = None, placement: str | None = None
+    ) -> Iterator[Impression]:
+        """Impressions in time order."""
+        ...
+
+    def impressions_of_request(self, request_id: str) -> list[Impression]: ...
+
+    def latest_impression(self, customer_id: str, item_id: str, after: float) -> Impression | None:
+        """The customer's newest impression of the item at or after ``after`` (attribution window)."""
+        ...
+
+    def record_outcomes(self, outcomes: Sequence[Outcome]) -> int:
+        """Store credits; an outcome whose (event_id, type) is already stored is skipped. Returns new rows."""
+        ...
+
+    def iter_outcomes(self, since: float | None = None, until: float | None = None) -> Iterator[Outcome]: ...
+
+    def delete_feedback_of(self, customer_ids: Sequence[str], user_ids: Sequence[str]) -> int:
+        """Forget: remove the impressions and outcomes of these customers/accounts."""
+        ...
 
 
 class RejectionStore(Protocol):
