@@ -91,6 +91,8 @@ class ItemListPublic(BaseModel):
         description="The model version that ranked the list (None: search before any training)."
     )
     customer_id: str | None = Field(None, description="The customer the user id resolved to, if any.")
+    experiment: str | None = Field(None, description="The A/B experiment that chose the model, if any.")
+    variant: str | None = Field(None, description="The experiment's variant this customer is assigned to.")
     items: list[ScoredItemPublic]
 
 

@@ -74,6 +74,9 @@ class RankedList:
     # Search: what the query gave up to find items (``RelaxStep``s, in order), a merchant redirect.
     relaxed: list[Any] = field(default_factory=list)
     redirect: str | None = None
+    # Under an A/B experiment: which experiment assigned this customer, and to which variant.
+    experiment: str | None = None
+    variant: str | None = None
 
     # A ranked list reads as the sequence of its items; the stamp travels with it.
     def __iter__(self) -> Iterator[ScoredItem]:
