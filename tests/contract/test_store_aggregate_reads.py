@@ -40,3 +40,38 @@ def test_event_counts_by_item_match_counting_the_stream(store: Store) -> None:
     types = ("purchase", "view")
     expected = Counter(s.event.item_id for s in store.iter_events(types=types) if s.event.item_id)
     assert store.event_counts_by_item(types) == dict(expected) == {"kettle": 3, "tea": 2}
+
+
+def test_daily_event_counts_match_counting_the_stream(store: Store) -> None:
+    store.append_events(
+        [
+            ("late", Event("u4", "view", 86_400 * 2 + 5.0, item_id="tea", channel="app")),
+            ("late2", Event("u5", "view", 86_400 * 2 + 9.0, item_id="tea", channel="app")),
+        ]
+    )
+    counts = {(c.day, c.channel, c.type): c.events for c in store.daily_event_counts()}
+    expected = Counter(
+        (int(s.event.timestamp // 86_400), s.event.channel or "unknown", s.event.type)
+        for s in store.iter_events()
+    )
+    assert counts == dict(expected)
+    assert counts[(2, "app", "view")] == 2 and counts[(0, "unknown", "purchase")] == 3
+    assert [c.day for c in store.daily_event_counts()] == [0] * 4 + [2]
+
+
+def test_rejection_counts_group_by_source_and_reason(store: Store) -> None:
+    from shelfwise.storage import Rejection
+
+    store.record_rejections(
+        [
+            Rejection("events.csv", 3, "timestamp: missing required field"),
+            Rejection("events.csv", 9, "timestamp: missing required field"),
+            Rejection("events.csv", 4, "type: unknown event type"),
+            Rejection("items.csv", 2, "timestamp: missing required field"),
+        ]
+    )
+    assert store.rejection_counts() == [
+        ("events.csv", "timestamp: missing required field", 2),
+        ("events.csv", "type: unknown event type", 1),
+        ("items.csv", "timestamp: missing required field", 1),
+    ]

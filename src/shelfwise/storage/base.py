@@ -54,6 +54,17 @@ class StoredEvent:
     event: Event
 
 
+DAY_SECONDS = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class DailyCount:
+    day: int  # days since 1970-01-01 (UTC)
+    channel: str
+    type: str
+    events: int
+
+
 class CatalogStore(Protocol):
     def upsert_items(self, items: Sequence[Item]) -> int: ...
     def get_item(self, item_id: str) -> Item | None: ...
@@ -63,7 +74,9 @@ class CatalogStore(Protocol):
 
 class AccountStore(Protocol):
     def upsert_accounts(self, accounts: Sequence[AccountRecord]) -> int: ...
-    def ensure_accounts(self, user_channels: Iterable[tuple[str, str | None]], customer_ids: dict[str, str]) -> int:
+    def ensure_accounts(
+        self, user_channels: Iterable[tuple[str, str | None]], customer_ids: dict[str, str]
+    ) -> int:
         """Create implicit accounts for users first seen in events; returns how many were new."""
         ...
 
@@ -82,7 +95,10 @@ class EventStore(Protocol):
         ...
 
     def iter_events(
-        self, types: Iterable[str] | None = None, user_ids: Iterable[str] | None = None, with_query: bool = False
+        self,
+        types: Iterable[str] | None = None,
+        user_ids: Iterable[str] | None = None,
+        with_query: bool = False,
     ) -> Iterator[StoredEvent]:
         """Events in (timestamp, ingestion order); ``with_query``: only those carrying a search query."""
         ...
@@ -93,6 +109,10 @@ class EventStore(Protocol):
 
     def channel_counts_by_user(self) -> dict[str, dict[str, int]]:
         """Events per channel for every user id that has events."""
+        ...
+
+    def daily_event_counts(self) -> list[DailyCount]:
+        """Events per (UTC day, channel, type), oldest day first; a missing channel is ``unknown``."""
         ...
 
     def count_events(self) -> int: ...
@@ -193,6 +213,9 @@ class FeedbackStore(Protocol):
 class RejectionStore(Protocol):
     def record_rejections(self, rejections: Sequence[Rejection]) -> None: ...
     def count_rejections(self) -> int: ...
+    def rejection_counts(self) -> list[tuple[str, str, int]]:
+        """(source, reason, rows) for every distinct rejection reason of every source."""
+        ...
 
 
 class Store(

@@ -1,5 +1,6 @@
 """The PostgreSQL side of the narrow stores added after the core: merchant search rules
-(``SearchRuleStore``, migration 0003) and suspicious-activity flags (``AuditStore``, 0004). A mixin
+(``SearchRuleStore``, migration 0003), suspicious-activity flags (``AuditStore``, 0004) and the
+dashboard's aggregate reads (events per day, rejections per reason). A mixin
 of ``PostgresStore``: it uses the store's connection, write lock and change log."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from shelfwise.storage.audit import AuditFlag
-from shelfwise.storage.base import RULES_CHANGE, StoredSearchRule
+from shelfwise.storage.base import DAY_SECONDS, RULES_CHANGE, DailyCount, StoredSearchRule
 
 
 class PostgresExtras:
@@ -21,6 +22,22 @@ class PostgresExtras:
 
         def transaction(self) -> AbstractContextManager[None]: ...
         def record_change(self, kind: str, subject: str | None = None) -> None: ...
+
+    # ----------------------------------------------------------------- dashboard aggregates
+    def daily_event_counts(self) -> list[DailyCount]:
+        rows = self._conn.execute(
+            f"SELECT FLOOR(ts / {DAY_SECONDS})::bigint, COALESCE(channel, 'unknown'), type, COUNT(*) "
+            "FROM events GROUP BY 1, 2, 3 "
+            'ORDER BY 1, COALESCE(channel, \'unknown\') COLLATE "C", type COLLATE "C"'  # as SQLite: bytewise
+        )
+        return [DailyCount(int(day), channel, kind, int(n)) for day, channel, kind, n in rows]
+
+    def rejection_counts(self) -> list[tuple[str, str, int]]:
+        rows = self._conn.execute(
+            "SELECT source, reason, COUNT(*) FROM rejections GROUP BY 1, 2 "
+            'ORDER BY 3 DESC, source COLLATE "C", reason COLLATE "C"'
+        )
+        return [(source, reason, int(n)) for source, reason, n in rows]
 
     # ----------------------------------------------------------------- search rules
     def add_search_rule(self, kind: str, body: dict[str, Any]) -> int:

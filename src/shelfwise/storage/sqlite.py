@@ -22,9 +22,11 @@ from shelfwise.domain import Event, Item
 from shelfwise.errors import StoreError
 from shelfwise.storage.audit import SQLiteAuditTables
 from shelfwise.storage.base import (
+    DAY_SECONDS,
     AccountRecord,
     ApiKeyRecord,
     Change,
+    DailyCount,
     IdentityKeyRecord,
     Rejection,
     StoredAccount,
@@ -334,6 +336,13 @@ class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules):
             counts.setdefault(user_id, {})[channel] = n
         return counts
 
+    def daily_event_counts(self) -> list[DailyCount]:
+        rows = self._conn.execute(
+            f"SELECT CAST(ts / {DAY_SECONDS} AS INTEGER) - (ts < 0 AND ts % {DAY_SECONDS} != 0) AS day, "
+            "COALESCE(channel, 'unknown'), type, COUNT(*) FROM events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        )
+        return [DailyCount(int(day), channel, kind, int(n)) for day, channel, kind, n in rows]
+
     def count_events(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 
@@ -354,6 +363,12 @@ class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules):
 
     def count_rejections(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM rejections").fetchone()[0])
+
+    def rejection_counts(self) -> list[tuple[str, str, int]]:
+        rows = self._conn.execute(
+            "SELECT source, reason, COUNT(*) FROM rejections GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"
+        )
+        return [(source, reason, int(n)) for source, reason, n in rows]
 
     # ----------------------------------------------------------------- API keys
     def add_api_key(self, record: ApiKeyRecord) -> None:
