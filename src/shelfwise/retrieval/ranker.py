@@ -72,6 +72,8 @@ class CandidateRankerRecommender:
         self.neural: SASRecModel | None = None
         self.trending: np.ndarray | None = None  # time-decayed popularity for empty histories
         self.adapted: np.ndarray | None = None  # text embeddings after the behaviour adapter
+        # Validation curves of the last fit, per SASRec epoch and per boosting round (for the dashboard).
+        self.curves: dict[str, list[float]] = {}
 
     def _neural_scores(self, histories: Sequence[np.ndarray]) -> np.ndarray | None:
         return None if self.neural is None else self.neural.score(histories)
@@ -199,7 +201,8 @@ class CandidateRankerRecommender:
             if time.monotonic() > deadline:
                 raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
 
-        callbacks = [stop_at_deadline]
+        evaluations: dict[str, dict[str, list[float]]] = {}
+        callbacks = [stop_at_deadline, lightgbm.record_evaluation(evaluations)]
         valid_sets = []
         if g_va:
             valid_sets = [lightgbm.Dataset(x_va, y_va, group=g_va, reference=train_set)]
@@ -207,6 +210,7 @@ class CandidateRankerRecommender:
         self.booster = lightgbm.train(
             params, train_set, num_boost_round=cfg.max_rounds, valid_sets=valid_sets, callbacks=callbacks
         )
+        self.curves = self._curves(evaluations)
         # Validation metrics on every held-aside user (a target outside the candidates is a miss).
         self.stats = held_out_stats
         valid_hist = [prefixes[i] for i in valid_idx]
@@ -221,6 +225,22 @@ class CandidateRankerRecommender:
         metrics["fit_seconds"] = time.monotonic() - started
         self._log(options, f"ranker fitted: {metrics}")
         return metrics
+
+    def _curves(self, evaluations: dict[str, dict[str, list[float]]]) -> dict[str, list[float]]:
+        curves = {
+            f"sasrec {name} per epoch": list(c)
+            for name, c in (self.neural.curves if self.neural else {}).items()
+        }
+        for metric, values in next(iter(evaluations.values()), {}).items():
+            curves[f"ranker valid_{metric} per round"] = [float(v) for v in values]
+        return curves
+
+    def feature_importances(self) -> dict[str, float]:
+        """Total gain of each feature's splits in the fitted ranker ({} when it serves the baseline)."""
+        if self.booster is None:
+            return {}
+        gains = self.booster.feature_importance(importance_type="gain")  # type: ignore[attr-defined]
+        return {name: float(gain) for name, gain in zip(FEATURE_NAMES, gains, strict=True)}
 
     def _fit_adapter(self, data: TrainingData, options: FitOptions) -> np.ndarray | None:
         """Text embeddings moved by behaviour (items engaged one after the other end up close)."""

@@ -103,6 +103,8 @@ class SASRecModel:
         # function of the weights, so it is computed once after the weights last changed instead of
         # on every request (it was over a third of a served recommendation's time).
         self._table: torch.Tensor | None = None
+        # Held-out metrics after every epoch of the last fit (the training curve the dashboard plots).
+        self.curves: dict[str, list[float]] = {}
 
     def _train_epoch(
         self,
@@ -157,10 +159,13 @@ class SASRecModel:
         phase_one_deadline = started + options.max_minutes * 60.0 * 0.85
         best, best_state, stale, epochs = -1.0, None, 0, 0
         metrics: dict[str, float] = {}
+        self.curves = {"valid_hr@10": [], "valid_ndcg@10": []}
         for epoch in range(cfg.max_epochs):
             finished = self._train_epoch(prefixes, optimizer, rng, phase_one_deadline)
             epochs = epoch + 1
             metrics_now = self._validate(valid_hist, valid_targets)
+            for name, curve in self.curves.items():
+                curve.append(metrics_now[name])
             if options.progress:
                 print(f"sasrec epoch {epochs} {metrics_now} {time.monotonic() - started:.0f}s", flush=True)
             if metrics_now["valid_ndcg@10"] > best:

@@ -35,6 +35,10 @@ class Manifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     components: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # Validation metric per epoch / boosting round, and feature name → gain of each learned ranker
+    # (absent in versions trained before they were recorded).
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    importances: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,13 @@ class TrainOptions:
     model: str = DEFAULT_MODEL
 
 
+def _importances(model: object) -> dict[str, dict[str, float]]:
+    """The next-item ranker's feature gains, when the model is a learned ranker."""
+    importances = getattr(model, "feature_importances", None)
+    gains = importances() if callable(importances) else {}
+    return {"next-item ranker": gains} if gains else {}
+
+
 def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -107,6 +114,8 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
             metrics={k: float(v) for k, v in metrics.items()},
             components={"model": options.model, "encoder": encoder_name},
             timings={k: round(v, 2) for k, v in timings.items()},
+            curves=getattr(model, "curves", {}),  # models that record none (transitions) have no curve
+            importances=_importances(model),
         )
         return writer.publish(manifest)
     except BaseException:

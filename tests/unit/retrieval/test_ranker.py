@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from shelfwise.retrieval.base import FitOptions, SequentialRecommender, TrainingData
+from shelfwise.retrieval.features import FEATURE_NAMES
 from shelfwise.retrieval.ranker import OUTSIDE_CANDIDATES, CandidateRankerRecommender, RankerConfig
 from shelfwise.retrieval.sasrec import SASRecConfig
 
@@ -41,6 +42,16 @@ def test_fit_reports_validation_metrics(chain_data: TrainingData) -> None:
     metrics = fitted(chain_data).fit(chain_data, FitOptions(progress=False))
     # Ten items make HR@10 trivially 1; NDCG@10 near 1 needs the next link ranked first.
     assert metrics["valid_ndcg@10"] > 0.9
+
+
+def test_fit_records_its_curve_and_feature_gains(chain_data: TrainingData) -> None:
+    model = fitted(chain_data)
+    curve = model.curves["ranker valid_ndcg@10 per round"]
+    assert 1 <= len(curve) <= 30 and curve[-1] > 0.9  # the held-out chain is learned
+    gains = model.feature_importances()
+    assert set(gains) == set(FEATURE_NAMES) and sum(gains.values()) > 0
+    top = max(gains, key=gains.__getitem__)
+    assert gains[top] > 0 and top in FEATURE_NAMES
 
 
 def test_cold_item_is_reachable_through_text(chain_data: TrainingData, cold_item: int) -> None:
@@ -96,6 +107,8 @@ def test_with_a_neural_sequence_model(chain_data: TrainingData, tmp_path: Path) 
     histories = [np.array([0]), np.array([4, 5])]
     scores = model.score(histories)
     assert int(np.argmax(scores[0])) == 1
+    # One point per SASRec epoch (15, patience never runs out) beside the ranker's boosting rounds.
+    assert len(model.curves["sasrec valid_ndcg@10 per epoch"]) == 15
     model.save(tmp_path)
     np.testing.assert_array_equal(scores, CandidateRankerRecommender.load(tmp_path).score(histories))
 

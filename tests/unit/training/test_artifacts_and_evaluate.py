@@ -63,6 +63,7 @@ def test_the_store_serves_the_newest_good_version_unless_pinned(tmp_path: Path) 
     manifest = models.manifest("v0002")
     assert manifest.status == "ok" and manifest.data["customers"] == 120
     assert manifest.components["model"] == "transitions"
+    assert manifest.curves == {} and manifest.importances == {}  # transitions learn no curve, no ranker
     # A failed newer version is never served.
     broken = models.new_version()
     broken.publish(Manifest(version=broken.version, created_at=0, status="failed"))
