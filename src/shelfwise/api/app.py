@@ -23,6 +23,7 @@ from shelfwise.api.routes import (
     customers,
     health,
     ingest,
+    insights,
     items,
     pages,
     recommendations,
@@ -41,6 +42,7 @@ from shelfwise.errors import (
 from shelfwise.service.batches import BatchRejected
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.keys import KeyService
+from shelfwise.service.overview import OverviewService
 from shelfwise.service.serving import ServingEngine
 from shelfwise.settings import Settings
 
@@ -99,7 +101,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
         # FastAPI answers a body it cannot parse with a bare 400: name the field like every 4xx.
-        errors = [{"row": None, "field": "body", "message": str(exc.detail)}] if exc.status_code == 400 else None
+        errors = (
+            [{"row": None, "field": "body", "message": str(exc.detail)}] if exc.status_code == 400 else None
+        )
         response = _error(exc.status_code, str(exc.detail), errors)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
@@ -127,6 +131,7 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         active = engine if engine is not None else ServingEngine(ctx)  # type: ignore[arg-type]
         app.state.engine = active
         app.state.keys = KeyService(active.context)
+        app.state.overview = OverviewService(active)
         active.on_swap.append(metrics.model_swapped)
         metrics.track_profiles(lambda: len(app.state.engine.profiles))
         if own_context:
@@ -172,7 +177,9 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         search.router,
         suggest.router,
         customers.router,
+        customers.accounts_router,
         admin.router,
+        insights.router,
         search_rules.router,
         pages.router,
     ):

@@ -15,6 +15,7 @@ from shelfwise.identity import (
     HashedAccount,
     IdentityKey,
     Resolution,
+    SuppressedKey,
     customer_id_for,
     explain,
     hash_account,
@@ -103,17 +104,24 @@ class CustomerService:
         channels = {a.user_id: a.channel for a in accounts if a.user_id in set(explanation.user_ids)}
         return CustomerView(explanation, channels)
 
+    def suppressed_keys(self) -> list[SuppressedKey]:
+        """Strong keys held by too many accounts to link them (merges that were not made)."""
+        resolution, _ = self._resolution()
+        return resolution.suppressed_keys
+
     def detach(self, user_id: str) -> str:
         """Split an account out of its customer; later ingests keep it apart. Returns its new customer."""
-        if self._ctx.store.get_account(user_id) is None:
-            raise NotFoundError(f"no account {user_id!r}")
-        self._ctx.store.set_detached(user_id, True)
-        self.refresh()
-        return self.resolve_customer_id(user_id)
+        return self._set_detached(user_id, True)
 
     def reattach(self, user_id: str) -> str:
+        """Lift a detach: the account links by its keys again. Returns its customer."""
+        return self._set_detached(user_id, False)
+
+    def _set_detached(self, user_id: str, detached: bool) -> str:
         if self._ctx.store.get_account(user_id) is None:
             raise NotFoundError(f"no account {user_id!r}")
-        self._ctx.store.set_detached(user_id, False)
+        self._ctx.store.set_detached(user_id, detached)
         self.refresh()
+        # Running servers regroup their live profiles when they see an identity change.
+        self._ctx.store.record_change("identity", user_id)
         return self.resolve_customer_id(user_id)

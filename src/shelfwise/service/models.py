@@ -7,9 +7,33 @@ it within the poll interval, and ``POST /v1/admin/rollback`` does the same at on
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
+from shelfwise.errors import ModelError
 from shelfwise.service.context import ServiceContext
 from shelfwise.storage.models import Manifest, VersionInfo
 from shelfwise.training.job import TrainOptions, train
+
+
+@dataclass(frozen=True)
+class VersionDetails:
+    """A version as the store lists it, with its manifest (None when unreadable)."""
+
+    info: VersionInfo
+    manifest: Manifest | None
+
+    def as_dict(self) -> dict[str, object]:
+        body: dict[str, object] = asdict(self.info)
+        manifest = self.manifest
+        if manifest is not None:
+            body |= {
+                "metrics": manifest.metrics,
+                "data": manifest.data,
+                "timings": manifest.timings,
+                "curves": manifest.curves,
+                "importances": manifest.importances,
+            }
+        return body
 
 
 class ModelService:
@@ -22,6 +46,17 @@ class ModelService:
 
     def versions(self) -> list[VersionInfo]:
         return self._ctx.models.list_versions()
+
+    def details(self) -> list[VersionDetails]:
+        """Every version, newest first, with offline metrics, training curves and feature gains."""
+        out = []
+        for info in reversed(self.versions()):
+            try:
+                manifest: Manifest | None = self._ctx.models.manifest(info.version)
+            except ModelError:
+                manifest = None
+            out.append(VersionDetails(info, manifest))
+        return out
 
     def pinned(self) -> str | None:
         return self._ctx.models.pinned()
@@ -40,4 +75,4 @@ class ModelService:
         return version
 
 
-__all__ = ["ModelService", "TrainOptions"]
+__all__ = ["ModelService", "TrainOptions", "VersionDetails"]

@@ -188,6 +188,11 @@ class ServingEngine:
         self._ctx.models.use_latest()
         return self.reload()
 
+    def activate(self, version: str) -> str:
+        """Pin ``version`` (it must be a good version) and serve it now."""
+        self._ctx.models.pin(version)
+        return self.reload()
+
     def _load(self, version: str) -> ActiveModel:
         """Load ``version`` and warm it up here, in the loader thread, so the first request after
         the swap is not slow. Search gets its own store connection: this thread never shares one
@@ -341,6 +346,17 @@ class ServingEngine:
             return
         index = active.lists.served.index
         active.fresh.submit([item for item in items if not _known(index, item.item_id)])
+
+    def detach(self, user_id: str) -> str:
+        """Split an account out of its customer (see ``CustomerService.detach``); returns its customer."""
+        customer = CustomerService(self._ctx).detach(user_id)
+        self.sync()
+        return customer
+
+    def reattach(self, user_id: str) -> str:
+        customer = CustomerService(self._ctx).reattach(user_id)
+        self.sync()
+        return customer
 
     def forget(self, id_or_user: str) -> ForgetReport:
         """Delete a customer's events and accounts (hashed keys included) and their live profile."""

@@ -1,4 +1,5 @@
-"""Model lifecycle: ``POST /v1/admin/reload``, ``/rollback``, ``/use-latest``; ``GET /v1/admin/model``."""
+"""Model lifecycle: ``POST /v1/admin/reload``, ``/rollback``, ``/use-latest``,
+``/models/{version}/activate``; ``GET /v1/admin/model``."""
 
 from __future__ import annotations
 
@@ -45,3 +46,10 @@ async def use_latest(engine: Engine) -> Response:
     """Remove the pin: serve the newest good version again and follow new trainings."""
     previous = engine.version
     return json_response({"version": await run_in_threadpool(engine.use_latest), "previous": previous})
+
+
+@router.post("/models/{version}/activate", response_model=ModelPublic)
+async def activate(engine: Engine, version: str) -> Response:
+    """Pin and serve ``version`` (a good version); undo with /v1/admin/use-latest."""
+    previous = engine.version
+    return json_response({"version": await run_in_threadpool(engine.activate, version), "previous": previous})

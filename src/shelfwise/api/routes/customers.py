@@ -1,4 +1,6 @@
-"""``GET /v1/customers/{id}`` (the unified profile) and ``DELETE /v1/customers/{id}`` (forget)."""
+"""``GET /v1/customers/{id}`` (the unified profile), ``GET /v1/customers/{id}/explain`` (which keys
+linked its accounts), ``DELETE /v1/customers/{id}`` (forget), and
+``POST /v1/admin/accounts/{user_id}/detach`` / ``reattach``."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from shelfwise.api.deps import Engine, json_response, require
 from shelfwise.api.schemas import CustomerPublic, ForgetPublic
+from shelfwise.service.customers import CustomerService
 from shelfwise.service.forget_refit import refit_served
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
+accounts_router = APIRouter(prefix="/v1/admin/accounts", tags=["customers"], dependencies=[require("admin")])
 
 
 @router.get("/{customer_id}", response_model=CustomerPublic, dependencies=[require("read")])
@@ -48,3 +52,34 @@ async def forget_customer(customer_id: str, engine: Engine, request: Request) ->
             "model_version": engine.version,
         }
     )
+
+
+@router.get("/{customer_id}/explain", dependencies=[require("read")])
+async def explain_customer(customer_id: str, engine: Engine) -> Response:
+    """The customer's accounts (oldest first), the strong key that linked each merge, keys too
+    common to link, and accounts held apart by hand."""
+    view = CustomerService(engine.context).show(customer_id)
+    ex = view.explanation
+    return json_response(
+        {
+            "customer_id": ex.customer_id,
+            "accounts": [{"user_id": u, "channel": view.channels.get(u)} for u in ex.user_ids],
+            "links": [{"user_a": k.user_a, "user_b": k.user_b, "key": k.key_short} for k in ex.links],
+            "suppressed_keys": [
+                {"key": f"{k.kind}:{k.hash_prefix}", "accounts": k.n_accounts} for k in ex.suppressed_keys
+            ],
+            "detached": list(ex.detached),
+        }
+    )
+
+
+@accounts_router.post("/{user_id}/detach")
+async def detach_account(user_id: str, engine: Engine) -> Response:
+    """Split an account out of its customer; later ingests keep it apart until reattached."""
+    return json_response({"user_id": user_id, "customer_id": engine.detach(user_id)})
+
+
+@accounts_router.post("/{user_id}/reattach")
+async def reattach_account(user_id: str, engine: Engine) -> Response:
+    """Lift a detach: the account links by its keys again."""
+    return json_response({"user_id": user_id, "customer_id": engine.reattach(user_id)})
