@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shelfwise import __version__
+from shelfwise.api import dashboard
 from shelfwise.api.deps import json_response
 from shelfwise.api.metrics import ApiMetrics
 from shelfwise.api.middleware import ServingMiddleware
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
             active.start()
         elif active.version is not None:
             metrics.model_swapped(active.version)
+        app.state.overview.warm()
         if settings.serve.auth and not app.state.keys.any_active():
             log.warning("no API key exists: create one with `shelfwise keys create --scope read`")
         # Catch up with other processes' writes on the event loop itself: the store connection
@@ -184,6 +186,7 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         pages.router,
     ):
         app.include_router(router)
+    dashboard.install(app)
     return app
 
 

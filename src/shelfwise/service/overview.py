@@ -6,6 +6,7 @@ recency from the server's live profiles; catalog coverage from the served model'
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -130,6 +131,11 @@ class OverviewService:
             coverage=coverage,
             notes=notes,
         )
+
+    def warm(self) -> None:
+        """Measure the served version's coverage now (at start-up), not on the first page view."""
+        with contextlib.suppress(ModelError):  # nothing served yet: measured once a model is
+            self.coverage()
 
     def coverage(self) -> Coverage:
         """Distinct items in the top-``COVERAGE_K`` home lists of an evenly spread sample of customers."""

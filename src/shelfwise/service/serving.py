@@ -265,6 +265,10 @@ class ServingEngine:
     def search(self, query: str, user_id: str | None, k: int) -> RankedList:
         return self.active().lists.search(query, user_id=user_id, k=k)
 
+    def explain_search(self, query: str) -> dict[str, Any]:
+        """How the served search reads ``query``: corrections, filters, category intent, the ranker."""
+        return self.active().lists.explain_search(query)
+
     def similar(self, item_id: str, k: int) -> RankedList:
         self.item(item_id)
         active = self.active()

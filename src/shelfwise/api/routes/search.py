@@ -1,4 +1,5 @@
-"""``GET /v1/search?q=&user_id=&k=``: the items, what the query relaxed, a merchant redirect."""
+"""``GET /v1/search?q=&user_id=&k=``: the items, what the query relaxed, a merchant redirect;
+``GET /v1/search/explain?q=``: how the query was read."""
 
 from __future__ import annotations
 
@@ -22,3 +23,9 @@ async def search(
     k: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> Response:
     return json_response(ranked_body(engine.search(q, user_id, k)))
+
+
+@router.get("/search/explain")
+async def explain(engine: Engine, q: Annotated[str, Query(min_length=1, max_length=500)]) -> Response:
+    """How the served search reads the query: spelling corrections, filters, category intent, ranker."""
+    return json_response(engine.explain_search(q))
