@@ -7,9 +7,15 @@ DEMO_HOME ?= demo-data
 # Models ship inside packages: never ask a hub. One OpenMP thread that sleeps when idle (shared cores).
 RUN_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
 
-.PHONY: install demo test lint bench bench-peer clean
+.PHONY: install chromium demo test lint screenshots bench bench-peer clean
 
-install: $(STAMP)
+install: $(STAMP) chromium
+
+# The dashboard's browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || ( $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium )
 
 # torch is installed first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml
@@ -24,13 +30,17 @@ $(STAMP): pyproject.toml
 DEMO_PORT ?= 8000
 demo: install
 	$(RUN_ENV) SHELFWISE_HOME=$(DEMO_HOME) $(BIN)/shelfwise demo
-	@echo "\nServing the demo shop: open http://127.0.0.1:$(DEMO_PORT)/ (API docs at /docs); Ctrl-C stops it."
+	@echo "\nServing the demo shop: open http://127.0.0.1:$(DEMO_PORT)/dashboard (the merchant's dashboard), / (try it), /docs (API); Ctrl-C stops it."
 	$(RUN_ENV) SHELFWISE_HOME=$(DEMO_HOME) $(BIN)/shelfwise serve --no-auth --port $(DEMO_PORT)
 
 test: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
 	$(RUN_ENV) $(BIN)/pytest
+
+# PNGs of every dashboard page in docs/dashboard/, taken on a small generated demo shop.
+screenshots: install
+	$(RUN_ENV) $(BIN)/python tests/dashboard/screenshots.py docs/dashboard
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -37,7 +37,7 @@ def serve(
     no_auth: Annotated[bool, typer.Option("--no-auth", help="No API keys: for a local demo only.")] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
-    """Run the HTTP API (docs at /docs, a page to try it at /)."""
+    """Run the HTTP API (docs at /docs, the dashboard at /dashboard, a page to try it at /)."""
     import uvicorn
 
     settings = context().settings
@@ -58,7 +58,7 @@ def serve(
     probe.store  # noqa: B018 - opens it
     probe.close()
     typer.echo(
-        f"Shelfwise on http://{serve_settings.host}:{serve_settings.port}/ (API docs at /docs); "
+        f"Shelfwise on http://{serve_settings.host}:{serve_settings.port}/ (dashboard at /dashboard, API docs at /docs); "
         f"API keys {'required' if serve_settings.auth else 'NOT required (--no-auth)'}"
     )
     common = {

@@ -27,6 +27,7 @@ def run_demo(
     n_customers: int = 1500,
     train_minutes: float = 5.0,
     say: Callable[[str], None] = lambda _: None,
+    encoder: str | None = None,  # None: chosen from the catalog's language (tests plug in "fake")
 ) -> DemoResult:
     shop_dir = ctx.settings.home / "demo-shop"
     say(f"generating a demo omnichannel shop in {shop_dir} ...")
@@ -49,5 +50,7 @@ def run_demo(
         from shelfwise.training.job import TrainOptions, train
 
         say("training (language-model embeddings + next-item model) ...")
-        model_dir = train(ctx.settings, ctx.store, TrainOptions(seed=seed, max_minutes=train_minutes))
+        model_dir = train(
+            ctx.settings, ctx.store, TrainOptions(seed=seed, max_minutes=train_minutes, encoder=encoder)
+        )
     return DemoResult(shop, reports, ctx.store.stats(), model_dir)

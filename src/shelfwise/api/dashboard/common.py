@@ -35,8 +35,14 @@ def sign_in_page(request: Request, message: str = "", status: int = 401) -> HTML
     return render(request, "login.html", "", "Sign in", status=status, error=message or None)
 
 
-def can_read(request: Request) -> bool:
-    return viewer(request).can_read
+def gate(request: Request) -> Response | None:
+    """None when the viewer may read; else the way to sign in (or why a signed-in key cannot)."""
+    current = viewer(request)
+    if current.can_read:
+        return None
+    if current.signed_in:
+        return refused(request, 403, "This API key cannot read: sign in with a read or admin key.")
+    return RedirectResponse("/dashboard/login", 303)
 
 
 def refused(request: Request, status: int, why: str) -> HTMLResponse:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from shelfwise.api.dashboard.common import act, can_read, done_message, sign_in_page
+from shelfwise.api.dashboard.common import act, done_message, gate
 from shelfwise.api.dashboard.render import bar_chart, render
 from shelfwise.api.deps import Engine
 from shelfwise.errors import ModelError, NotFoundError
@@ -42,8 +42,8 @@ def _page_url(user_or_customer: str) -> str:
 async def customer_page(
     request: Request, engine: Engine, id: Annotated[str, Query(max_length=300)] = ""
 ) -> Response:
-    if not can_read(request):
-        return sign_in_page(request)
+    if (denied := gate(request)) is not None:
+        return denied
     query = id.strip()
     common = {"query": query, "catalog": engine.catalog, "message": done_message(request)}
     if not query:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from shelfwise.api.dashboard.common import act, can_read, done_message, sign_in_page
+from shelfwise.api.dashboard.common import act, done_message, gate
 from shelfwise.api.dashboard.render import Chart, bar_chart, line_chart, render
 from shelfwise.api.deps import Engine
 from shelfwise.service.models import ModelService, VersionDetails
@@ -52,8 +52,8 @@ def _can_roll_back(versions: list[VersionDetails], served: str | None) -> bool:
 async def models_page(
     request: Request, engine: Engine, version: Annotated[str, Query(max_length=40)] = ""
 ) -> Response:
-    if not can_read(request):
-        return sign_in_page(request)
+    if (denied := gate(request)) is not None:
+        return denied
     service = ModelService(engine.context)
     versions = service.details()
     wanted = version or engine.version

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from shelfwise.api.dashboard.common import can_read, sign_in_page
+from shelfwise.api.dashboard.common import gate
 from shelfwise.api.dashboard.render import bar_chart, line_chart, render
 from shelfwise.api.deps import Engine
 from shelfwise.errors import ModelError
@@ -22,8 +22,8 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 @router.get("")
 async def overview_page(request: Request) -> Response:
-    if not can_read(request):
-        return sign_in_page(request)
+    if (denied := gate(request)) is not None:
+        return denied
     overview = request.app.state.overview.overview()
     return render(
         request,
@@ -47,8 +47,8 @@ async def overview_page(request: Request) -> Response:
 
 @router.get("/quality")
 async def quality_page(request: Request, engine: Engine) -> Response:
-    if not can_read(request):
-        return sign_in_page(request)
+    if (denied := gate(request)) is not None:
+        return denied
     quality = data_quality(engine.context)
     by_reason: dict[str, float] = {}
     for group in quality.rejections:
@@ -68,8 +68,8 @@ async def quality_page(request: Request, engine: Engine) -> Response:
 async def search_page(
     request: Request, engine: Engine, q: Annotated[str, Query(max_length=500)] = ""
 ) -> Response:
-    if not can_read(request):
-        return sign_in_page(request)
+    if (denied := gate(request)) is not None:
+        return denied
     insights = search_insights(engine.context.store)
     rules = SearchRuleService(engine.context)
     query = q.strip()
