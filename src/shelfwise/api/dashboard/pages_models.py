@@ -23,7 +23,12 @@ def _curves(details: VersionDetails) -> list[Chart]:
     curves = details.manifest.curves if details.manifest else {}
     return [
         line_chart(
-            f"curve-{n}", name, [str(step + 1) for step in range(len(values))], {name: values}, "held-out"
+            f"curve-{n}",
+            name,
+            [str(step + 1) for step in range(len(values))],
+            {name: values},
+            "held-out",
+            False,
         )
         for n, (name, values) in enumerate(sorted(curves.items()))
     ]
@@ -35,7 +40,9 @@ def _importances(details: VersionDetails) -> list[Chart]:
     for n, (ranker, gains) in enumerate(sorted(importances.items())):
         top = dict(sorted(gains.items(), key=lambda kv: -kv[1])[:TOP_FEATURES])
         charts.append(
-            bar_chart(f"gains-{n}", f"Feature gains of the {ranker} (top {len(top)})", top, "total gain")
+            bar_chart(
+                f"gains-{n}", f"Feature gains of the {ranker} (top {len(top)})", top, "total gain", False
+            )
         )
     return charts
 

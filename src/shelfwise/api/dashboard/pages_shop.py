@@ -3,6 +3,7 @@ from the service function behind the matching ``/v1/admin/...`` route."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -52,7 +53,7 @@ async def quality_page(request: Request, engine: Engine) -> Response:
     quality = data_quality(engine.context)
     by_reason: dict[str, float] = {}
     for group in quality.rejections:
-        by_reason[f"{group.source}: {group.reason}"] = group.rows
+        by_reason[f"{Path(group.source).name}: {group.reason}"] = group.rows  # the file, not its folder
     return render(
         request,
         "quality.html",

@@ -65,6 +65,7 @@ class Chart:
     horizontal: bool = False
     stacked: bool = False
     y_label: str = ""
+    counts: bool = True  # whole numbers (events, rows, searches); False for metrics and gains
     options: dict[str, Any] = field(default_factory=dict)
 
     def config(self) -> dict[str, Any]:
@@ -84,6 +85,8 @@ class Chart:
         scales: dict[str, Any] = {"x": {"stacked": self.stacked}, "y": {"stacked": self.stacked}}
         if self.horizontal:  # every bar keeps its name (Chart.js would skip every other one)
             scales["y"]["ticks"] = {"autoSkip": False}
+        if self.counts:  # no "0.5 rows" between whole numbers
+            scales["x" if self.horizontal else "y"]["ticks"] = {"precision": 0}
         if self.y_label:
             scales["x" if self.horizontal else "y"]["title"] = {"display": True, "text": self.y_label}
         return {
