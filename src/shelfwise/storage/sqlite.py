@@ -30,6 +30,7 @@ from shelfwise.storage.base import (
     StoredAccount,
     StoredEvent,
 )
+from shelfwise.storage.experiments import ExperimentTables
 from shelfwise.storage.sqlite_rules import SQLiteSearchRules
 
 _EVENT_COLUMNS = (
@@ -51,7 +52,7 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules):
+class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules, ExperimentTables):
     """Implements every protocol of ``shelfwise.storage.base`` on one SQLite database."""
 
     def __init__(self, path: str | Path, url: str | None = None) -> None:
