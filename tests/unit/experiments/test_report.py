@@ -27,7 +27,7 @@ def _list(request: str, customer: str | None, variant: str, items: int, origin: 
             experiment="hp",
             variant=variant,
             origin=origin,
-        )  # fmt: skip
+        )
         for p in range(items)
     ]
 
@@ -100,6 +100,10 @@ def test_no_difference_and_losing_treatments_are_said_plainly() -> None:
     same = {**_population("control", 50, 5000, 250, 0), **_population("treatment", 50, 5000, 250, 0)}
     assert build_report(EXPERIMENT, same)["decision"].startswith(
         "no detectable difference yet between treatment and control: CTR +0%"
+    )
+    close = {**_population("control", 50, 10000, 500, 0), **_population("treatment", 50, 10000, 550, 0)}
+    assert build_report(EXPERIMENT, close)["decision"] == (
+        "no detectable difference yet between treatment and control: CTR +10% (95% CI -3%…+23%), p=0.11"
     )
     worse = {**_population("control", 50, 5000, 500, 0), **_population("treatment", 50, 5000, 250, 0)}
     assert build_report(EXPERIMENT, worse)["decision"].startswith("control wins over treatment: CTR -50%")
