@@ -40,8 +40,10 @@ from shelfwise.service.context import ServiceContext
 from shelfwise.service.customers import CustomerService
 from shelfwise.service.fresh_items import FreshItems
 from shelfwise.service.lists import ListService, LiveState
+from shelfwise.service.live_experiments import ExperimentRouter, Route
 from shelfwise.service.pipeline import RankedList, new_request_id
 from shelfwise.service.served import ServedModel, load_served
+from shelfwise.storage.base import EXPERIMENTS_CHANGE, Store
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +58,12 @@ class ActiveModel:
     fresh: FreshItems | None  # vectors of items newer than the version, encoded in the background
     side_context: ServiceContext  # search's own store connection (it refreshes from another thread)
     loaded_at: float = field(default_factory=time.time)
+    retired: bool = False  # a version both served and in an experiment may be let go twice
 
     def retire(self, main: ServiceContext) -> None:
+        if self.retired:
+            return
+        self.retired = True
         if self.fresh is not None:
             self.fresh.close()
         # The search cache may have been opened by the request thread: garbage collection closes it.
@@ -92,6 +98,11 @@ class ServingEngine:
         self._item_stamps: dict[str, float] = {}  # item id → updated_at of the version in the catalog
         self.started_at = 0.0
         self.on_swap: list[Callable[[str], None]] = []
+        # Running A/B experiments and the versions their variants need (see live_experiments).
+        self.experiments: ExperimentRouter[ActiveModel] = ExperimentRouter()
+        self._experiments_retired: list[ActiveModel] = []
+        self._wake = threading.Event()  # set: the poller follows the store now, not at its next tick
+        self._poll_ctx: ServiceContext | None = None
 
     @property
     def context(self) -> ServiceContext:
@@ -111,6 +122,7 @@ class ServingEngine:
             self.reload()
         except ModelError as exc:
             log.warning("serving without a model until one is trained: %s", exc)
+        self.follow_experiments(store)
         if poll and self._settings.reload_poll_seconds > 0:
             self._poller = threading.Thread(target=self._poll, name="model-poller", daemon=True)
             self._poller.start()
@@ -118,20 +130,39 @@ class ServingEngine:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._poller is not None:
             self._poller.join(timeout=5)
-        for generation in (self._active, self._retired):
-            if generation is not None:
-                generation.retire(self._ctx)
+        generations = [self._active, self._retired, *self.experiments.models(), *self._experiments_retired]
+        for generation in {id(g): g for g in generations if g is not None}.values():
+            generation.retire(self._ctx)
+        if self._poll_ctx is not None:
+            self._poll_ctx.close()
 
     def _poll(self) -> None:
-        while not self._stop.wait(self._settings.reload_poll_seconds):
+        while not self._stop.is_set():
+            self._wake.wait(self._settings.reload_poll_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
             try:
                 self.reload()
             except ShelfwiseError as exc:
                 log.debug("model poll: %s", exc)
             except Exception:  # the poller must survive anything a broken artifact throws
                 log.exception("model poll failed")
+            try:
+                self.follow_experiments(self._poller_store())
+            except Exception:
+                log.exception("following the experiments failed")
+
+    def _poller_store(self) -> Store:
+        """The poller's own store connection (the request thread's is never shared)."""
+        if self._ctx.settings.resolved_store_url() == "memory://":
+            return self._ctx.store
+        if self._poll_ctx is None:
+            self._poll_ctx = ServiceContext(self._ctx.settings)
+        return self._poll_ctx.store
 
     @property
     def version(self) -> str | None:
@@ -164,7 +195,7 @@ class ServingEngine:
             if wanted in self._failed_versions and not force:
                 return current.version if current else wanted
             try:
-                loaded = self._load(wanted)
+                loaded = self.experiments.loaded(wanted) or self._load(wanted)
             except Exception as exc:
                 self._failed_versions.add(wanted)
                 log.exception("cannot load model %s; still serving %s", wanted, current and current.version)
@@ -172,7 +203,7 @@ class ServingEngine:
             self._active = loaded  # the swap: one reference
             # Requests that started on the old version may still be running: it is retired
             # (connections closed) only at the next swap.
-            if self._retired is not None:
+            if self._retired is not None and not self._in_use(self._retired):
                 self._retired.retire(self._ctx)
             self._retired = current
         for callback in self.on_swap:
@@ -187,6 +218,57 @@ class ServingEngine:
     def use_latest(self) -> str:
         self._ctx.models.use_latest()
         return self.reload()
+
+    def follow_experiments(self, store: Store) -> None:
+        """Serve the store's running experiments: load the versions new ones need, route their
+        placements, and retire (at the next change, once requests in flight are done) the versions
+        that ended ones no longer need. An experiment whose version cannot load is not served."""
+        with self._load_lock:
+            records, loaded = [], {}
+            for record in store.list_experiments("running"):
+                try:
+                    for version in record.variants.values():
+                        loaded[version] = loaded.get(version) or self._model_of(version)
+                    records.append(record)
+                except Exception:
+                    log.exception("experiment %s: cannot load its versions; not serving it", record.name)
+            unused = self.experiments.follow(records, loaded.__getitem__)
+            for model in self._experiments_retired:
+                if not self._in_use(model):
+                    model.retire(self._ctx)
+            self._experiments_retired = [m for m in unused if not self._in_use(m)]
+        log.info("experiments served: %s", ", ".join(r.name for r in records) or "none")
+
+    def experiments_changed(self) -> None:
+        """The store's experiments changed: follow now. Here when every version they need is
+        loaded already (a stop, a ship: nothing to wait for), else in the poller (a new version
+        loads in the background while the old routing keeps serving)."""
+        running = self._ctx.store.list_experiments("running")
+        needed = {version for record in running for version in record.variants.values()}
+        loaded = {
+            m.version for m in (self._active, self._retired, *self.experiments.models()) if m is not None
+        }
+        if needed <= loaded or self._poller is None or not self._poller.is_alive():
+            self.follow_experiments(self._ctx.store)
+        else:
+            self._wake.set()
+
+    def _model_of(self, version: str) -> ActiveModel:
+        """A loaded ``version``: the served one, one an experiment already has, or loaded now."""
+        for candidate in (self._active, self._retired):
+            if candidate is not None and candidate.version == version:
+                return candidate
+        loaded = self.experiments.loaded(version)
+        if loaded is None:
+            loaded = next((m for m in self._experiments_retired if m.version == version), None)
+        return loaded or self._load(version)
+
+    def _in_use(self, model: ActiveModel) -> bool:
+        return model is self._active or any(model is m for m in self.experiments.models())
+
+    def _route(self, placement: str, user_id: str | None) -> Route[ActiveModel]:
+        subject = None if user_id is None else (self.profiles.customer_id(user_id) or user_id)
+        return self.experiments.route(placement, subject, self.active())
 
     def _load(self, version: str) -> ActiveModel:
         """Load ``version`` and warm it up here, in the loader thread, so the first request after
@@ -254,11 +336,17 @@ class ServingEngine:
     def recommend(
         self, user_id: str, k: int = 10, exclude: Sequence[str] = (), placement: str | None = None
     ) -> RankedList:
-        """Next items for a user or customer; unknown ids get the cold-start answer (trending)."""
-        return self.active().lists.recommend(user_id, k, placement or "home", exclude)
+        """Next items for a user or customer; unknown ids get the cold-start answer (trending).
+        Under an experiment on the placement, the customer's variant answers."""
+        placement = placement or "home"
+        route = self._route(placement, user_id)
+        ranked = route.model.lists.recommend(user_id, route.fetch(k), placement, exclude)
+        return self.experiments.stamp(ranked, route, k)
 
     def search(self, query: str, user_id: str | None, k: int) -> RankedList:
-        return self.active().lists.search(query, user_id=user_id, k=k)
+        route = self._route("search", user_id)
+        ranked = route.model.lists.search(query, user_id=user_id, k=route.fetch(k))
+        return self.experiments.stamp(ranked, route, k)
 
     def similar(self, item_id: str, k: int) -> RankedList:
         self.item(item_id)
@@ -321,6 +409,8 @@ class ServingEngine:
                     self.profiles.forget(change.subject)
             if any(change.kind == "identity" for change in changes):
                 self.profiles.regroup(store)
+            if any(change.kind == EXPERIMENTS_CHANGE for change in changes):
+                self.experiments_changed()
         changed = []
         # Rows committed since the last look carry a stamp from at most ITEM_CLOCK_SLACK before it
         # (a writer stamps rows, then waits for the write lock). Rows already seen are skipped.
