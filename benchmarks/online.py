@@ -40,9 +40,15 @@ from typing import Any
 
 import httpx
 
+import seqrec_cli
 from seqrec_cli import load, order_times
 
 SHELFWISE = Path(sys.executable).with_name("shelfwise")
+# ../shared/data beside the checkout; SHELFWISE_SHARED_DATA points elsewhere (e.g. from a worktree).
+SHARED = Path(
+    os.environ.get("SHELFWISE_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")
+)
+seqrec_cli.DATA = SHARED / "amazon2014_seqrec"
 LOOK = 0.85  # probability of examining the next position
 BUY = 0.3  # probability of buying a clicked item
 HELD_OUT = 2  # the last items of each customer: what the shopper wants
