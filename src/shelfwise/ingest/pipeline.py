@@ -52,11 +52,13 @@ class IngestReport:
 
 
 def _fingerprint(event: Event) -> bytes:
-    content = orjson.dumps(
-        [event.user_id, event.item_id, event.type, event.timestamp, event.channel, event.value, event.price,
-         event.query, event.session_id, event.store_id, event.text]
-    )
-    return hashlib.blake2b(content, digest_size=16).digest()
+    fields = [event.user_id, event.item_id, event.type, event.timestamp, event.channel, event.value, event.price,
+              event.query, event.session_id, event.store_id, event.text]  # fmt: skip
+    # Attribution fields join the content only when present, so events stored before they existed
+    # keep their keys (re-ingesting an old file still adds nothing).
+    if event.request_id is not None or event.position is not None or event.placement is not None:
+        fields += [event.request_id, event.position, event.placement]
+    return hashlib.blake2b(orjson.dumps(fields), digest_size=16).digest()
 
 
 def event_key(event: Event, occurrence: int = 0) -> str:
