@@ -90,6 +90,9 @@ class EventKeyer:
 
 AccountHasher = Callable[[Account], AccountRecord]
 CustomerIdFor = Callable[[str], str]
+# Called with every batch of events inside the transaction that stores it (re-sent events too, so
+# the hook must be idempotent): the feedback loop's attribution plugs in here.
+EventsHook = Callable[[Sequence[tuple[str, Event]]], object]
 
 
 @dataclass
@@ -100,6 +103,7 @@ class Ingestor:
     hash_account: AccountHasher
     customer_id_for: CustomerIdFor
     batch_size: int = 5000
+    on_events: EventsHook | None = None
 
     def write_items(self, items: Sequence[Item]) -> int:
         return self.store.upsert_items(items)
@@ -115,7 +119,11 @@ class Ingestor:
             # Events may name accounts not seen yet: keep them as implicit accounts, completed
             # when the account record arrives.
             self.store.ensure_accounts(users.items(), {u: self.customer_id_for(u) for u in users})
-            return self.store.append_events(list(zip(keys, events, strict=True)))
+            keyed = list(zip(keys, events, strict=True))
+            stored = self.store.append_events(keyed)
+            if self.on_events is not None:
+                self.on_events(keyed)
+            return stored
 
     def ingest(
         self,
