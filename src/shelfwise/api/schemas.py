@@ -52,6 +52,13 @@ class EventCreate(BaseModel):
     session_id: str | None = None
     store_id: str | None = None
     text: str | None = None
+    request_id: str | None = Field(
+        None,
+        description="The served list this event answers (its request_id): a click, cart or purchase is "
+        "credited to it. An impression event with request_id and position logs what the front end rendered.",
+    )
+    position: int | None = Field(None, ge=0, description="The item's 0-based slot in that list.")
+    placement: str | None = Field(None, description="Where the list was shown (home, product, cart, search).")
 
 
 class RowResultPublic(BaseModel):

@@ -32,6 +32,7 @@ import numpy as np
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.encoders import encoder_of_version
 from shelfwise.errors import ModelError, NotFoundError, ShelfwiseError
+from shelfwise.feedback import Attributor
 from shelfwise.history import ItemIndex
 from shelfwise.ingest.pipeline import Ingestor
 from shelfwise.profiles import CustomerProfile, ProfileBook
@@ -381,7 +382,8 @@ class ServingEngine:
     # ------------------------------------------------------------------ writes
     def _ingestor(self) -> Ingestor:
         customers = CustomerService(self._ctx)
-        return Ingestor(self._ctx.store, customers.pseudonymize, customers.customer_id_for)
+        attribute = Attributor(self._ctx.store, self._ctx.settings.feedback.attribution_window_hours)
+        return Ingestor(self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=attribute)
 
     def ingest(self, kind: BatchKind, rows: Sequence[Any]) -> BatchOutcome:
         """Validate the whole batch (``BatchRejected`` names each bad row), write it in one
