@@ -13,7 +13,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import Any
 
 from shelfwise.domain import customer_id_for
 from shelfwise.errors import ConflictError, NotFoundError, ValidationError
@@ -57,7 +57,7 @@ class ExperimentService:
         self._ctx = ctx
         self._store = ctx.store
         # The feedback log (impressions and outcomes): the store itself unless a test hands one in.
-        self._feedback = feedback or cast(FeedbackStore, ctx.store)
+        self._feedback: FeedbackStore = feedback or ctx.store
 
     # ----------------------------------------------------------------- writes
     def create(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
 from shelfwise.domain import Impression
 from shelfwise.errors import NotFoundError
@@ -28,7 +28,7 @@ from shelfwise.storage.base import FeedbackStore
 class OffPolicyService:
     def __init__(self, ctx: ServiceContext, feedback: FeedbackStore | None = None) -> None:
         self._ctx = ctx
-        self._feedback = feedback or cast(FeedbackStore, ctx.store)
+        self._feedback: FeedbackStore = feedback or ctx.store
 
     def estimate(
         self, version: str, since: float | None = None, placement: str | None = None
