@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from shelfwise.domain import Item, ScoredItem
+from shelfwise.domain import Item, ScoredItem, customer_id_for
 from shelfwise.encoders import encoder_of_version
 from shelfwise.errors import ModelError, NotFoundError, ShelfwiseError
 from shelfwise.feedback import Attributor
@@ -40,10 +40,13 @@ from shelfwise.service.batches import BatchKind, BatchOutcome, parse_batch, writ
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.customers import CustomerService
 from shelfwise.service.fresh_items import FreshItems
+from shelfwise.service.impression_log import ImpressionLogger
 from shelfwise.service.lists import ListService, LiveState
 from shelfwise.service.live_experiments import ExperimentRouter, Route
+from shelfwise.service.online_metrics import online_metrics_report
 from shelfwise.service.pipeline import RankedList, new_request_id
 from shelfwise.service.served import ServedModel, load_served
+from shelfwise.storage import open_store
 from shelfwise.storage.base import EXPERIMENTS_CHANGE, Store
 
 log = logging.getLogger(__name__)
@@ -104,6 +107,7 @@ class ServingEngine:
         self._experiments_retired: list[ActiveModel] = []
         self._wake = threading.Event()  # set: the poller follows the store now, not at its next tick
         self._poll_ctx: ServiceContext | None = None
+        self.impressions: ImpressionLogger | None = None  # started by start() unless turned off
 
     @property
     def context(self) -> ServiceContext:
@@ -124,12 +128,30 @@ class ServingEngine:
         except ModelError as exc:
             log.warning("serving without a model until one is trained: %s", exc)
         self.follow_experiments(store)
+        if self._ctx.settings.feedback.log_impressions:
+            self.impressions = self._impression_logger()
+            self.impressions.start()
         if poll and self._settings.reload_poll_seconds > 0:
             self._poller = threading.Thread(target=self._poll, name="model-poller", daemon=True)
             self._poller.start()
         self.started_at = time.time()
 
+    def _impression_logger(self) -> ImpressionLogger:
+        """The writer thread gets its own store connection (an in-memory store cannot: it shares)."""
+        feedback = self._ctx.settings.feedback
+        url = self._ctx.settings.resolved_store_url()
+        shared = url == "memory://"
+        return ImpressionLogger(
+            (lambda: self._ctx.store) if shared else (lambda: open_store(url)),
+            feedback.impression_batch_size,
+            feedback.impression_flush_seconds,
+            feedback.impression_buffer_max,
+            owns_store=not shared,
+        )
+
     def stop(self) -> None:
+        if self.impressions is not None:
+            self.impressions.stop()  # writes every list served so far
         self._stop.set()
         self._wake.set()
         if self._poller is not None:
@@ -268,7 +290,11 @@ class ServingEngine:
         return model is self._active or any(model is m for m in self.experiments.models())
 
     def _route(self, placement: str, user_id: str | None) -> Route[ActiveModel]:
-        subject = None if user_id is None else (self.profiles.customer_id(user_id) or user_id)
+        # An unknown account is hashed by the customer id ingest will give it, so its variant does
+        # not change once its first event makes it known.
+        subject = (
+            None if user_id is None else (self.profiles.customer_id(user_id) or customer_id_for(user_id))
+        )
         return self.experiments.route(placement, subject, self.active())
 
     def _load(self, version: str) -> ActiveModel:
@@ -328,6 +354,14 @@ class ServingEngine:
     def accounts(self, customer_id: str) -> list[tuple[str, str | None]]:
         return [(a.user_id, a.channel) for a in self._ctx.store.accounts_of_customer(customer_id)]
 
+    def online_metrics(
+        self, since: str | None = None, until: str | None = None, by: str | None = None
+    ) -> dict[str, Any]:
+        """Online metrics over the feedback log, this server's latest lists included."""
+        if self.impressions is not None:
+            self.impressions.flush()
+        return online_metrics_report(self._ctx.store, since, until, by)
+
     def item(self, item_id: str) -> Item:
         item = self.catalog.get(item_id)
         if item is None:
@@ -342,20 +376,30 @@ class ServingEngine:
         placement = placement or "home"
         route = self._route(placement, user_id)
         ranked = route.model.lists.recommend(user_id, route.fetch(k), placement, exclude)
-        return self.experiments.stamp(ranked, route, k)
+        return self._served(self.experiments.stamp(ranked, route, k), user_id)
 
     def search(self, query: str, user_id: str | None, k: int) -> RankedList:
         route = self._route("search", user_id)
         ranked = route.model.lists.search(query, user_id=user_id, k=route.fetch(k))
-        return self.experiments.stamp(ranked, route, k)
+        return self._served(self.experiments.stamp(ranked, route, k), user_id)
 
-    def similar(self, item_id: str, k: int) -> RankedList:
+    def similar(self, item_id: str, k: int, user_id: str | None = None) -> RankedList:
         self.item(item_id)
         active = self.active()
         fresh = active.fresh.vector(item_id) if active.fresh is not None else None
         if fresh is not None:
-            return self._text_neighbours(active, fresh, item_id, k)  # newer than the model
-        return active.lists.similar(item_id, k=k)
+            return self._served(
+                self._text_neighbours(active, fresh, item_id, k), user_id
+            )  # newer than the model
+        route = self._route("product", user_id)
+        ranked = route.model.lists.similar(item_id, k=route.fetch(k))
+        return self._served(self.experiments.stamp(ranked, route, k), user_id)
+
+    def _served(self, ranked: RankedList, user_id: str | None) -> RankedList:
+        """Every list the API answers passes here: it is logged as impressions (off the request path)."""
+        if self.impressions is not None:
+            self.impressions.log(ranked, user_id)
+        return ranked
 
     def _text_neighbours(self, active: ActiveModel, vector: np.ndarray, item_id: str, k: int) -> RankedList:
         """Catalog items whose text embedding is closest to ``vector`` (for items the model has not seen)."""
@@ -375,20 +419,26 @@ class ServingEngine:
         customer = self.profiles.customer_id(item_id)
         return RankedList(new_request_id(), "similar", "product", served.version, customer, tuple(out))
 
-    def complementary(self, item_id: str, k: int) -> RankedList:
+    def complementary(self, item_id: str, k: int, user_id: str | None = None) -> RankedList:
         self.item(item_id)
-        return self.active().lists.complementary([item_id], k=k)
+        route = self._route("product", user_id)
+        ranked = route.model.lists.complementary([item_id], k=route.fetch(k))
+        return self._served(self.experiments.stamp(ranked, route, k), user_id)
 
     # ------------------------------------------------------------------ writes
     def _ingestor(self) -> Ingestor:
         customers = CustomerService(self._ctx)
         attribute = Attributor(self._ctx.store, self._ctx.settings.feedback.attribution_window_hours)
-        return Ingestor(self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=attribute)
+        return Ingestor(
+            self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=attribute
+        )
 
     def ingest(self, kind: BatchKind, rows: Sequence[Any]) -> BatchOutcome:
         """Validate the whole batch (``BatchRejected`` names each bad row), write it in one
         transaction, then make it visible before answering (``sync``)."""
         records = parse_batch(kind, rows)
+        if kind == "events" and self.impressions is not None:
+            self.impressions.flush()  # a click on a list served a moment ago finds it (attribution)
         outcome = write_batch(self._ingestor(), kind, records)
         if outcome.stored_accounts:
             # New identity keys may link or split customers: re-resolve, and tell every server.
@@ -447,7 +497,10 @@ class ServingEngine:
         if account is not None:
             users.add(account.user_id)
         ordered = sorted(users)
+        if self.impressions is not None:
+            self.impressions.forget([customer], ordered)  # nothing of theirs is still on its way
         with store.transaction():
+            store.delete_feedback_of([customer], ordered)
             events = store.delete_events_of(ordered)
             accounts = store.delete_accounts(ordered)
             store.record_change("forget", customer)  # every server process drops the profile

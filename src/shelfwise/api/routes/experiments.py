@@ -13,6 +13,7 @@ from shelfwise.api.deps import Engine, json_response, require
 from shelfwise.api.schemas import ExperimentCreate, ExperimentShip
 from shelfwise.service.experiments import ExperimentService, experiment_dict
 from shelfwise.service.offpolicy import OffPolicyService
+from shelfwise.service.serving import ServingEngine
 
 router = APIRouter(prefix="/v1/admin/experiments", tags=["experiments"], dependencies=[require("admin")])
 
@@ -33,10 +34,18 @@ async def create_experiment(engine: Engine, body: ExperimentCreate) -> Response:
     return json_response(experiment_dict(created), 201)
 
 
+def _flushed(engine: ServingEngine) -> ServingEngine:
+    """The engine once the lists it served so far are in the log (the report counts them all)."""
+    if engine.impressions is not None:
+        engine.impressions.flush()
+    return engine
+
+
 @router.get("/estimate")
 async def estimate(
     engine: Engine, version: Annotated[str, Query(pattern=r"^v\d{4,}$", description="e.g. v0004")]
 ) -> Response:
+    _flushed(engine)
     return json_response(OffPolicyService(engine.context).estimate(version))
 
 
@@ -47,6 +56,7 @@ async def get_experiment(engine: Engine, name: str) -> Response:
 
 @router.get("/{name}/report")
 async def report(engine: Engine, name: str) -> Response:
+    _flushed(engine)
     return json_response(ExperimentService(engine.context).report(name))
 
 
