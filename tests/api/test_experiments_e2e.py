@@ -4,6 +4,7 @@ to the served version at once."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -131,3 +132,40 @@ def test_one_customer_one_variant_and_stop_returns_everyone(server: Server) -> N
     listed = admin.get("/v1/admin/experiments").json()["experiments"]
     assert [(e["name"], e["status"]) for e in listed] == [("ab", "stopped")]
     assert server.cli("experiments", "stop", "ab").returncode != 0  # already stopped: one-line error
+
+
+def test_the_report_counts_exactly_what_was_served_and_clicked(server: Server) -> None:
+    admin, read, ingest = server.client("admin"), server.client("read"), server.client("ingest")
+    created = admin.post(
+        "/v1/admin/experiments",
+        json={"name": "counted", "placement": "home", "variants": {"control": "v0001", "treatment": "v0002"}},
+    )
+    assert created.status_code == 201, created.text
+    probe = _wait_for(read, "probe", "counted")  # the one routed list of the probe is counted too
+    assert probe["experiment"] == "counted"
+    tally = {"control": [0, 0, 0], "treatment": [0, 0, 0]}  # requests, impressions, clicks
+    tally[probe["variant"]][:2] = [1, len(probe["items"])]
+    events = []
+    for user in SHOPPERS:
+        body = _list(read, user)
+        row = tally[body["variant"]]
+        row[0] += 1
+        row[1] += len(body["items"])
+        if user.startswith("web-"):  # web shoppers click their first item
+            row[2] += 1
+            events.append({"event_id": f"click-{user}", "user_id": user, "type": "click",
+                           "item_id": body["items"][0]["item_id"], "timestamp": time.time(),
+                           "request_id": body["request_id"], "position": 0})  # fmt: skip
+    assert ingest.post("/v1/events", json=events).status_code == 200
+    assert ingest.post("/v1/events", json=events).status_code == 200  # re-posted: credited once
+
+    report = server.cli("experiments", "report", "counted", "--json")
+    assert report.returncode == 0, report.stderr
+    found = json.loads(report.stdout)
+    assert {"experiment", "variants", "lift", "ci95", "p_value", "srm_p_value", "decision"} <= set(found)
+    for variant, (requests, impressions, clicks) in tally.items():
+        row = found["variants"][variant]
+        assert (row["requests"], row["impressions"], row["clicks"]) == (requests, impressions, clicks), (
+            variant
+        )
+    assert admin.post("/v1/admin/experiments/counted/stop").status_code == 200
