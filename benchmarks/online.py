@@ -170,7 +170,7 @@ class Server:
 
     def client(self, scope: str) -> httpx.Client:
         return httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {self.keys[scope]}"}, timeout=120
+            base_url=self.url, headers={"Authorization": f"Bearer {self.keys[scope]}"}, timeout=900
         )
 
     def stop(self) -> None:
