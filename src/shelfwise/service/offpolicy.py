@@ -33,7 +33,8 @@ class OffPolicyService:
     def estimate(
         self, version: str, since: float | None = None, placement: str | None = None
     ) -> dict[str, Any]:
-        self._ctx.models.resolve(version)  # a clear error for an unknown version
+        if not self._ctx.models.is_good(version):
+            raise NotFoundError(f"no good model version {version!r}")
         requests = self.logged_requests(since, placement)
         if not requests:
             raise NotFoundError(
