@@ -75,8 +75,8 @@ class ExperimentService:
             raise ValidationError(
                 f"unknown placement {placement!r}: one of {', '.join(PLACEMENTS)}", "placement"
             )
-        self._check_variants(variants)
         shares = self._shares(traffic, len(variants))
+        self._check_variants(variants)
         if not 0.0 <= exploration <= MAX_EXPLORATION:
             raise ValidationError(f"a share between 0 and {MAX_EXPLORATION}", field="exploration")
         record = ExperimentRecord(
