@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from shelfwise.domain import Item, ScoredItem, customer_id_for
+from shelfwise.domain import Item, ScoredItem
 from shelfwise.encoders import encoder_of_version
 from shelfwise.errors import ModelError, NotFoundError, ShelfwiseError
 from shelfwise.feedback import Attributor
@@ -42,12 +42,12 @@ from shelfwise.service.customers import CustomerService
 from shelfwise.service.fresh_items import FreshItems
 from shelfwise.service.impression_log import ImpressionLogger
 from shelfwise.service.lists import ListService, LiveState
-from shelfwise.service.live_experiments import ExperimentRouter, Route
 from shelfwise.service.online_metrics import online_metrics_report
 from shelfwise.service.pipeline import RankedList, new_request_id
 from shelfwise.service.served import ServedModel, load_served
+from shelfwise.service.serving_experiments import ServingExperiments
 from shelfwise.storage import open_store
-from shelfwise.storage.base import EXPERIMENTS_CHANGE, Store
+from shelfwise.storage.base import EXPERIMENTS_CHANGE
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class ForgetReport:
     accounts_deleted: int
 
 
-class ServingEngine:
+class ServingEngine(ServingExperiments):
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
         self._settings = ctx.settings.serve
@@ -102,11 +102,7 @@ class ServingEngine:
         self._item_stamps: dict[str, float] = {}  # item id → updated_at of the version in the catalog
         self.started_at = 0.0
         self.on_swap: list[Callable[[str], None]] = []
-        # Running A/B experiments and the versions their variants need (see live_experiments).
-        self.experiments: ExperimentRouter[ActiveModel] = ExperimentRouter()
-        self._experiments_retired: list[ActiveModel] = []
-        self._wake = threading.Event()  # set: the poller follows the store now, not at its next tick
-        self._poll_ctx: ServiceContext | None = None
+        self._init_experiments()  # running A/B experiments and their versions (serving_experiments)
         self.impressions: ImpressionLogger | None = None  # started by start() unless turned off
 
     @property
@@ -179,14 +175,6 @@ class ServingEngine:
             except Exception:
                 log.exception("following the experiments failed")
 
-    def _poller_store(self) -> Store:
-        """The poller's own store connection (the request thread's is never shared)."""
-        if self._ctx.settings.resolved_store_url() == "memory://":
-            return self._ctx.store
-        if self._poll_ctx is None:
-            self._poll_ctx = ServiceContext(self._ctx.settings)
-        return self._poll_ctx.store
-
     @property
     def version(self) -> str | None:
         active = self._active
@@ -241,61 +229,6 @@ class ServingEngine:
     def use_latest(self) -> str:
         self._ctx.models.use_latest()
         return self.reload()
-
-    def follow_experiments(self, store: Store) -> None:
-        """Serve the store's running experiments: load the versions new ones need, route their
-        placements, and retire (at the next change, once requests in flight are done) the versions
-        that ended ones no longer need. An experiment whose version cannot load is not served."""
-        with self._load_lock:
-            records, loaded = [], {}
-            for record in store.list_experiments("running"):
-                try:
-                    for version in record.variants.values():
-                        loaded[version] = loaded.get(version) or self._model_of(version)
-                    records.append(record)
-                except Exception:
-                    log.exception("experiment %s: cannot load its versions; not serving it", record.name)
-            unused = self.experiments.follow(records, loaded.__getitem__)
-            for model in self._experiments_retired:
-                if not self._in_use(model):
-                    model.retire(self._ctx)
-            self._experiments_retired = [m for m in unused if not self._in_use(m)]
-        log.info("experiments served: %s", ", ".join(r.name for r in records) or "none")
-
-    def experiments_changed(self) -> None:
-        """The store's experiments changed: follow now. Here when every version they need is
-        loaded already (a stop, a ship: nothing to wait for), else in the poller (a new version
-        loads in the background while the old routing keeps serving)."""
-        running = self._ctx.store.list_experiments("running")
-        needed = {version for record in running for version in record.variants.values()}
-        loaded = {
-            m.version for m in (self._active, self._retired, *self.experiments.models()) if m is not None
-        }
-        if needed <= loaded or self._poller is None or not self._poller.is_alive():
-            self.follow_experiments(self._ctx.store)
-        else:
-            self._wake.set()
-
-    def _model_of(self, version: str) -> ActiveModel:
-        """A loaded ``version``: the served one, one an experiment already has, or loaded now."""
-        for candidate in (self._active, self._retired):
-            if candidate is not None and candidate.version == version:
-                return candidate
-        loaded = self.experiments.loaded(version)
-        if loaded is None:
-            loaded = next((m for m in self._experiments_retired if m.version == version), None)
-        return loaded or self._load(version)
-
-    def _in_use(self, model: ActiveModel) -> bool:
-        return model is self._active or any(model is m for m in self.experiments.models())
-
-    def _route(self, placement: str, user_id: str | None) -> Route[ActiveModel]:
-        # An unknown account is hashed by the customer id ingest will give it, so its variant does
-        # not change once its first event makes it known.
-        subject = (
-            None if user_id is None else (self.profiles.customer_id(user_id) or customer_id_for(user_id))
-        )
-        return self.experiments.route(placement, subject, self.active())
 
     def _load(self, version: str) -> ActiveModel:
         """Load ``version`` and warm it up here, in the loader thread, so the first request after
