@@ -9,13 +9,19 @@ probability of ``t_p`` at ``p`` wherever the logging policy could have shown ``t
 normalising by ``Σ w`` removes the sensitivity to the scale of the weights. The interval treats
 each request as one cluster (its slots share one shopper): ``Var ≈ Σ_r (C_r − ĈTR·W_r)² / (Σ W)²``
 with ``W_r = Σ_p w`` and ``C_r = Σ_p w·c`` (the delta method for a ratio estimator).
+
+Only lists with *full support* enter: every item of the version's list could have been shown in its
+slot by the logging policy (positive propensity). Otherwise the estimate would average over the
+slots the logger happens to cover, which over-represents what the two policies agree on. Lists
+served by the version itself (one variant of the logging experiment, a random share of customers)
+always have full support, so its estimate stands for all traffic.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from shelfwise.experiments.stats import Z95
@@ -40,13 +46,18 @@ class OffPolicyEstimate:
     effective_slots: float  # (Σw)² / Σw²: how many on-policy slots the weighted sample is worth
 
 
-def snips(slots: Iterable[LoggedSlot], target: Mapping[str, Sequence[str]]) -> OffPolicyEstimate:
-    """SNIPS estimate of the CTR of the policy that would show ``target[request]`` (item ids by slot)."""
+def snips(
+    slots: Iterable[LoggedSlot], target: Mapping[str, Sequence[str]], supported: Set[str] | None = None
+) -> OffPolicyEstimate:
+    """SNIPS estimate of the CTR of the policy that would show ``target[request]`` (item ids by slot),
+    over the requests in ``supported`` (all of ``target`` when None)."""
     weight_of: dict[str, float] = defaultdict(float)
     click_of: dict[str, float] = defaultdict(float)
     requests, count, matched, squares = set(), 0, 0, 0.0
     for slot in slots:
         if slot.request_id not in target or slot.propensity <= 0:
+            continue
+        if supported is not None and slot.request_id not in supported:
             continue
         requests.add(slot.request_id)
         count += 1

@@ -17,6 +17,7 @@ from typing import Any
 
 from shelfwise.domain import Impression
 from shelfwise.errors import NotFoundError
+from shelfwise.experiments.exploration import pool_size
 from shelfwise.experiments.offpolicy import LoggedSlot, snips
 from shelfwise.profiles import CustomerProfile, ProfileBook
 from shelfwise.service.context import ServiceContext
@@ -56,18 +57,44 @@ class OffPolicyService:
             for shown in requests.values()
             for i in shown
         ]
-        estimate = snips(slots, self.replay(version, requests))
+        target = self.replay(version, requests)
+        supported = self.supported(version, target, requests)
+        estimate = snips(slots, target, supported)
         logged = sum(s.clicked for s in slots)
         return {
             "version": version,
             "ctr": None if estimate.ctr is None else round(estimate.ctr, 6),
             "ci95": None if estimate.ci95 is None else [round(b, 6) for b in estimate.ci95],
-            "requests": estimate.requests,
+            "logged_requests": len(requests),
+            "requests": estimate.requests,  # with full support: the ones the estimate uses
             "slots": estimate.slots,
             "matched_slots": estimate.matched,
             "effective_slots": round(estimate.effective_slots, 1),
             "logged_ctr": round(logged / len(slots), 6),
         }
+
+    def supported(
+        self, version: str, target: Mapping[str, Sequence[str]], requests: Mapping[str, Sequence[Impression]]
+    ) -> set[str]:
+        """Logged lists whose logging policy could have shown ``target``'s whole list: every item at
+        its slot was either the logger's own item there or in its exploration pool. The logger is
+        replayed (same customer, same moment) to know both; a list ``version`` served is its own."""
+        by_logger: dict[str, dict[str, Sequence[Impression]]] = defaultdict(dict)
+        for request_id, shown in requests.items():
+            by_logger[shown[0].model_version or ""][request_id] = shown
+        supported = set(by_logger.pop(version, {}))
+        for logger, subset in by_logger.items():
+            if not self._ctx.models.is_good(logger):
+                continue  # the logging version is gone: its lists cannot be checked
+            ranked = self.replay(logger, subset, with_pool=True)
+            for request_id, wanted in target.items():
+                if request_id not in subset:
+                    continue
+                size = len(wanted)
+                own, pool = ranked[request_id][:size], set(ranked[request_id][size:])
+                if all(p < len(own) and (item == own[p] or item in pool) for p, item in enumerate(wanted)):
+                    supported.add(request_id)
+        return supported
 
     def logged_requests(self, since: float | None, placement: str | None) -> dict[str, list[Impression]]:
         """Server-logged recommendation lists that were served with exploration, by request id."""
@@ -81,8 +108,11 @@ class OffPolicyService:
                 requests[impression.request_id].append(impression)
         return dict(requests)
 
-    def replay(self, version: str, requests: Mapping[str, Sequence[Impression]]) -> dict[str, list[str]]:
-        """The list ``version`` would have served for each logged request (item ids by slot)."""
+    def replay(
+        self, version: str, requests: Mapping[str, Sequence[Impression]], with_pool: bool = False
+    ) -> dict[str, list[str]]:
+        """The list ``version`` would have served for each logged request (item ids by slot), and
+        with ``with_pool`` the exploration pool after it (as the server fetched it)."""
         lists = ListService(self._ctx, version)
         pipeline = lists.pipeline
         source = pipeline.source("recommendations")
@@ -98,6 +128,7 @@ class OffPolicyService:
             profile = book.get(subject) if subject else None
             profile = as_of(profile, first.timestamp) if profile is not None else None
             size = max(i.position for i in shown) + 1
+            size += pool_size(size) if with_pool else 0
             request = ListRequest("recommendations", first.placement, size, subject)
             ranked = pipeline.finish(request, profile, source, source.candidates(request, profile))
             out[request_id] = [scored.item_id for scored in ranked.items]

@@ -65,3 +65,9 @@ def test_snips_recovers_another_policys_ctr_from_explored_logs() -> None:
     estimate = snips(slots, lists)
     assert estimate.ci95[0] < truth < estimate.ci95[1]
     assert abs(logged_ctr - truth) > 0.1  # the naive log CTR is far off: the estimate did the work
+
+
+def test_snips_uses_only_the_supported_lists() -> None:
+    slots = [LoggedSlot("r1", 0, "a", 0.8, True), LoggedSlot("r2", 0, "c", 0.05, False)]
+    estimate = snips(slots, {"r1": ["a"], "r2": ["c"]}, supported={"r1"})
+    assert (estimate.ctr, estimate.requests, estimate.slots) == (1.0, 1, 1)
