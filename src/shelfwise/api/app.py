@@ -22,6 +22,8 @@ from shelfwise.api.ratelimit import RateLimitMiddleware
 from shelfwise.api.routes import (
     admin,
     customers,
+    experiments,
+    feedback,
     health,
     ingest,
     insights,
@@ -182,7 +184,9 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         customers.accounts_router,
         admin.router,
         insights.router,
+        feedback.router,
         search_rules.router,
+        experiments.router,
         pages.router,
     ):
         app.include_router(router)

@@ -14,6 +14,8 @@ from shelfwise.cli import (
     customers,
     demo,
     evaluate,
+    experiments,
+    feedback,
     ingest,
     keys,
     models,
@@ -62,6 +64,7 @@ app.command("suggest")(suggest.suggest)
 app.command("complementary")(complementary.complementary)
 app.command("similar")(complementary.similar)
 app.command("evaluate")(evaluate.evaluate)
+app.command("online-metrics")(feedback.online_metrics)
 app.command("demo")(demo.demo)
 app.add_typer(customers.app, name="customers")
 app.command("serve")(serve.serve)
@@ -70,6 +73,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(audit.app, name="audit")
 app.add_typer(search_rules.synonyms_app, name="synonyms")
 app.add_typer(search_rules.query_rules_app, name="query-rules")
+app.add_typer(experiments.app, name="experiments")
 
 
 def main() -> None:

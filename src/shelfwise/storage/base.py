@@ -190,10 +190,12 @@ class FeedbackStore(Protocol):
     def iter_impressions(
         self, since: float | None = None, until: float | None = None, placement: str | None = None
     ) -> Iterator[Impression]:
-        """Impressions in time order."""
+        """Impressions with ``since <= timestamp < until``, in time (then arrival) order."""
         ...
 
-    def impressions_of_request(self, request_id: str) -> list[Impression]: ...
+    def impressions_of_request(self, request_id: str) -> list[Impression]:
+        """Every impression of one list (all origins), by position."""
+        ...
 
     def latest_impression(self, customer_id: str, item_id: str, after: float) -> Impression | None:
         """The customer's newest impression of the item at or after ``after`` (attribution window)."""
@@ -203,10 +205,54 @@ class FeedbackStore(Protocol):
         """Store credits; an outcome whose (event_id, type) is already stored is skipped. Returns new rows."""
         ...
 
-    def iter_outcomes(self, since: float | None = None, until: float | None = None) -> Iterator[Outcome]: ...
+    def iter_outcomes(self, since: float | None = None, until: float | None = None) -> Iterator[Outcome]:
+        """Outcomes with ``since <= timestamp < until``, in time (then arrival) order."""
+        ...
 
     def delete_feedback_of(self, customer_ids: Sequence[str], user_ids: Sequence[str]) -> int:
         """Forget: remove the impressions and outcomes of these customers/accounts."""
+        ...
+
+
+EXPERIMENTS_CHANGE = "experiments"  # the change-log kind an experiment write appends
+EXPERIMENT_STATUSES = ("running", "stopped", "shipped")
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentRecord:
+    """An A/B experiment between model versions on one placement, as stored."""
+
+    name: str
+    placement: str
+    variants: dict[str, str]  # variant → model version, in the order given (the first is the control)
+    traffic: dict[str, float]  # variant → share of customers; the shares sum to 1
+    salt: str  # makes assignment independent across experiments
+    status: str  # running | stopped | shipped
+    created_at: float
+    exploration: float = 0.0  # share of slots filled at random, with the propensity logged
+    stopped_at: float | None = None
+    shipped_variant: str | None = None
+
+    @property
+    def control(self) -> str:
+        return next(iter(self.variants))
+
+
+class ExperimentStore(Protocol):
+    """A/B experiments. Writes also append an ``experiments`` change so servers follow them."""
+
+    def add_experiment(self, experiment: ExperimentRecord) -> None:
+        """Store a new experiment; ``ConflictError`` when the name is taken or (running) another
+        experiment already runs on its placement."""
+        ...
+
+    def get_experiment(self, name: str) -> ExperimentRecord | None: ...
+    def list_experiments(self, status: str | None = None) -> list[ExperimentRecord]:
+        """Oldest first."""
+        ...
+
+    def end_experiment(self, name: str, status: str, at: float, shipped_variant: str | None = None) -> bool:
+        """Move a running experiment to ``stopped`` or ``shipped``; False when it is not running."""
         ...
 
 
@@ -219,7 +265,16 @@ class RejectionStore(Protocol):
 
 
 class Store(
-    CatalogStore, AccountStore, EventStore, RejectionStore, KeyStore, ChangeFeed, SearchRuleStore, Protocol
+    CatalogStore,
+    AccountStore,
+    EventStore,
+    RejectionStore,
+    KeyStore,
+    ChangeFeed,
+    SearchRuleStore,
+    ExperimentStore,
+    FeedbackStore,
+    Protocol,
 ):
     """Everything the embedded default offers, plus transactions and summary counts."""
 
