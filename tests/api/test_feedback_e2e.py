@@ -83,6 +83,10 @@ def test_a_served_request_id_comes_back_as_exactly_one_click(client: httpx.Clien
     assert _post(client, "/v1/events", [click])["duplicate"] == 1  # re-posted: credited once
     gained = _delta(_totals(client), before)
     assert gained == {"requests": 1, "impressions": 3, "clicks": 1, "carts": 0, "purchases": 0, "revenue": 0}
+    scraped = client.get("/metrics").text
+    assert "shelfwise_impressions_pending 0.0" in scraped and "shelfwise_impressions_dropped 0.0" in scraped
+    written = next(line for line in scraped.splitlines() if line.startswith("shelfwise_impressions_written "))
+    assert float(written.split()[1]) >= 3
 
 
 def test_a_purchase_in_the_app_is_credited_to_the_list_seen_on_the_web(client: httpx.Client) -> None:

@@ -299,6 +299,11 @@ class ServingEngine:
             return self._served(self._text_neighbours(active, fresh, item_id, k), user_id)  # newer than the model
         return self._served(active.lists.similar(item_id, k=k), user_id)
 
+    def impression_counts(self) -> tuple[int, int, int]:
+        """(written, pending, dropped) impression rows of this process (zeros when logging is off)."""
+        logger = self.impressions
+        return (0, 0, 0) if logger is None else (logger.written, logger.pending, logger.dropped)
+
     def _served(self, ranked: RankedList, user_id: str | None) -> RankedList:
         """Every list the API answers passes here: it is logged as impressions (off the request path)."""
         if self.impressions is not None:
