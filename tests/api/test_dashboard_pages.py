@@ -77,3 +77,43 @@ def test_the_vendored_chart_library_is_served(shop: Callable[[], Settings]) -> N
         script = client.get("/dashboard/static/vendor/chart.umd.min.js")
         assert script.status_code == 200 and script.text.startswith("/*!\n * Chart.js v4.6.1")
         assert "javascript" in script.headers["content-type"]
+
+
+def test_an_experiment_started_from_the_dashboard_reports_and_stops(shop: Callable[[], Settings]) -> None:
+    from api_shop import train_version
+
+    with TestClient(create_app(_settings(shop(), auth=False))) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        train_version(engine.context)
+        assert client.post("/v1/admin/reload").json()["version"] == "v0002"
+        client.get("/dashboard/online")
+        token = client.cookies.get("shelfwise_csrf")
+        form = {
+            "name": "ab1",
+            "placement": "home",
+            "control": "v0001",
+            "treatment": "v0002",
+            "traffic": "50,50",
+        }
+        started = client.post("/dashboard/online/experiments/create", data={**form, "csrf": token})
+        assert started.status_code == 200 and "ab1 started" in started.text
+        for n in range(20):  # lists on the home placement, each customer in one variant
+            listed = client.get(f"/v1/recommendations/app-{n}?k=3&placement=home").json()
+            assert listed["experiment"] == "ab1"
+            if n % 2 == 0:
+                click = {"user_id": f"app-{n}", "item_id": listed["items"][0]["item_id"], "type": "click",
+                         "timestamp": 1_800_000_000 + n, "request_id": listed["request_id"]}  # fmt: skip
+                assert client.post("/v1/events", json=[click]).status_code == 200
+        report = client.get("/v1/admin/experiments/ab1/report").json()
+        page = client.get("/dashboard/online").text
+        for variant, numbers in report["variants"].items():
+            row = page.split(f'data-variant="{variant}"')[1].split("</tr>")[0]
+            assert f'<td class="num">{numbers["impressions"]}</td>' in row
+            assert f'<td class="num">{numbers["clicks"]}</td>' in row
+        assert sum(v["impressions"] for v in report["variants"].values()) == 60
+        assert sum(v["clicks"] for v in report["variants"].values()) == 10
+        assert report["decision"] in page.replace("&#43;", "+")
+        stopped = client.post("/dashboard/online/experiments/stop", data={"name": "ab1", "csrf": token})
+        assert stopped.status_code == 200 and "ab1 stopped" in stopped.text
+        assert client.get("/v1/admin/experiments/ab1").json()["status"] == "stopped"
+        assert "experiment" not in client.get("/v1/recommendations/app-1?placement=home").json()

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from shelfwise.api.dashboard import pages_customers, pages_models, pages_shop
+from shelfwise.api.dashboard import pages_customers, pages_models, pages_online, pages_shop
 from shelfwise.api.dashboard.auth import csrf_ok, form_fields, sign_in, sign_out
 from shelfwise.api.dashboard.common import refused, sign_in_page
 from shelfwise.api.dashboard.render import STATIC_DIR
@@ -45,6 +45,12 @@ async def logout(request: Request) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the dashboard's pages and its static files (CSS, the chart script, vendored Chart.js)."""
-    for router in (login_router, pages_shop.router, pages_customers.router, pages_models.router):
+    for router in (
+        login_router,
+        pages_shop.router,
+        pages_customers.router,
+        pages_models.router,
+        pages_online.router,
+    ):
         app.include_router(router)
     app.mount("/dashboard/static", StaticFiles(directory=STATIC_DIR), name="dashboard-static")

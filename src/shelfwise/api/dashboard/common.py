@@ -21,6 +21,7 @@ DONE = {
     "activated": "Model {} is served now (pinned).",
     "rolled-back": "Rolled back: model {} is served now (pinned).",
     "latest": "Following the newest model again: {} is served.",
+    "created": "Experiment {} started: every server routes its placement within seconds.",
     "stopped": "Experiment {} stopped: everyone gets the control again.",
     "shipped": "Experiment {} shipped: its winning variant is served to everyone.",
 }

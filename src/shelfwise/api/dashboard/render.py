@@ -21,6 +21,7 @@ NAV = (
     ("overview", "/dashboard", "Overview"),
     ("customers", "/dashboard/customers", "Customer 360"),
     ("models", "/dashboard/models", "Models"),
+    ("online", "/dashboard/online", "Online & experiments"),
     ("search", "/dashboard/search", "Search"),
     ("quality", "/dashboard/quality", "Data quality"),
 )
@@ -111,26 +112,26 @@ class Chart:
         ]
 
 
-def bar_chart(chart_id: str, title: str, counts: Mapping[str, float], y_label: str = "") -> Chart:
+def bar_chart(
+    chart_id: str, title: str, values: Mapping[str, float], y_label: str = "", counts: bool = True
+) -> Chart:
     """Horizontal bars, largest first (names stay readable however long they are)."""
-    ordered = sorted(counts.items(), key=lambda kv: -kv[1])
-    return Chart(
-        chart_id,
-        title,
-        "bar",
-        [k for k, _ in ordered],
-        {title: [v for _, v in ordered]},
-        True,
-        y_label=y_label,
-    )
+    ordered = sorted(values.items(), key=lambda kv: -kv[1])
+    labels, series = [k for k, _ in ordered], {title: [v for _, v in ordered]}
+    return Chart(chart_id, title, "bar", labels, series, True, y_label=y_label, counts=counts)
 
 
 def line_chart(
-    chart_id: str, title: str, labels: Sequence[str], series: Mapping[str, Sequence[float]], y_label: str = ""
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    y_label: str = "",
+    counts: bool = True,
 ) -> Chart:
-    return Chart(
-        chart_id, title, "line", list(labels), {k: list(v) for k, v in series.items()}, y_label=y_label
-    )
+    """One line per series; ``None`` is a gap (no data that day), not a zero."""
+    values = {k: list(v) for k, v in series.items()}
+    return Chart(chart_id, title, "line", list(labels), values, y_label=y_label, counts=counts)  # type: ignore[arg-type]
 
 
 def render(

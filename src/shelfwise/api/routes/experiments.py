@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from shelfwise.api.deps import Engine, json_response, require
 from shelfwise.api.schemas import ExperimentCreate, ExperimentShip
+from shelfwise.service import experiment_actions
 from shelfwise.service.experiments import ExperimentService, experiment_dict
 from shelfwise.service.offpolicy import OffPolicyService
 from shelfwise.service.serving import ServingEngine
@@ -27,10 +28,9 @@ async def list_experiments(engine: Engine) -> Response:
 @router.post("", status_code=201)
 async def create_experiment(engine: Engine, body: ExperimentCreate) -> Response:
     """Every server process routes the placement within seconds; this one at once."""
-    created = ExperimentService(engine.context).create(
-        body.name, body.placement, list(body.variants.items()), body.traffic, body.exploration
+    created = experiment_actions.create_experiment(
+        engine, body.name, body.placement, list(body.variants.items()), body.traffic, body.exploration
     )
-    engine.experiments_changed()
     return json_response(experiment_dict(created), 201)
 
 
@@ -62,14 +62,11 @@ async def report(engine: Engine, name: str) -> Response:
 
 @router.post("/{name}/stop")
 async def stop(engine: Engine, name: str) -> Response:
-    ended = ExperimentService(engine.context).stop(name)
-    engine.experiments_changed()
-    return json_response(experiment_dict(ended))
+    return json_response(experiment_dict(experiment_actions.stop_experiment(engine, name)))
 
 
 @router.post("/{name}/ship")
 async def ship(engine: Engine, name: str, body: ExperimentShip | None = None) -> Response:
-    shipped = ExperimentService(engine.context).ship(name, body.variant if body else None)
-    engine.reload()  # the pinned winner is most likely loaded already, by the experiment
-    engine.experiments_changed()
-    return json_response(experiment_dict(shipped))
+    return json_response(
+        experiment_dict(experiment_actions.ship_experiment(engine, name, body.variant if body else None))
+    )
