@@ -42,7 +42,7 @@ def build_demo_shop(home: Path) -> DemoShop:
     settings = Settings(home=home, search={"encoder": "fake"})
     ctx = ServiceContext(settings)
     try:
-        run_demo(ctx, seed=7, n_customers=CUSTOMERS, train_minutes=0.3, encoder="fake")
+        run_demo(ctx, seed=7, n_customers=CUSTOMERS, train_minutes=0.2, encoder="fake")
         options = TrainOptions(seed=1, max_minutes=0.2, progress=False, encoder="fake", model="transitions")
         train(settings, ctx.store, options)  # v0002: served, with v0001 to roll back to
         bad = home / "bad-events.jsonl"
