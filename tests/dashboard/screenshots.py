@@ -16,11 +16,31 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "api")]
 # The demo shop is trained with the deterministic hashing encoder, as in the tests.
 os.environ.setdefault("SHELFWISE_ENCODER_PLUGINS", "fake=shelfwise.encoders.fake:HashingEncoder")
 
+import httpx  # noqa: E402
 from dashboard_shop import build_demo_shop  # noqa: E402
 from live_server import running_server  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 WIDTH = 1280
+
+
+def run_an_experiment(url: str, admin_key: str) -> None:
+    """An experiment on the home placement with some lists served and clicked, so the online page
+    has something to show: 60 shoppers' home lists, the first item clicked on every third one."""
+    client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=30)
+    variants = {"control": "v0001", "treatment": "v0002"}
+    client.post(
+        "/v1/admin/experiments", json={"name": "home-ranker", "placement": "home", "variants": variants}
+    )
+    clicks = []
+    for n in range(1, 61):
+        user = f"web-{n:06d}"
+        listed = client.get(f"/v1/recommendations/{user}?k=6&placement=home").json()
+        if n % 3 == 0 and listed["items"]:
+            item = listed["items"][0]["item_id"]
+            clicks.append({"user_id": user, "item_id": item, "type": "click", "request_id": listed["request_id"],
+                           "timestamp": 1_900_000_000 + n})  # fmt: skip
+    client.post("/v1/events", json=clicks)
 
 
 def shoot(out: Path) -> list[Path]:
@@ -31,10 +51,12 @@ def shoot(out: Path) -> list[Path]:
             "overview": "/dashboard",
             "customer-360": f"/dashboard/customers?id={shop.linked_accounts[1]}",
             "models": "/dashboard/models?version=v0001",
+            "online-and-experiments": "/dashboard/online",
             "search": "/dashboard/search?q=wireless+earbudz",
             "data-quality": "/dashboard/quality",
         }
         with running_server(shop.env(), Path(work), timeout=120) as url, sync_playwright() as playwright:
+            run_an_experiment(url, shop.admin_key)
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
             page = browser.new_page(base_url=url, viewport={"width": WIDTH, "height": 900})
             page.goto("/dashboard/login")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from shelfwise.storage.base import DAY_SECONDS, DailyCount
 ACTIVE_DAYS = 30  # "active": an event in the last 30 days of the data (not of the wall clock)
 COVERAGE_SAMPLE = 100  # customers whose home list is computed to measure catalog coverage
 COVERAGE_K = 10
+# New customers arrive all the time: re-measure a version's coverage at most this often.
+COVERAGE_MAX_AGE_SECONDS = 600.0
 EPOCH = dt.date(1970, 1, 1)
 
 
@@ -99,11 +102,11 @@ def daily_series(counts: list[DailyCount]) -> tuple[list[str], dict[str, list[in
 
 class OverviewService:
     """Keeps the coverage of the served version: it needs one home list per sampled customer, so it
-    is measured once per (model version, number of customers) rather than on every page view."""
+    is measured once per model version and ten minutes rather than on every page view."""
 
     def __init__(self, engine: ServingEngine) -> None:
         self._engine = engine
-        self._coverage: dict[tuple[str, int], Coverage] = {}
+        self._coverage: dict[str, tuple[float, Coverage]] = {}  # version → (measured at, coverage)
 
     def overview(self) -> ShopOverview:
         engine = self._engine
@@ -142,9 +145,9 @@ class OverviewService:
         engine = self._engine
         version = engine.active().version
         customers = sorted(p.customer_id for p in engine.profiles.customers())
-        cached = self._coverage.get((version, len(customers)))
-        if cached is not None:
-            return cached
+        cached = self._coverage.get(version)
+        if cached is not None and time.monotonic() - cached[0] < COVERAGE_MAX_AGE_SECONDS:
+            return cached[1]
         step = max(1, len(customers) // COVERAGE_SAMPLE)
         sample = customers[::step][:COVERAGE_SAMPLE]
         shown: set[str] = set()
@@ -152,5 +155,5 @@ class OverviewService:
         for ranked in engine.active().lists.recommend_many(sample, COVERAGE_K):
             shown.update(s.item_id for s in ranked.items)
         coverage = Coverage(version, len(sample), COVERAGE_K, len(shown), len(engine.catalog))
-        self._coverage = {(version, len(customers)): coverage}
+        self._coverage = {version: (time.monotonic(), coverage)}
         return coverage

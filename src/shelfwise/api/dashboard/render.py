@@ -86,8 +86,10 @@ class Chart:
         scales: dict[str, Any] = {"x": {"stacked": self.stacked}, "y": {"stacked": self.stacked}}
         if self.horizontal:  # every bar keeps its name (Chart.js would skip every other one)
             scales["y"]["ticks"] = {"autoSkip": False}
+        value_axis = scales["x" if self.horizontal else "y"]
+        value_axis["min"] = 0  # every plotted figure is a count, a rate, a gain or a metric: never negative
         if self.counts:  # no "0.5 rows" between whole numbers
-            scales["x" if self.horizontal else "y"]["ticks"] = {"precision": 0}
+            value_axis["ticks"] = {"precision": 0}
         if self.y_label:
             scales["x" if self.horizontal else "y"]["title"] = {"display": True, "text": self.y_label}
         return {
