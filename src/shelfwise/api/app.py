@@ -21,6 +21,7 @@ from shelfwise.api.ratelimit import RateLimitMiddleware
 from shelfwise.api.routes import (
     admin,
     customers,
+    feedback,
     health,
     ingest,
     items,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         app.state.keys = KeyService(active.context)
         active.on_swap.append(metrics.model_swapped)
         metrics.track_profiles(lambda: len(app.state.engine.profiles))
+        metrics.track_impressions(lambda: app.state.engine.impression_counts())
         if own_context:
             active.start()
         elif active.version is not None:
@@ -173,6 +175,7 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         suggest.router,
         customers.router,
         admin.router,
+        feedback.router,
         search_rules.router,
         pages.router,
     ):

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shelfwise.settings.audit import AuditSettings
 from shelfwise.settings.encoders import EncoderSettings
+from shelfwise.settings.feedback import FeedbackSettings
 from shelfwise.settings.rules import RulesSettings
 from shelfwise.settings.search import SearchSettings
 
@@ -94,6 +95,8 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     # Suspicious-activity filter run before every training (brushing bursts, rings, bots).
     audit: AuditSettings = AuditSettings()
+    # The feedback loop: attribution window, impression logging (docs/feedback.md).
+    feedback: FeedbackSettings = FeedbackSettings()
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.home / 'shelfwise.db').as_posix()}"
