@@ -21,6 +21,7 @@ from shelfwise.api.ratelimit import RateLimitMiddleware
 from shelfwise.api.routes import (
     admin,
     customers,
+    experiments,
     feedback,
     health,
     ingest,
@@ -100,7 +101,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
         # FastAPI answers a body it cannot parse with a bare 400: name the field like every 4xx.
-        errors = [{"row": None, "field": "body", "message": str(exc.detail)}] if exc.status_code == 400 else None
+        errors = (
+            [{"row": None, "field": "body", "message": str(exc.detail)}] if exc.status_code == 400 else None
+        )
         response = _error(exc.status_code, str(exc.detail), errors)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
@@ -177,6 +180,7 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         admin.router,
         feedback.router,
         search_rules.router,
+        experiments.router,
         pages.router,
     ):
         app.include_router(router)

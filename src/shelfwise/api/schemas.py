@@ -139,6 +139,20 @@ class QueryRuleCreate(BaseModel):
     url: str | None = Field(None, description="redirect: where to send the shopper.")
 
 
+class ExperimentCreate(BaseModel):
+    name: str = Field(description="Letters, digits, '.', '_' or '-'.")
+    placement: Literal["home", "product", "cart", "search"]
+    variants: dict[str, str] = Field(
+        description='{"control": "v0003", "treatment": "v0004"}: variant → model version; the first is the control.'
+    )
+    traffic: list[float] | None = Field(None, description="Percent per variant, in order, summing to 100.")
+    exploration: float = Field(0.0, ge=0.0, le=0.5, description="Share of slots shown at random.")
+
+
+class ExperimentShip(BaseModel):
+    variant: str | None = Field(None, description="The variant to serve (default: the report's winner).")
+
+
 class ItemPublic(BaseModel):
     item_id: str
     title: str

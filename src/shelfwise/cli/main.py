@@ -14,6 +14,7 @@ from shelfwise.cli import (
     customers,
     demo,
     evaluate,
+    experiments,
     export,
     feedback,
     ingest,
@@ -74,6 +75,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(audit.app, name="audit")
 app.add_typer(search_rules.synonyms_app, name="synonyms")
 app.add_typer(search_rules.query_rules_app, name="query-rules")
+app.add_typer(experiments.app, name="experiments")
 
 
 def main() -> None:

@@ -52,6 +52,7 @@ def impressions_of(ranked: RankedList, user_id: str | None, at: float) -> list[I
             model_version=ranked.model_version,
             experiment=ranked.experiment,
             variant=ranked.variant,
+            propensity=ranked.propensities[position] if ranked.propensities else None,
         )
         for position, scored in enumerate(ranked.items)
     ]

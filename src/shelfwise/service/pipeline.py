@@ -77,6 +77,9 @@ class RankedList:
     # Under an A/B experiment: which experiment assigned this customer, and to which variant.
     experiment: str | None = None
     variant: str | None = None
+    # With exploration on: the probability the logging policy put each item in its slot (impressions
+    # log it; the off-policy estimate divides by it). None: the list is the model's own ranking.
+    propensities: tuple[float, ...] | None = None
 
     # A ranked list reads as the sequence of its items; the stamp travels with it.
     def __iter__(self) -> Iterator[ScoredItem]:

@@ -45,7 +45,9 @@ from shelfwise.service.lists import ListService, LiveState
 from shelfwise.service.online_metrics import online_metrics_report
 from shelfwise.service.pipeline import RankedList, new_request_id
 from shelfwise.service.served import ServedModel, load_served
+from shelfwise.service.serving_experiments import ServingExperiments
 from shelfwise.storage import open_store
+from shelfwise.storage.base import EXPERIMENTS_CHANGE
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,12 @@ class ActiveModel:
     fresh: FreshItems | None  # vectors of items newer than the version, encoded in the background
     side_context: ServiceContext  # search's own store connection (it refreshes from another thread)
     loaded_at: float = field(default_factory=time.time)
+    retired: bool = False  # a version both served and in an experiment may be let go twice
 
     def retire(self, main: ServiceContext) -> None:
+        if self.retired:
+            return
+        self.retired = True
         if self.fresh is not None:
             self.fresh.close()
         # The search cache may have been opened by the request thread: garbage collection closes it.
@@ -79,7 +85,7 @@ class ForgetReport:
     accounts_deleted: int
 
 
-class ServingEngine:
+class ServingEngine(ServingExperiments):
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
         self._settings = ctx.settings.serve
@@ -96,6 +102,7 @@ class ServingEngine:
         self._item_stamps: dict[str, float] = {}  # item id → updated_at of the version in the catalog
         self.started_at = 0.0
         self.on_swap: list[Callable[[str], None]] = []
+        self._init_experiments()  # running A/B experiments and their versions (serving_experiments)
         self.impressions: ImpressionLogger | None = None  # started by start() unless turned off
 
     @property
@@ -116,6 +123,7 @@ class ServingEngine:
             self.reload()
         except ModelError as exc:
             log.warning("serving without a model until one is trained: %s", exc)
+        self.follow_experiments(store)
         if self._ctx.settings.feedback.log_impressions:
             self.impressions = self._impression_logger()
             self.impressions.start()
@@ -141,20 +149,31 @@ class ServingEngine:
         if self.impressions is not None:
             self.impressions.stop()  # writes every list served so far
         self._stop.set()
+        self._wake.set()
         if self._poller is not None:
             self._poller.join(timeout=5)
-        for generation in (self._active, self._retired):
-            if generation is not None:
-                generation.retire(self._ctx)
+        generations = [self._active, self._retired, *self.experiments.models(), *self._experiments_retired]
+        for generation in {id(g): g for g in generations if g is not None}.values():
+            generation.retire(self._ctx)
+        if self._poll_ctx is not None:
+            self._poll_ctx.close()
 
     def _poll(self) -> None:
-        while not self._stop.wait(self._settings.reload_poll_seconds):
+        while not self._stop.is_set():
+            self._wake.wait(self._settings.reload_poll_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
             try:
                 self.reload()
             except ShelfwiseError as exc:
                 log.debug("model poll: %s", exc)
             except Exception:  # the poller must survive anything a broken artifact throws
                 log.exception("model poll failed")
+            try:
+                self.follow_experiments(self._poller_store())
+            except Exception:
+                log.exception("following the experiments failed")
 
     @property
     def version(self) -> str | None:
@@ -187,7 +206,7 @@ class ServingEngine:
             if wanted in self._failed_versions and not force:
                 return current.version if current else wanted
             try:
-                loaded = self._load(wanted)
+                loaded = self.experiments.loaded(wanted) or self._load(wanted)
             except Exception as exc:
                 self._failed_versions.add(wanted)
                 log.exception("cannot load model %s; still serving %s", wanted, current and current.version)
@@ -195,7 +214,7 @@ class ServingEngine:
             self._active = loaded  # the swap: one reference
             # Requests that started on the old version may still be running: it is retired
             # (connections closed) only at the next swap.
-            if self._retired is not None:
+            if self._retired is not None and not self._in_use(self._retired):
                 self._retired.retire(self._ctx)
             self._retired = current
         for callback in self.on_swap:
@@ -285,19 +304,29 @@ class ServingEngine:
     def recommend(
         self, user_id: str, k: int = 10, exclude: Sequence[str] = (), placement: str | None = None
     ) -> RankedList:
-        """Next items for a user or customer; unknown ids get the cold-start answer (trending)."""
-        return self._served(self.active().lists.recommend(user_id, k, placement or "home", exclude), user_id)
+        """Next items for a user or customer; unknown ids get the cold-start answer (trending).
+        Under an experiment on the placement, the customer's variant answers."""
+        placement = placement or "home"
+        route = self._route(placement, user_id)
+        ranked = route.model.lists.recommend(user_id, route.fetch(k), placement, exclude)
+        return self._served(self.experiments.stamp(ranked, route, k), user_id)
 
     def search(self, query: str, user_id: str | None, k: int) -> RankedList:
-        return self._served(self.active().lists.search(query, user_id=user_id, k=k), user_id)
+        route = self._route("search", user_id)
+        ranked = route.model.lists.search(query, user_id=user_id, k=route.fetch(k))
+        return self._served(self.experiments.stamp(ranked, route, k), user_id)
 
     def similar(self, item_id: str, k: int, user_id: str | None = None) -> RankedList:
         self.item(item_id)
         active = self.active()
         fresh = active.fresh.vector(item_id) if active.fresh is not None else None
         if fresh is not None:
-            return self._served(self._text_neighbours(active, fresh, item_id, k), user_id)  # newer than the model
-        return self._served(active.lists.similar(item_id, k=k), user_id)
+            return self._served(
+                self._text_neighbours(active, fresh, item_id, k), user_id
+            )  # newer than the model
+        route = self._route("product", user_id)
+        ranked = route.model.lists.similar(item_id, k=route.fetch(k))
+        return self._served(self.experiments.stamp(ranked, route, k), user_id)
 
     def impression_counts(self) -> tuple[int, int, int]:
         """(written, pending, dropped) impression rows of this process (zeros when logging is off)."""
@@ -330,13 +359,17 @@ class ServingEngine:
 
     def complementary(self, item_id: str, k: int, user_id: str | None = None) -> RankedList:
         self.item(item_id)
-        return self._served(self.active().lists.complementary([item_id], k=k), user_id)
+        route = self._route("product", user_id)
+        ranked = route.model.lists.complementary([item_id], k=route.fetch(k))
+        return self._served(self.experiments.stamp(ranked, route, k), user_id)
 
     # ------------------------------------------------------------------ writes
     def _ingestor(self) -> Ingestor:
         customers = CustomerService(self._ctx)
         attribute = Attributor(self._ctx.store, self._ctx.settings.feedback.attribution_window_hours)
-        return Ingestor(self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=attribute)
+        return Ingestor(
+            self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=attribute
+        )
 
     def ingest(self, kind: BatchKind, rows: Sequence[Any]) -> BatchOutcome:
         """Validate the whole batch (``BatchRejected`` names each bad row), write it in one
@@ -366,6 +399,8 @@ class ServingEngine:
                     self.profiles.forget(change.subject)
             if any(change.kind == "identity" for change in changes):
                 self.profiles.regroup(store)
+            if any(change.kind == EXPERIMENTS_CHANGE for change in changes):
+                self.experiments_changed()
         changed = []
         # Rows committed since the last look carry a stamp from at most ITEM_CLOCK_SLACK before it
         # (a writer stamps rows, then waits for the write lock). Rows already seen are skipped.

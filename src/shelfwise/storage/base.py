@@ -194,6 +194,48 @@ class FeedbackStore(Protocol):
         ...
 
 
+EXPERIMENTS_CHANGE = "experiments"  # the change-log kind an experiment write appends
+EXPERIMENT_STATUSES = ("running", "stopped", "shipped")
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentRecord:
+    """An A/B experiment between model versions on one placement, as stored."""
+
+    name: str
+    placement: str
+    variants: dict[str, str]  # variant → model version, in the order given (the first is the control)
+    traffic: dict[str, float]  # variant → share of customers; the shares sum to 1
+    salt: str  # makes assignment independent across experiments
+    status: str  # running | stopped | shipped
+    created_at: float
+    exploration: float = 0.0  # share of slots filled at random, with the propensity logged
+    stopped_at: float | None = None
+    shipped_variant: str | None = None
+
+    @property
+    def control(self) -> str:
+        return next(iter(self.variants))
+
+
+class ExperimentStore(Protocol):
+    """A/B experiments. Writes also append an ``experiments`` change so servers follow them."""
+
+    def add_experiment(self, experiment: ExperimentRecord) -> None:
+        """Store a new experiment; ``ConflictError`` when the name is taken or (running) another
+        experiment already runs on its placement."""
+        ...
+
+    def get_experiment(self, name: str) -> ExperimentRecord | None: ...
+    def list_experiments(self, status: str | None = None) -> list[ExperimentRecord]:
+        """Oldest first."""
+        ...
+
+    def end_experiment(self, name: str, status: str, at: float, shipped_variant: str | None = None) -> bool:
+        """Move a running experiment to ``stopped`` or ``shipped``; False when it is not running."""
+        ...
+
+
 class RejectionStore(Protocol):
     def record_rejections(self, rejections: Sequence[Rejection]) -> None: ...
     def count_rejections(self) -> int: ...
@@ -207,6 +249,7 @@ class Store(
     KeyStore,
     ChangeFeed,
     SearchRuleStore,
+    ExperimentStore,
     FeedbackStore,
     Protocol,
 ):

@@ -34,6 +34,7 @@ from shelfwise.storage.base import (
     StoredAccount,
     StoredEvent,
 )
+from shelfwise.storage.experiments import ExperimentTables
 from shelfwise.storage.pg_connect import connect, redact_url
 from shelfwise.storage.pg_extras import PostgresExtras
 from shelfwise.storage.pg_feedback import PostgresFeedback
@@ -65,8 +66,10 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class PostgresStore(PostgresExtras, PostgresFeedback):
+class PostgresStore(PostgresExtras, PostgresFeedback, ExperimentTables):
     """Implements every protocol of ``shelfwise.storage.base`` on one PostgreSQL database."""
+
+    _mark = "%s"
 
     def __init__(self, url: str) -> None:
         self.url = url

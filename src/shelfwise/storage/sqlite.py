@@ -30,6 +30,7 @@ from shelfwise.storage.base import (
     StoredAccount,
     StoredEvent,
 )
+from shelfwise.storage.experiments import ExperimentTables
 from shelfwise.storage.sqlite_feedback import SQLiteFeedback
 from shelfwise.storage.sqlite_rules import SQLiteSearchRules
 
@@ -65,7 +66,7 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules, SQLiteFeedback):
+class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules, SQLiteFeedback, ExperimentTables):
     """Implements every protocol of ``shelfwise.storage.base`` on one SQLite database."""
 
     def __init__(self, path: str | Path, url: str | None = None) -> None:

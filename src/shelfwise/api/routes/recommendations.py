@@ -22,7 +22,9 @@ def ranked_body(ranked: RankedList) -> dict[str, object]:
         "placement": ranked.placement,
         "model_version": ranked.model_version,
         "customer_id": ranked.customer_id,
-        **({"experiment": ranked.experiment, "variant": ranked.variant} if ranked.variant is not None else {}),
+        **(
+            {"experiment": ranked.experiment, "variant": ranked.variant} if ranked.variant is not None else {}
+        ),
         "items": [{"item_id": s.item_id, "score": s.score, "reasons": list(s.reasons)} for s in ranked.items],
         **(
             {"relaxed": [step.as_dict() for step in ranked.relaxed], "redirect": ranked.redirect}

@@ -1,0 +1,75 @@
+"""A/B experiments between model versions: ``/v1/admin/experiments`` (GET list, POST create),
+``/{name}`` (GET), ``/{name}/report``, ``/{name}/stop``, ``/{name}/ship``, and
+``GET /v1/admin/experiments/estimate?version=`` (off-policy CTR on explored logs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from shelfwise.api.deps import Engine, json_response, require
+from shelfwise.api.schemas import ExperimentCreate, ExperimentShip
+from shelfwise.service.experiments import ExperimentService, experiment_dict
+from shelfwise.service.offpolicy import OffPolicyService
+from shelfwise.service.serving import ServingEngine
+
+router = APIRouter(prefix="/v1/admin/experiments", tags=["experiments"], dependencies=[require("admin")])
+
+
+@router.get("")
+async def list_experiments(engine: Engine) -> Response:
+    found = ExperimentService(engine.context).list()
+    return json_response({"experiments": [experiment_dict(e) for e in found]})
+
+
+@router.post("", status_code=201)
+async def create_experiment(engine: Engine, body: ExperimentCreate) -> Response:
+    """Every server process routes the placement within seconds; this one at once."""
+    created = ExperimentService(engine.context).create(
+        body.name, body.placement, list(body.variants.items()), body.traffic, body.exploration
+    )
+    engine.experiments_changed()
+    return json_response(experiment_dict(created), 201)
+
+
+def _flushed(engine: ServingEngine) -> ServingEngine:
+    """The engine once the lists it served so far are in the log (the report counts them all)."""
+    if engine.impressions is not None:
+        engine.impressions.flush()
+    return engine
+
+
+@router.get("/estimate")
+async def estimate(
+    engine: Engine, version: Annotated[str, Query(pattern=r"^v\d{4,}$", description="e.g. v0004")]
+) -> Response:
+    _flushed(engine)
+    return json_response(OffPolicyService(engine.context).estimate(version))
+
+
+@router.get("/{name}")
+async def get_experiment(engine: Engine, name: str) -> Response:
+    return json_response(experiment_dict(ExperimentService(engine.context).get(name)))
+
+
+@router.get("/{name}/report")
+async def report(engine: Engine, name: str) -> Response:
+    _flushed(engine)
+    return json_response(ExperimentService(engine.context).report(name))
+
+
+@router.post("/{name}/stop")
+async def stop(engine: Engine, name: str) -> Response:
+    ended = ExperimentService(engine.context).stop(name)
+    engine.experiments_changed()
+    return json_response(experiment_dict(ended))
+
+
+@router.post("/{name}/ship")
+async def ship(engine: Engine, name: str, body: ExperimentShip | None = None) -> Response:
+    shipped = ExperimentService(engine.context).ship(name, body.variant if body else None)
+    engine.reload()  # the pinned winner is most likely loaded already, by the experiment
+    engine.experiments_changed()
+    return json_response(experiment_dict(shipped))

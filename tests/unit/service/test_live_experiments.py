@@ -1,0 +1,74 @@
+"""The server's experiment router: who gets which loaded version, and how the list is stamped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shelfwise.domain import ScoredItem
+from shelfwise.experiments.assignment import assign
+from shelfwise.service.live_experiments import ExperimentRouter
+from shelfwise.service.pipeline import RankedList
+from shelfwise.storage.base import ExperimentRecord
+
+
+@dataclass(frozen=True)
+class Loaded:
+    version: str
+
+
+def _record(name: str, placement: str = "home", exploration: float = 0.0) -> ExperimentRecord:
+    return ExperimentRecord(
+        name, placement, {"control": "v1", "treatment": "v2"}, {"control": 0.5, "treatment": 0.5},
+        f"salt-{name}", "running", 0.0, exploration,
+    )  # fmt: skip
+
+
+def _ranked(n: int) -> RankedList:
+    items = tuple(ScoredItem(f"i{p}", 1.0 - p / 100) for p in range(n))
+    return RankedList("r", "recommendations", "home", "v1", "c", items)
+
+
+def test_routes_the_placement_by_customer_and_leaves_the_rest_to_the_served_version() -> None:
+    router: ExperimentRouter[Loaded] = ExperimentRouter()
+    served, loads = Loaded("v9"), []
+
+    def model_of(version: str) -> Loaded:
+        loads.append(version)
+        return Loaded(version)
+
+    router.follow([_record("ab")], model_of)
+    assert loads == ["v1", "v2"]
+    for customer in ("c-1", "c-2", "c-3", "c-4"):
+        route = router.route("home", customer, served)
+        wanted = assign("salt-ab", customer, {"control": 0.5, "treatment": 0.5})
+        assert (route.variant, route.model.version) == (wanted, {"control": "v1", "treatment": "v2"}[wanted])
+    assert router.route("cart", "c-1", served).model is served
+    assert router.route("home", None, served).model is served  # no shopper: nobody to assign
+
+
+def test_following_returns_what_no_experiment_needs_any_more() -> None:
+    router: ExperimentRouter[Loaded] = ExperimentRouter()
+    router.follow([_record("ab")], Loaded)
+    v1, v2 = router.running["home"].models["control"], router.running["home"].models["treatment"]
+    assert router.loaded("v2") is v2
+    assert router.follow([], Loaded) == [v1, v2]
+    assert router.running == {} and router.route("home", "c-1", Loaded("v9")).model.version == "v9"
+
+
+def test_stamp_names_the_variant_and_exploration_logs_a_propensity_per_slot() -> None:
+    router: ExperimentRouter[Loaded] = ExperimentRouter()
+    router.follow([_record("plain"), _record("explore", placement="search", exploration=0.3)], Loaded)
+    plain = router.route("home", "c-1", Loaded("v9"))
+    assert plain.fetch(10) == 10
+    stamped = router.stamp(_ranked(10), plain, 10)
+    assert (stamped.experiment, stamped.variant, stamped.propensities) == ("plain", plain.variant, None)
+
+    exploring = router.route("search", "c-1", Loaded("v9"))
+    assert exploring.fetch(10) == 30  # k plus a pool of 2k spares
+    stamped = router.stamp(_ranked(30), exploring, 10)
+    assert len(stamped.items) == 10 and len({s.item_id for s in stamped.items}) == 10
+    for position, (scored, propensity) in enumerate(zip(stamped.items, stamped.propensities, strict=True)):
+        if scored.item_id == f"i{position}":
+            assert propensity == 0.7
+        else:
+            assert propensity == 0.3 / 20 and int(scored.item_id[1:]) >= 10
