@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shelfwise.settings.audit import AuditSettings
 from shelfwise.settings.encoders import EncoderSettings
+from shelfwise.settings.negatives import NegativeSettings
 from shelfwise.settings.rules import RulesSettings
 from shelfwise.settings.search import SearchSettings
 
@@ -94,6 +95,8 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     # Suspicious-activity filter run before every training (brushing bursts, rings, bots).
     audit: AuditSettings = AuditSettings()
+    # Dismissed, returned and 1–2 star items: out of the customer's lists, near duplicates lowered.
+    negatives: NegativeSettings = NegativeSettings()
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.home / 'shelfwise.db').as_posix()}"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shelfwise.domain import ENGAGEMENT_TYPES, Event
+from shelfwise.domain import Event, is_engagement
 from shelfwise.search.behaviour import (
     SEARCH_EVENT_TYPES,
     BehaviourStats,
@@ -106,7 +106,7 @@ def _fold_popularity(events: Sequence[Event], row_of: dict[str, int], n_rows: in
     counts = np.zeros((FOLDS, n_rows), dtype=np.float32)
     for event in events:
         row = row_of.get(event.item_id or "")
-        if row is None or event.type not in ENGAGEMENT_TYPES or not event.query:
+        if row is None or not is_engagement(event) or not event.query:
             continue
         group_id = f"{event.session_id or event.user_id}\x1f{query_key(event.query)}"
         counts[_bucket(group_id, FOLDS), row] += 1
