@@ -149,6 +149,10 @@ class RequestPipeline:
         # Without the served vectors the stage still removes disliked items (no neighbours).
         self._negatives = negatives or NegativeFeedback(NegativeSettings())
 
+    @property
+    def negatives(self) -> NegativeFeedback:
+        return self._negatives
+
     def source(self, kind: ListKind) -> ListSource:
         source = self._sources.get(kind)
         if source is None:
