@@ -26,14 +26,13 @@ import numpy as np
 
 from shelfwise.domain import Event, is_engagement
 from shelfwise.search.behaviour import (
-    SEARCH_EVENT_TYPES,
     BehaviourStats,
     SearchGroup,
     query_key,
     search_groups,
 )
 from shelfwise.search.engine import SearchEngine
-from shelfwise.search.factory import build_engine
+from shelfwise.search.factory import build_engine, search_log
 from shelfwise.search.features import FEATURE_NAMES
 from shelfwise.search.ranker import SearchRanker
 from shelfwise.settings import Settings
@@ -186,7 +185,7 @@ def fit_search(
     ``deadline`` (a ``time.monotonic()``): replaying the log stops at COLLECT_SHARE of the time left
     and boosting at the deadline, so ``shelfwise train`` keeps to ``--max-minutes``."""
     config = config or SearchTrainConfig()
-    events = [s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True) if s.event.query]
+    events = list(search_log(store))
     groups = search_groups(events)
     if len(groups) < MIN_GROUPS:
         return {}

@@ -9,6 +9,7 @@ from shelfwise.domain import Event, customer_id_for, is_engagement, is_negative
 from shelfwise.history import build_histories, build_item_index
 from shelfwise.history.histories import trending_scores
 from shelfwise.profiles import ProfileBook
+from shelfwise.search.behaviour import search_groups, without_returned
 from shelfwise.storage import StoredEvent
 
 POSITION = {"phone": 0, "case": 1, "socks": 2}
@@ -102,3 +103,22 @@ def test_histories_ignore_ratings_in_the_numbers_they_count() -> None:
     histories = build_histories(events, index, {})
     assert list(histories) == [customer_id_for("v")]  # five 1-star raters have no history at all
     assert np.asarray(trending_scores(histories.values(), len(index)))[index.get("case")] == 0.0
+
+
+def test_a_returned_purchase_leaves_the_search_log() -> None:
+    log = [
+        Event("web-ann", "click", 1, item_id="drill", query="drill"),
+        Event("web-ann", "purchase", 2, item_id="drill", query="drill"),
+        Event("web-bob", "purchase", 3, item_id="drill", query="drill"),
+        Event("web-ann", "purchase", 20, item_id="drill", query="cordless drill"),
+    ]
+    # Ann returns the drill in store (another account of hers) between her two purchases.
+    returns = [Event("store-ann", "return", 10, item_id="drill")]
+    kept = without_returned(log, returns, {"web-ann": "ann", "store-ann": "ann"})
+    assert [(e.user_id, e.type, e.timestamp) for e in kept] == [
+        ("web-ann", "click", 1),
+        ("web-bob", "purchase", 3),
+        ("web-ann", "purchase", 20),
+    ]
+    grades = {g.query: g.grades for g in search_groups(kept) if g.group_id.startswith("web-ann")}
+    assert grades == {"drill": {"drill": 1}, "cordless drill": {"drill": 3}}  # a click, not a purchase
