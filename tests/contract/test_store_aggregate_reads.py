@@ -40,3 +40,20 @@ def test_event_counts_by_item_match_counting_the_stream(store: Store) -> None:
     types = ("purchase", "view")
     expected = Counter(s.event.item_id for s in store.iter_events(types=types) if s.event.item_id)
     assert store.event_counts_by_item(types) == dict(expected) == {"kettle": 3, "tea": 2}
+
+
+def test_event_counts_by_item_leave_out_negative_ratings(store_url: str) -> None:
+    opened = open_store(store_url)
+    try:
+        opened.append_events(
+            [
+                ("r1", Event("u1", "rate", 1.0, item_id="kettle", value=1)),
+                ("r2", Event("u2", "rate", 2.0, item_id="kettle", value=2)),
+                ("r3", Event("u3", "rate", 3.0, item_id="kettle", value=5)),
+                ("r4", Event("u1", "review", 4.0, item_id="tea", value=1, text="leaks")),
+                ("r5", Event("u2", "view", 5.0, item_id="tea")),
+            ]
+        )
+        assert opened.event_counts_by_item(("rate", "review", "view")) == {"kettle": 1, "tea": 1}
+    finally:
+        opened.close()
