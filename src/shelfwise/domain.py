@@ -22,13 +22,24 @@ class EventType(StrEnum):
     REVIEW = "review"
     SEARCH = "search"
     IMPRESSION = "impression"
+    DISMISS = "dismiss"  # "not interested": the shopper asked not to see the item
+    RETURN = "return"  # a bought item sent back
 
 
 EVENT_TYPES: frozenset[str] = frozenset(t.value for t in EventType)
 
-# Event types that express interest in an item strongly enough to feed a customer's
-# sequence (impressions were only shown; searches may have no item).
+# Event types that can express interest in an item strongly enough to feed a customer's
+# sequence (impressions were only shown; searches may have no item). A rating or review of
+# ``NEGATIVE_RATING_MAX`` stars or fewer is the opposite: ``is_engagement`` is the one judge of an
+# event, this set only narrows what is read from the store.
 ENGAGEMENT_TYPES: frozenset[str] = frozenset({"view", "click", "add_to_cart", "purchase", "rate", "review"})
+
+# Ratings out of 5 at or below this say "I did not like it": a negative signal, never interest.
+NEGATIVE_RATING_MAX = 2.0
+# Event types that always say "not for me": never interest, and they lower the item for the customer.
+NEGATIVE_TYPES: frozenset[str] = frozenset({"dismiss", "return"})
+# Event types that carry a star rating in ``value``.
+RATING_TYPES: frozenset[str] = frozenset({"rate", "review"})
 
 KNOWN_CHANNELS: tuple[str, ...] = ("web", "app", "store", "social")
 
@@ -90,6 +101,18 @@ class ScoredItem:
     item_id: str
     score: float
     reasons: tuple[str, ...] = ()
+
+
+def is_negative(event: Event) -> bool:
+    """The event says the customer does not want the item: a dismiss, a return, a rating of 1–2."""
+    if event.type in NEGATIVE_TYPES:
+        return True
+    return event.type in RATING_TYPES and event.value is not None and event.value <= NEGATIVE_RATING_MAX
+
+
+def is_engagement(event: Event) -> bool:
+    """The event shows interest in an item: it may feed the customer's history, counts and models."""
+    return event.item_id is not None and event.type in ENGAGEMENT_TYPES and not is_negative(event)
 
 
 def customer_id_for(oldest_user_id: str) -> str:

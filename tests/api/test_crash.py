@@ -14,7 +14,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_shop import T0, build_shop
+from live_server import free_port
 
 SHELFWISE = Path(sys.executable).with_name("shelfwise")
 ROUNDS = 3
@@ -34,12 +34,6 @@ BATCH = 25  # events per POST
 FILE_ROWS = 20_000
 FILE_BATCH = 200  # rows per ingest transaction
 FILE_ROWS_STORED = "SELECT COUNT(*) FROM events WHERE session_id LIKE 'f-%'"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -185,7 +179,7 @@ def test_kill_9_loses_no_acknowledged_event_and_leaves_no_half_batch(shop: Shop,
     writer = Writer("")
     log = tmp_path / "server.log"
     for _ in range(ROUNDS):
-        port = _free_port()
+        port = free_port()
         server = shop.start_server(port, log)  # also the recovery: a plain start after a kill
         writer.url = f"http://127.0.0.1:{port}"
         file_before = shop.rows(FILE_ROWS_STORED)[0][0]
@@ -207,7 +201,7 @@ def test_kill_9_loses_no_acknowledged_event_and_leaves_no_half_batch(shop: Shop,
 
     # Recovery: the ingest re-run completes the file; the client re-posts what was never answered.
     assert shop.ingest().wait(timeout=300) == 0
-    port = _free_port()
+    port = free_port()
     server = shop.start_server(port, log)
     try:
         writer.url = f"http://127.0.0.1:{port}"

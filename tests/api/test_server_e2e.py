@@ -84,6 +84,18 @@ def test_the_next_request_reflects_the_last_event(server: Server) -> None:
     assert writer.post("/v1/events", json=[event]).json()["duplicate"] == 1
 
 
+def test_a_dismiss_takes_effect_on_the_next_request(server: Server) -> None:
+    reader, writer = server.client("read"), server.client("ingest")
+    view = {"user_id": "web-dan", "item_id": "kettle", "type": "view", "timestamp": T0 + 70_000}
+    assert writer.post("/v1/events", json=[view]).json()["stored"] == 1
+    assert _top(reader, "web-dan")[0] == "tea"
+    dismiss = {"user_id": "web-dan", "item_id": "tea", "type": "dismiss", "timestamp": T0 + 70_010}
+    assert writer.post("/v1/events", json=[dismiss]).json()["stored"] == 1
+    assert "tea" not in _top(reader, "web-dan")  # no sleep, no retraining
+    unknown = writer.post("/v1/events", json=[{**dismiss, "type": "dislike"}])
+    assert unknown.status_code == 422 and "type" in unknown.text
+
+
 def test_wrong_or_missing_keys_are_refused(server: Server) -> None:
     anonymous, reader = server.client(None), server.client("read")
     assert anonymous.get("/v1/recommendations/web-bob").status_code == 401

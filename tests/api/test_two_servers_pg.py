@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_shop import T0, build_shop, shop_settings, train_version
-from test_server_e2e import _free_port
+from live_server import free_port
 
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.keys import KeyService
@@ -37,7 +37,7 @@ class Cluster:
 
 
 def _start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     handle = log.open("w")
     process = subprocess.Popen(
         [str(SHELFWISE), "serve", "--port", str(port), "--log-level", "warning"],

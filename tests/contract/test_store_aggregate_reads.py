@@ -75,3 +75,20 @@ def test_rejection_counts_group_by_source_and_reason(store: Store) -> None:
         ("events.csv", "type: unknown event type", 1),
         ("items.csv", "timestamp: missing required field", 1),
     ]
+
+
+def test_event_counts_by_item_leave_out_negative_ratings(store_url: str) -> None:
+    opened = open_store(store_url)
+    try:
+        opened.append_events(
+            [
+                ("r1", Event("u1", "rate", 1.0, item_id="kettle", value=1)),
+                ("r2", Event("u2", "rate", 2.0, item_id="kettle", value=2)),
+                ("r3", Event("u3", "rate", 3.0, item_id="kettle", value=5)),
+                ("r4", Event("u1", "review", 4.0, item_id="tea", value=1, text="leaks")),
+                ("r5", Event("u2", "view", 5.0, item_id="tea")),
+            ]
+        )
+        assert opened.event_counts_by_item(("rate", "review", "view")) == {"kettle": 1, "tea": 1}
+    finally:
+        opened.close()

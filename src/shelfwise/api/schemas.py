@@ -42,11 +42,24 @@ class AccountCreate(BaseModel):
 class EventCreate(BaseModel):
     event_id: str | None = Field(None, description="Idempotency key: a retried event is stored once.")
     user_id: str
-    type: Literal["view", "click", "add_to_cart", "purchase", "rate", "review", "search", "impression"]
+    type: Literal[
+        "view",
+        "click",
+        "add_to_cart",
+        "purchase",
+        "rate",
+        "review",
+        "search",
+        "impression",
+        "dismiss",
+        "return",
+    ] = Field(description="dismiss: not interested; return: a bought item sent back (both lower the item).")
     timestamp: str | float = Field(description="ISO 8601 or epoch seconds (milliseconds accepted).")
     item_id: str | None = Field(None, description="Required except for search events.")
     channel: str | None = None
-    value: float | None = Field(None, description="Rating (rate events) or quantity.")
+    value: float | None = Field(
+        None, description="Rating out of 5 (rate, review: 1–2 lowers the item) or quantity."
+    )
     price: float | None = Field(None, ge=0)
     query: str | None = None
     session_id: str | None = None

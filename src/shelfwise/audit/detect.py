@@ -65,15 +65,54 @@ def _window_counts(times: list[float], width: float) -> tuple[int, int]:
     return best_start, best
 
 
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """What the burst check needs to know about accounts beyond one item's purchases."""
+
+    purchased: Mapping[str, Mapping[str, float]]  # user → item → first purchase time
+    buys_of: Mapping[tuple[str, str], int]  # (user, item) → purchases
+    browsers: frozenset[str] | set[str]  # users with any non-purchase event (view, click, cart, search)
+
+
+def _mean_overlap(users: list[str], item: str, purchased: Mapping[str, Mapping[str, float]]) -> float:
+    """Mean pairwise Jaccard of the accounts' other purchases (brushers' scripts buy alike baskets)."""
+    baskets = [frozenset(purchased.get(user, {})) - {item} for user in users[:200]]
+    pairs = [(a, b) for n, a in enumerate(baskets) for b in baskets[n + 1 :] if a or b]
+    if not pairs:
+        return 0.0
+    return sum(len(a & b) / len(a | b) for a, b in pairs) / len(pairs)
+
+
+def _fake_sign(users: list[str], item: str, activity: Activity, settings: AuditSettings) -> str | None:
+    """The second fact that tells a brushed burst from a launch's real rush of new customers, or None.
+
+    A hit product can draw many new customers within two days; what real customers rarely do is buy
+    the same item again and again, buy near-identical baskets, or buy without ever browsing in a shop
+    where most buyers browse."""
+    repeaters = sum(activity.buys_of.get((user, item), 0) >= 2 for user in users)
+    if repeaters >= settings.burst_repeat_share * len(users):
+        return f"{repeaters} of them bought it more than once"
+    overlap = _mean_overlap(users, item, activity.purchased)
+    if overlap >= settings.burst_alike_baskets:
+        return f"their other purchases overlap {overlap:.0%} on average"
+    buyers = set(activity.purchased)
+    if buyers and len(buyers & activity.browsers) >= settings.burst_silent_share * len(buyers):
+        silent = sum(user not in activity.browsers for user in users)
+        if silent >= settings.burst_repeat_share * len(users):
+            return f"{silent} of them never browsed, where most buyers do"
+    return None
+
+
 def find_bursts(
     purchases: Mapping[str, list[tuple[float, str]]],
     first_seen: Mapping[str, float],
     history: float,
+    activity: Activity,
     settings: AuditSettings,
     result: AuditResult,
 ) -> None:
     """``purchases``: item → sorted (time, user); ``history``: seconds between the first and last
-    event of the shop. Flags the new accounts of each item's burst."""
+    event of the shop. Flags the new accounts of each item's burst when a second fact backs it."""
     width = settings.burst_window_hours * HOUR
     newness = settings.new_account_days * DAY
     if history < max(settings.burst_min_history_days * DAY, 2 * width):
@@ -86,7 +125,7 @@ def find_bursts(
         times = [at for at, _ in fresh]
         start, _ = _window_counts(times, width)
         window = fresh[start : bisect_right(times, times[start] + width)]
-        users = {user for _, user in window}
+        users = sorted({user for _, user in window})
         if len(users) < settings.burst_min_accounts:
             continue
         # The item's own rate outside the window predicts what a window should hold.
@@ -95,10 +134,13 @@ def find_bursts(
         expected = max((len(all_times) - inside) * width / span, 1.0)
         if len(users) < settings.burst_ratio * expected:
             continue
+        sign = _fake_sign(users, item, activity, settings)
+        if sign is None:
+            continue
         hours = settings.burst_window_hours
         reason = (
             f"one of {len(users)} new accounts that bought {item} within {hours:g} h "
-            f"(its usual rate predicts {expected:.1f})"
+            f"(its usual rate predicts {expected:.1f}); {sign}"
         )
         for user in users:
             result.flag(user, reason)
@@ -181,6 +223,8 @@ def detect(
     views: dict[str, list[float]] = defaultdict(list)
     buys: dict[str, list[float]] = defaultdict(list)
     store_buys: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    buys_of: dict[tuple[str, str], int] = defaultdict(int)
+    browsers: set[str] = set()
     first = last = None
     for event in events:
         first = event.timestamp if first is None else min(first, event.timestamp)
@@ -188,18 +232,22 @@ def detect(
         user = event.user_id
         result.events_of[user] = result.events_of.get(user, 0) + 1
         first_seen.setdefault(user, event.timestamp)
+        if event.type != "purchase":
+            browsers.add(user)
         if event.type in VIEW_TYPES:
             views[user].append(event.timestamp)
         elif event.type == "purchase" and event.item_id is not None:
             purchases[event.item_id].append((event.timestamp, user))
             purchased[user].setdefault(event.item_id, event.timestamp)
+            buys_of[(user, event.item_id)] += 1
             buys[user].append(event.timestamp)
             if event.store_id:
                 store_buys[user].append((event.timestamp, event.store_id))
     for bought in purchases.values():
         bought.sort()
     history = (last - first) if first is not None and last is not None else 0.0
-    find_bursts(purchases, first_seen, history, settings, result)
+    activity = Activity(purchased, buys_of, browsers)
+    find_bursts(purchases, first_seen, history, activity, settings, result)
     find_rings(accounts, purchased, settings, result)
     find_rates(views, settings.max_views_per_minute, "views", result)
     # A basket is one act: its items share a timestamp, so purchases count as distinct checkout

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shelfwise.audit.detect import AccountKeys, AuditResult, detect
+from shelfwise.domain import is_negative
 from shelfwise.settings.audit import AuditSettings
 from shelfwise.storage.audit import AuditFlag
 from shelfwise.storage.base import Store, StoredEvent
@@ -74,7 +75,7 @@ class WithoutFlagged:
     def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
         for stored in self.iter_events(types=types):
-            if stored.event.item_id is not None:
+            if stored.event.item_id is not None and not is_negative(stored.event):
                 counts[stored.event.item_id] = counts.get(stored.event.item_id, 0) + 1
         return counts
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,12 @@ from shelfwise.cli.common import context
 
 
 def evaluate(
-    protocol: Annotated[str, typer.Option(help="loo (leave-one-out) or temporal.")] = "loo",
+    protocol: Annotated[
+        str,
+        typer.Option(
+            help="loo (leave-one-out) or temporal: next items; ratings: each customer's newest rating."
+        ),
+    ] = "loo",
     model: Annotated[
         str, typer.Option(help="candidate_ranker, transitions or popularity.")
     ] = "candidate_ranker",
@@ -24,13 +30,18 @@ def evaluate(
     fairness: Annotated[
         bool, typer.Option(help="Also report quality per customer group and exposure per brand/popularity.")
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="ratings: print the figures as JSON.")] = False,
 ) -> None:
-    """Fit a fresh model on a split of the store's data and report HR/NDCG/MRR, coverage, novelty, segments."""
+    """Fit a fresh model on a split of the store's data and report HR/NDCG/MRR, coverage, novelty, segments
+    (``--protocol ratings``: MAE/RMSE of rating prediction beside its baselines)."""
     from shelfwise.service.evaluate import EvaluateOptions, write_report
     from shelfwise.service.evaluate import evaluate as run
 
+    if protocol == "ratings":
+        _ratings(as_json)
+        return
     if protocol not in ("loo", "temporal"):
-        raise typer.BadParameter("protocol must be loo or temporal")
+        raise typer.BadParameter("protocol must be loo, temporal or ratings")
     report = run(
         context(),
         EvaluateOptions(protocol=protocol, model=model, seed=seed, max_minutes=max_minutes, encoder=encoder),  # type: ignore[arg-type]
@@ -41,6 +52,22 @@ def evaluate(
     typer.echo(f"report: {output / 'report.md'}")
     if fairness:
         _fairness(model, seed, max_minutes, output)
+
+
+def _ratings(as_json: bool) -> None:
+    from shelfwise.service.evaluate import evaluate_ratings
+
+    report = evaluate_ratings(context())
+    if as_json:
+        typer.echo(json.dumps(report.to_json()))
+        return
+    typer.echo(
+        f"{report.ratings} held-out ratings (each customer's newest), {report.train_ratings} to learn from"
+    )
+    typer.echo(f"{'model':>16}  {'MAE':>6}  {'RMSE':>6}")
+    rows = {f"biased MF (k={report.model['factors']})": {"mae": report.mae, "rmse": report.rmse}}
+    for name, errors in {**rows, **report.baselines}.items():
+        typer.echo(f"{name:>16}  {errors['mae']:6.4f}  {errors['rmse']:6.4f}")
 
 
 def _fairness(model: str, seed: int, max_minutes: float, output: Path) -> None:

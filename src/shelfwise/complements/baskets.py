@@ -14,6 +14,9 @@ and choose one); that evidence feeds similar items and keeps substitutes out of 
 
 Each customer contributes at most once per pair, so one enthusiastic shopper cannot fake a relation
 and the counts read as "N customers".
+
+A ``return`` takes back the customer's latest earlier purchase of the item: that basket line (and
+its cart) is no evidence of anything bought together, after or at all.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from shelfwise.domain import Event
 DAY = 86400.0
 BASKET_TYPES = frozenset({"purchase", "add_to_cart"})
 VIEW_TYPES = frozenset({"view", "click"})
+RETURN_TYPE = "return"
+# What ``count_pairs`` reads from the store.
+PAIR_TYPES = BASKET_TYPES | VIEW_TYPES | {RETURN_TYPE}
 # Baskets and sessions larger than this are cut to their first items: pairs grow quadratically and
 # a 300-item wholesale receipt says little about what goes with what.
 MAX_BASKET_ITEMS = 40
@@ -58,6 +64,19 @@ def _basket_key(event: Event) -> str:
         return f"s:{event.session_id}"
     day = int(event.timestamp // DAY)
     return f"r:{event.store_id or event.channel or ''}:{day}"
+
+
+def _returned_lines(rows: list[tuple[float, int, str, str]]) -> set[tuple[str, int]]:
+    """(basket key, item) of the purchases a later ``return`` took back: for each return, the
+    customer's latest earlier purchase of that item not yet taken back."""
+    bought: dict[int, list[str]] = {}  # item -> basket keys of its purchases, oldest first
+    returned: set[tuple[str, int]] = set()
+    for _, item, kind, key in rows:
+        if kind == "purchase":
+            bought.setdefault(item, []).append(key)
+        elif kind == RETURN_TYPE and bought.get(item):
+            returned.add((bought[item].pop(), item))
+    return returned
 
 
 class _PairAccumulator:
@@ -95,7 +114,7 @@ def count_pairs(
     options = options or BasketOptions()
     by_customer: dict[str, list[tuple[float, int, str, str]]] = {}
     for event in events:
-        if event.item_id is None or (event.type not in BASKET_TYPES and event.type not in VIEW_TYPES):
+        if event.item_id is None or event.type not in PAIR_TYPES:
             continue
         item = position.get(event.item_id)
         if item is None:
@@ -111,7 +130,10 @@ def count_pairs(
         baskets: dict[str, list[int]] = {}
         viewed: dict[str, list[int]] = {}
         purchases: list[tuple[float, int, str]] = []  # first purchase time of an item per basket
+        returned = _returned_lines(rows)
         for timestamp, item, kind, key in rows:
+            if kind == RETURN_TYPE or (key, item) in returned:
+                continue
             if kind in BASKET_TYPES:
                 basket = baskets.setdefault(key, [])
                 if item not in basket:

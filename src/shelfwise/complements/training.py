@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shelfwise.complements.baskets import BASKET_TYPES, VIEW_TYPES, BasketOptions, count_pairs
+from shelfwise.complements.baskets import PAIR_TYPES, BasketOptions, count_pairs
 from shelfwise.complements.categories import category_name, infer_labels
 from shelfwise.complements.compat import ModelNames
 from shelfwise.complements.model import ComplementConfig, ComplementModel
@@ -51,7 +51,7 @@ def fit_complements(
     store: Store, items: list[Item], index: ItemIndex, embeddings: np.ndarray, directory: Path
 ) -> dict[str, float]:
     """Fit from every channel's baskets, carts and views; save into ``directory``; return stats."""
-    events = (stored.event for stored in store.iter_events(types=BASKET_TYPES | VIEW_TYPES))
+    events = (stored.event for stored in store.iter_events(types=PAIR_TYPES))
     model = build_complement_model(items, index, events, customer_of_users(store), embeddings)
     model.save(directory)
     return {

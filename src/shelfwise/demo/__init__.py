@@ -23,7 +23,8 @@ The model of the shop
   item → add-to-cart → sometimes a purchase); store missions are baskets of purchases with a
   ``store_id``. A purchase leads to complements days later (usually online, even after a store
   purchase), ratings and reviews driven by a hidden item quality, and re-purchases of consumables.
-  Substitutes are viewed together but rarely bought together.
+  Substitutes are viewed together but rarely bought together. Second thoughts: an unclicked
+  substitute is sometimes dismissed ("not interested"), a durable item rated 1–2 stars often returned.
 
 ``generate_shop`` writes the three ingestable files plus ``truth.json`` (the answer key, never
 ingested) and returns :class:`ShopFiles`, whose ``truth`` holds the same answer key in memory.

@@ -36,6 +36,10 @@ REPURCHASE_DAYS: dict[str, float] = {
     "cleanser": 45, "moisturizer": 50, "pet_food": 30, "pet_treats": 20,
 }  # fmt: skip
 PURCHASE_CHANCE = {"web": 0.4, "app": 0.45, "social": 0.06}
+# Second thoughts: a viewed, unclicked substitute dismissed ("not interested") on the web or app;
+# a durable item rated 1–2 stars sent back.
+DISMISS_CHANCE = 0.05
+RETURN_CHANCE = 0.5
 REVIEW_TEXT = {
     5: [
         "Love it, exactly as described.",
@@ -64,9 +68,17 @@ class _Visit:
 
 class ShopSimulation:
     def __init__(
-        self, rng: random.Random, catalog: Catalog, population: Population, start: datetime, end: datetime
+        self,
+        rng: random.Random,
+        catalog: Catalog,
+        population: Population,
+        start: datetime,
+        end: datetime,
+        doubts: random.Random | None = None,
     ) -> None:
         self.rng = rng
+        # Second thoughts (dismisses, returns) draw from their own stream: the rest stays as it was.
+        self.doubts = doubts or random.Random(0)
         self.catalog = catalog
         self.start = start.timestamp()
         self.end = end.timestamp()
@@ -198,6 +210,8 @@ class ShopSimulation:
             if item is chosen or rng.random() < 0.35:
                 when += rng.uniform(3, 30)
                 self._emit(when, visit, "click", item)
+            elif channel in ("web", "app") and self.doubts.random() < DISMISS_CHANCE:
+                self._emit(when + 2, visit, "dismiss", item)  # "not interested" on a substitute
         if buy or rng.random() < PURCHASE_CHANCE[channel]:
             when += rng.uniform(10, 90)
             self._emit(when, visit, "add_to_cart", chosen, value=1)
@@ -274,6 +288,8 @@ class ShopSimulation:
         visit = _Visit(rng.choice(online), f"sess-{self.sessions:06d}")
         stars = min(5, max(1, round(rng.gauss(1 + 4 * item.quality, 0.8))))
         self._emit(when, visit, "rate", item, value=stars)
+        if stars <= 2 and not item.consumable and self.doubts.random() < RETURN_CHANCE:
+            self._emit(when + 60, visit, "return", item)  # disappointed: rated it and sent it back
         if rng.random() < 0.35:
             self._emit(
                 when + rng.uniform(20, 300),

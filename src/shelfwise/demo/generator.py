@@ -57,9 +57,10 @@ def generate_shop(out_dir: Path, seed: int = 7, n_customers: int = 1500, days: i
     period_start = PERIOD_END - timedelta(days=days)
     catalog = build_catalog(random.Random(rng.getrandbits(64)), period_start - timedelta(days=365))
     population = build_population(random.Random(rng.getrandbits(64)), n_customers, period_start)
-    simulation = ShopSimulation(
-        random.Random(rng.getrandbits(64)), catalog, population, period_start, PERIOD_END
-    )
+    simulation_rng = random.Random(rng.getrandbits(64))
+    # Drawn last, so dismisses and returns leave every other choice of a seed's shop as it was.
+    doubts = random.Random(rng.getrandbits(64))
+    simulation = ShopSimulation(simulation_rng, catalog, population, period_start, PERIOD_END, doubts)
     events = simulation.run()
 
     out_dir.mkdir(parents=True, exist_ok=True)

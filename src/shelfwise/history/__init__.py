@@ -9,6 +9,7 @@ from shelfwise.history.customers import (
     resolve_customer,
 )
 from shelfwise.history.histories import (
+    HISTORY_TYPES,
     CustomerHistory,
     ItemIndex,
     build_histories,
@@ -19,6 +20,7 @@ from shelfwise.history.histories import (
 )
 
 __all__ = [
+    "HISTORY_TYPES",
     "Customer",
     "CustomerHistory",
     "ItemIndex",

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shelfwise.domain import ENGAGEMENT_TYPES, Event, Item, customer_id_for
+from shelfwise.domain import ENGAGEMENT_TYPES, Event, Item, customer_id_for, is_engagement
 from shelfwise.history.customers import customer_of_users
 from shelfwise.storage.base import Store
+
+# What a history is built from: the engagement types, and returns (they take a purchase back).
+HISTORY_TYPES: frozenset[str] = ENGAGEMENT_TYPES | {"return"}
 
 # Half-life of the time decay behind "trending" (and the reasons that say so).
 TRENDING_HALF_LIFE_DAYS = 14.0
@@ -62,16 +65,24 @@ def build_item_index(items: Iterable[Item], events: Iterable[Event]) -> ItemInde
 def build_histories(
     events: Iterable[Event], index: ItemIndex, customer_of: dict[str, str]
 ) -> dict[str, CustomerHistory]:
-    """Histories keyed by customer id. Events must come in chronological order."""
+    """Histories keyed by customer id. Events must come in chronological order.
+
+    Only interest builds a history (``is_engagement``): a dismiss or a 1–2 star rating adds nothing,
+    and a ``return`` takes the item back out of what the customer bought."""
     histories: dict[str, CustomerHistory] = {}
     for event in events:
-        if event.type not in ENGAGEMENT_TYPES or event.item_id is None:
+        returned = event.type == "return"
+        if event.item_id is None or not (returned or is_engagement(event)):
             continue
         item = index.get(event.item_id)
         if item is None:
             continue
         customer = customer_of.get(event.user_id) or customer_id_for(event.user_id)
         history = histories.get(customer)
+        if returned:
+            if history is not None:
+                history.purchased.discard(item)
+            continue
         if history is None:
             history = histories[customer] = CustomerHistory(customer, [], set(), [])
         if event.type == "purchase":
@@ -85,7 +96,7 @@ def build_histories(
 
 
 def load_training_view(store: Store) -> tuple[ItemIndex, dict[str, CustomerHistory]]:
-    events = [stored.event for stored in store.iter_events(types=ENGAGEMENT_TYPES)]
+    events = [stored.event for stored in store.iter_events(types=HISTORY_TYPES)]
     index = build_item_index(store.iter_items(), events)
     return index, build_histories(events, index, customer_of_users(store))
 

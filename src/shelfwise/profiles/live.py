@@ -1,7 +1,9 @@
 """Live customer profiles: what the request path knows about each customer, updated per event.
 
 A profile holds a customer's accounts, their most recent engagement events (across every account
-and channel, chronological), everything they bought and how many events each channel saw. The
+and channel, chronological), everything they bought (less what they returned), the items they said
+no to (``disliked``: a dismiss, a return, a 1–2 star rating, until a later purchase, cart or good
+rating says otherwise) and how many events each channel saw. The
 server loads all profiles once at start-up and then applies every accepted event, forget and
 identity change to them, so the next request sees it without touching the store. The CLI builds
 the same profiles for just the customers it is asked about (``ProfileBook.load(store, ids)``):
@@ -19,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from shelfwise.domain import ENGAGEMENT_TYPES, Event, customer_id_for
+from shelfwise.domain import RATING_TYPES, Event, customer_id_for, is_engagement, is_negative
 from shelfwise.history import (
     CustomerHistory,
     ItemIndex,
@@ -31,6 +33,17 @@ from shelfwise.storage.base import Store, StoredEvent
 
 DEFAULT_MAX_ITEMS = 200
 _EMPTY: Mapping[str, int] = MappingProxyType({})
+_NO_VERDICTS: Mapping[str, tuple[float, bool]] = MappingProxyType({})
+
+
+def _verdict(event: Event) -> bool | None:
+    """True: the event says no to its item; False: it says yes (a purchase, a cart, a rating of
+    3 stars or more); None: it settles nothing (a view of a dismissed item does not lift it)."""
+    if is_negative(event):
+        return True
+    if event.type in ("purchase", "add_to_cart") or (event.type in RATING_TYPES and event.value is not None):
+        return False
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +55,10 @@ class CustomerProfile:
     channels: Mapping[str, int] = field(default_factory=lambda: _EMPTY)  # events per channel, all types
     events: int = 0
     last_event_at: float | None = None
+    # Item -> (time, True if negative) of the customer's newest explicit verdict on it.
+    verdicts: Mapping[str, tuple[float, bool]] = field(default_factory=lambda: _NO_VERDICTS)
+    # Items whose newest verdict is negative: the request pipeline keeps them out of every list.
+    disliked: frozenset[str] = frozenset()
 
     def history(self, index: ItemIndex) -> CustomerHistory | None:
         """The model's view of this customer, built by the same function that builds training data."""
@@ -65,12 +82,18 @@ def _with_events(
     recent = list(profile.recent)
     purchased = set(profile.purchased)
     channels = dict(profile.channels)
+    verdicts = dict(profile.verdicts)
     last = profile.last_event_at
     for event in events:
         channel = event.channel or "unknown"
         channels[channel] = channels.get(channel, 0) + 1
         last = event.timestamp if last is None else max(last, event.timestamp)
-        if event.type not in ENGAGEMENT_TYPES or event.item_id is None:
+        if event.item_id is None:
+            continue
+        _record_verdict(verdicts, event)
+        if event.type == "return":
+            purchased.discard(event.item_id)
+        if not is_engagement(event):
             continue
         if event.type == "purchase":
             purchased.add(event.item_id)
@@ -83,9 +106,21 @@ def _with_events(
         recent=tuple(recent[-max_items:]),
         purchased=frozenset(purchased),
         channels=MappingProxyType(channels),
+        verdicts=MappingProxyType(verdicts),
+        disliked=frozenset(item for item, (_, negative) in verdicts.items() if negative),
         events=profile.events + len(events),
         last_event_at=last,
     )
+
+
+def _record_verdict(verdicts: dict[str, tuple[float, bool]], event: Event) -> None:
+    """Keep the newest verdict per item (events may arrive out of time order)."""
+    negative = _verdict(event)
+    if negative is None or event.item_id is None:
+        return
+    known = verdicts.get(event.item_id)
+    if known is None or event.timestamp >= known[0]:
+        verdicts[event.item_id] = (event.timestamp, negative)
 
 
 class ProfileBook:

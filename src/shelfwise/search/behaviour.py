@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +44,31 @@ class SearchGroup:
     query: str
     grades: dict[str, int]  # item id → best grade (0 = only shown)
     impressed: bool  # impressions were logged (unlogged items are unknown, not negatives)
+
+
+def without_returned(
+    events: Iterable[Event], returns: Iterable[Event], customer_of: Mapping[str, str]
+) -> list[Event]:
+    """The search log without the purchases a later ``return`` took back: for each return, the
+    customer's latest earlier purchase of the item in the log (the return may come from another
+    account of the customer, such as a store return of a web order). Both in time order."""
+    bought: dict[tuple[str, str], list[int]] = {}  # (customer, item) -> log positions, oldest first
+    log = list(events)
+    pending = iter(returns)
+    taken_back: set[int] = set()
+    next_return = next(pending, None)
+    for position, event in enumerate([*log, None]):
+        # Settle every return older than this event before counting it as a purchase.
+        while next_return is not None and (event is None or next_return.timestamp < event.timestamp):
+            key = (customer_of.get(next_return.user_id, next_return.user_id), next_return.item_id or "")
+            if bought.get(key):
+                taken_back.add(bought[key].pop())
+            next_return = next(pending, None)
+        if event is not None and event.type == "purchase" and event.item_id is not None:
+            bought.setdefault((customer_of.get(event.user_id, event.user_id), event.item_id), []).append(
+                position
+            )
+    return [event for position, event in enumerate(log) if position not in taken_back]
 
 
 def search_groups(events: Iterable[Event]) -> list[SearchGroup]:

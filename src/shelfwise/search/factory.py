@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from shelfwise.domain import ENGAGEMENT_TYPES, Item
+from shelfwise.domain import ENGAGEMENT_TYPES, Event, EventType, Item
 from shelfwise.encoders import EmbeddingCache, TextEncoder, encoder_for_catalog
-from shelfwise.search.behaviour import SEARCH_EVENT_TYPES, BehaviourStats, search_groups
+from shelfwise.history import customer_of_users
+from shelfwise.search.behaviour import SEARCH_EVENT_TYPES, BehaviourStats, search_groups, without_returned
 from shelfwise.search.engine import SearchEngine
 from shelfwise.search.index import SearchIndex
 from shelfwise.search.query import parse_query
@@ -22,6 +23,8 @@ from shelfwise.search.ranker import SearchRanker
 from shelfwise.search.rules import SearchRuleSet
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
+
+RETURN = EventType.RETURN.value
 
 SEARCH_DIR = "search"  # the learned ranker's folder inside a model version
 
@@ -49,12 +52,18 @@ def engine_tokens(query: str, index: SearchIndex) -> list[str]:
     return list(parse_query(query, index.lexicon).tokens)
 
 
-def behaviour_of(store: Store, index: SearchIndex) -> BehaviourStats:
+def search_log(store: Store) -> Iterable[Event]:
+    """Events carrying a query, in time order, without the purchases a later return took back."""
     # Only events carrying a query form the search log (search_groups skips the rest): filtered in
     # the store, not by decoding every engagement of the shop.
-    events = (s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True))
+    events = (s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True) if s.event.query)
+    returns = [s.event for s in store.iter_events(types=(RETURN,))]
+    return without_returned(events, returns, customer_of_users(store)) if returns else events
+
+
+def behaviour_of(store: Store, index: SearchIndex) -> BehaviourStats:
     return BehaviourStats.build(
-        search_groups(e for e in events if e.query),
+        search_groups(search_log(store)),
         index.row_of,
         lambda q: index.lexical.word_terms(engine_tokens(q, index)),
         lambda row: index.rows[row].leaf,
@@ -67,6 +76,10 @@ def popularity_of(store: Store, index: SearchIndex) -> np.ndarray:
         row = index.row_of.get(item_id)
         if row is not None:
             counts[row] = n
+    for item_id, n in store.event_counts_by_item((RETURN,)).items():  # each return takes a purchase back
+        row = index.row_of.get(item_id)
+        if row is not None:
+            counts[row] = max(counts[row] - n, 0.0)
     return counts
 
 

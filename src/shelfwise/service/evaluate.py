@@ -9,10 +9,17 @@ from shelfwise.evaluation import EvaluationReport
 from shelfwise.evaluation import write_report as write_evaluation_report
 from shelfwise.service.context import ServiceContext
 from shelfwise.training.evaluate_job import EvaluateOptions, Protocol, evaluate_next_item
+from shelfwise.training.ratings_job import RatingOptions, RatingsReport
+from shelfwise.training.ratings_job import evaluate_ratings as evaluate_rating_model
 
 
 def evaluate(ctx: ServiceContext, options: EvaluateOptions) -> EvaluationReport:
     return evaluate_next_item(ctx.settings, ctx.store, options)
+
+
+def evaluate_ratings(ctx: ServiceContext, options: RatingOptions | None = None) -> RatingsReport:
+    """Each customer's newest rating predicted from the earlier ones, beside three baselines."""
+    return evaluate_rating_model(ctx.store, options)
 
 
 def write_report(report: EvaluationReport, directory: Path) -> Path:
@@ -20,4 +27,12 @@ def write_report(report: EvaluationReport, directory: Path) -> Path:
     return directory
 
 
-__all__ = ["EvaluateOptions", "Protocol", "evaluate", "write_report"]
+__all__ = [
+    "EvaluateOptions",
+    "Protocol",
+    "RatingOptions",
+    "RatingsReport",
+    "evaluate",
+    "evaluate_ratings",
+    "write_report",
+]

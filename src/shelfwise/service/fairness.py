@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from shelfwise.domain import ENGAGEMENT_TYPES, ScoredItem
+from shelfwise.domain import ScoredItem
 from shelfwise.errors import ModelError, NotFoundError
 from shelfwise.evaluation import leave_one_out
 from shelfwise.evaluation.fairness import (
@@ -32,7 +32,7 @@ from shelfwise.evaluation.fairness import (
 )
 from shelfwise.evaluation.metrics import hits_from_ranks, mask_scores, ndcg_from_ranks, top_k_in_masked
 from shelfwise.evaluation.segments import bucket_labels, bucketize
-from shelfwise.history import build_histories, build_item_index, customer_of_users
+from shelfwise.history import HISTORY_TYPES, build_histories, build_item_index, customer_of_users
 from shelfwise.ranking.rules import RuleContext, apply_rules
 from shelfwise.retrieval import FitOptions, TrainingData
 from shelfwise.retrieval.registry import create_model
@@ -84,7 +84,7 @@ def _brand(item: Any) -> str | None:
 
 def fairness_report(ctx: ServiceContext, options: FairnessOptions) -> FairnessReport:
     store = ctx.store
-    events = [s.event for s in store.iter_events(types=ENGAGEMENT_TYPES)]
+    events = [s.event for s in store.iter_events(types=HISTORY_TYPES)]
     catalog = {item.item_id: item for item in store.iter_items()}
     index = build_item_index(catalog.values(), events)
     histories = list(build_histories(events, index, customer_of_users(store)).values())

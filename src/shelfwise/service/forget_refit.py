@@ -22,8 +22,8 @@ import numpy as np
 
 from shelfwise.audit import WithoutFlagged
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
-from shelfwise.domain import ENGAGEMENT_TYPES
 from shelfwise.history import (
+    HISTORY_TYPES,
     CustomerHistory,
     ItemIndex,
     build_histories,
@@ -65,7 +65,7 @@ def refit_without_forgotten(ctx: ServiceContext, base_version: str) -> str:
         meta = json.loads((source / "items.json").read_text())
         index = ItemIndex(meta["item_ids"], np.asarray(meta["known"], dtype=bool))
         store = WithoutFlagged(ctx.store, {flag.user_id for flag in ctx.store.audit_flags()})
-        events = [stored.event for stored in store.iter_events(types=ENGAGEMENT_TYPES)]
+        events = [stored.event for stored in store.iter_events(types=HISTORY_TYPES)]
         histories = build_histories(events, index, customer_of_users(store))
         model = load_model(source / MODEL_DIR)
         refit_counts(model, len(index), sequences_of(histories), list(histories.values()))

@@ -14,6 +14,7 @@ import numpy as np
 
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.profiles import ProfileBook
+from shelfwise.ranking.negatives import NegativeFeedback
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.fresh_items import FreshItems
 from shelfwise.service.pipeline import (
@@ -110,7 +111,12 @@ class ListService:
             sources["recommendations"] = NextItemSource(served, self.catalog, settings, fresh)
             sources["complementary"] = self.complement_source
             sources["similar"] = ComplementSource(served, self.catalog, settings, similar=True)
-        return RequestPipeline(served.version if served else None, sources, customers)
+        negatives = NegativeFeedback(
+            settings.negatives,
+            served.index if served else None,
+            served.embeddings if served else None,
+        )
+        return RequestPipeline(served.version if served else None, sources, customers, negatives)
 
     # ------------------------------------------------------------------ lists
     def recommend(

@@ -1,7 +1,8 @@
 """The one request pipeline behind every ranked list Shelfwise serves.
 
-    resolve the customer → candidates (with scores) → [re-scoring stages] → business rules → reasons
-    → a ``RankedList`` stamped with ``request_id``, ``placement`` and ``model_version``
+    resolve the customer → candidates (with scores) → negative feedback → [re-scoring stages]
+    → business rules → reasons → a ``RankedList`` stamped with ``request_id``, ``placement`` and
+    ``model_version``
 
 Each kind of list (next items, similar, complementary, search) is a ``ListSource``: it knows how to
 fetch scored candidates from its model and how to explain the items that survive the rules. The
@@ -20,7 +21,9 @@ from typing import Any, Literal, Protocol
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.errors import ModelError
 from shelfwise.profiles import CustomerProfile, ProfileBook
+from shelfwise.ranking.negatives import NegativeFeedback
 from shelfwise.ranking.rules import RuleContext, apply_rules
+from shelfwise.settings.negatives import NegativeSettings
 from shelfwise.settings.rules import PlacementRules
 from shelfwise.storage.base import Store
 
@@ -137,11 +140,21 @@ def new_request_id() -> str:
 
 class RequestPipeline:
     def __init__(
-        self, model_version: str, sources: Mapping[ListKind, ListSource], customers: Customers
+        self,
+        model_version: str,
+        sources: Mapping[ListKind, ListSource],
+        customers: Customers,
+        negatives: NegativeFeedback | None = None,
     ) -> None:
         self.model_version = model_version
         self._sources = sources
         self._customers = customers
+        # Without the served vectors the stage still removes disliked items (no neighbours).
+        self._negatives = negatives or NegativeFeedback(NegativeSettings())
+
+    @property
+    def negatives(self) -> NegativeFeedback:
+        return self._negatives
 
     def source(self, kind: ListKind) -> ListSource:
         source = self._sources.get(kind)
@@ -176,6 +189,9 @@ class RequestPipeline:
         candidates: Candidates,
     ) -> RankedList:
         pool = [c for c in candidates.items if c.item_id not in request.exclude]
+        disliked = customer.disliked if customer is not None else frozenset()
+        # What the customer said no to never comes back, whatever the placement or the rules.
+        pool = self._negatives.apply(pool, disliked)
         if request.apply_rules:
             chosen = apply_rules(
                 pool, candidates.catalog, candidates.rules, request.k + candidates.extra, candidates.context
@@ -183,6 +199,8 @@ class RequestPipeline:
         else:
             chosen = pool[: request.k]
         items = source.explain(request, customer, chosen, candidates)
+        if disliked:  # ``explain`` may add items (new arrivals): the disliked stay out of those too
+            items = [s for s in items if s.item_id not in disliked]
         return RankedList(
             request_id=new_request_id(),
             kind=request.kind,

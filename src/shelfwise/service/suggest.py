@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from shelfwise.domain import ENGAGEMENT_TYPES, Event, Item
+from shelfwise.domain import Event, Item, is_engagement
 from shelfwise.history import customer_of_users
 from shelfwise.search.behaviour import GRADE, query_key
 from shelfwise.search.suggest import SuggestIndex, Suggestion
@@ -86,7 +86,7 @@ class SuggestService:
 
     def _add_event(self, index: SuggestIndex, event: Event) -> None:
         leaf = self._leaf.get(event.item_id or "", "")
-        if event.type in ENGAGEMENT_TYPES and leaf:
+        if is_engagement(event) and leaf:
             index.add_user_category(event.user_id, leaf)
         key = query_key(event.query or "")
         if not key:

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shelfwise.settings.audit import AuditSettings
 from shelfwise.settings.encoders import EncoderSettings
 from shelfwise.settings.feedback import FeedbackSettings
+from shelfwise.settings.negatives import NegativeSettings
 from shelfwise.settings.rules import RulesSettings
 from shelfwise.settings.search import SearchSettings
 
@@ -97,6 +98,8 @@ class Settings(BaseSettings):
     audit: AuditSettings = AuditSettings()
     # The feedback loop: attribution window, impression logging (docs/feedback.md).
     feedback: FeedbackSettings = FeedbackSettings()
+    # Dismissed, returned and 1–2 star items: out of the customer's lists, near duplicates lowered.
+    negatives: NegativeSettings = NegativeSettings()
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.home / 'shelfwise.db').as_posix()}"

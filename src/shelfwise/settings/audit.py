@@ -17,6 +17,13 @@ class AuditSettings(BaseModel):
     burst_min_accounts: int = Field(8, ge=2)
     burst_ratio: float = Field(5.0, ge=1)
     new_account_days: float = Field(7.0, gt=0)
+    # A burst alone may be a launch's real rush of new customers: it is flagged only with a second
+    # fact — at least ``burst_repeat_share`` of its accounts bought the item more than once, or their
+    # other purchases overlap ``burst_alike_baskets`` (mean Jaccard), or that share never browsed
+    # in a shop where at least ``burst_silent_share`` of buyers do.
+    burst_repeat_share: float = Field(0.5, gt=0, le=1)
+    burst_alike_baskets: float = Field(0.5, gt=0, le=1)
+    burst_silent_share: float = Field(0.8, gt=0, le=1)
     # Bursts are judged against the shop's history: with less than this many days of events (a fresh
     # import, a tiny shop) every first purchase looks new and no burst is called.
     burst_min_history_days: float = Field(14.0, ge=0)

@@ -104,7 +104,8 @@ class EventStore(Protocol):
         ...
 
     def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
-        """How many events of ``types`` each item has (items without any are absent)."""
+        """How many events of ``types`` each item has (items without any are absent); ratings of
+        ``NEGATIVE_RATING_MAX`` stars or fewer are negative signals, never counted."""
         ...
 
     def channel_counts_by_user(self) -> dict[str, dict[str, int]]:

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-from shelfwise.domain import Event, Item
+from shelfwise.domain import NEGATIVE_RATING_MAX, RATING_TYPES, Event, Item
 from shelfwise.storage.base import (
     AccountRecord,
     ApiKeyRecord,
@@ -389,8 +389,9 @@ class PostgresStore(PostgresExtras, PostgresFeedback, ExperimentTables):
 
     def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
         rows = self._conn.execute(
-            "SELECT item_id, COUNT(*) FROM events WHERE type = ANY(%s) AND item_id IS NOT NULL GROUP BY item_id",
-            [list(types)],
+            "SELECT item_id, COUNT(*) FROM events WHERE type = ANY(%s) AND item_id IS NOT NULL "
+            "AND NOT (type = ANY(%s) AND value IS NOT NULL AND value <= %s) GROUP BY item_id",
+            [list(types), sorted(RATING_TYPES), NEGATIVE_RATING_MAX],
         )
         return {item_id: int(n) for item_id, n in rows}
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from shelfwise.domain import Event, Item
+from shelfwise.domain import NEGATIVE_RATING_MAX, RATING_TYPES, Event, Item
 from shelfwise.errors import StoreError
 from shelfwise.storage.audit import SQLiteAuditTables
 from shelfwise.storage.base import (
@@ -327,11 +327,14 @@ class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules, SQLiteFeedback, Experime
 
     def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
         types = list(types)
+        ratings = sorted(RATING_TYPES)
         sql = (
             f"SELECT item_id, COUNT(*) FROM events WHERE type IN ({','.join('?' * len(types))}) "
-            "AND item_id IS NOT NULL GROUP BY item_id"
+            f"AND item_id IS NOT NULL AND NOT (type IN ({','.join('?' * len(ratings))}) "
+            "AND value IS NOT NULL AND value <= ?) GROUP BY item_id"
         )
-        return {item_id: int(n) for item_id, n in self._conn.execute(sql, types)}
+        params = [*types, *ratings, NEGATIVE_RATING_MAX]
+        return {item_id: int(n) for item_id, n in self._conn.execute(sql, params)}
 
     def channel_counts_by_user(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}

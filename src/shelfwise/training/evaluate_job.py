@@ -18,7 +18,6 @@ from typing import Literal
 
 import numpy as np
 
-from shelfwise.domain import ENGAGEMENT_TYPES
 from shelfwise.errors import ModelError
 from shelfwise.evaluation import (
     EvalCases,
@@ -29,7 +28,13 @@ from shelfwise.evaluation import (
     leave_one_out,
     temporal_split,
 )
-from shelfwise.history import CustomerHistory, build_histories, build_item_index, customer_of_users
+from shelfwise.history import (
+    HISTORY_TYPES,
+    CustomerHistory,
+    build_histories,
+    build_item_index,
+    customer_of_users,
+)
 from shelfwise.history.histories import trending_from
 from shelfwise.retrieval.registry import DEFAULT_MODEL
 from shelfwise.settings import Settings
@@ -92,7 +97,7 @@ def _temporal(histories: list[CustomerHistory], n_items: int, fraction: float) -
 
 
 def evaluate_next_item(settings: Settings, store: Store, options: EvaluateOptions) -> EvaluationReport:
-    events = [s.event for s in store.iter_events(types=ENGAGEMENT_TYPES)]
+    events = [s.event for s in store.iter_events(types=HISTORY_TYPES)]
     items = list(store.iter_items())
     index = build_item_index(items, events)
     histories = list(build_histories(events, index, customer_of_users(store)).values())

@@ -24,16 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from shelfwise.domain import ENGAGEMENT_TYPES, Event
+from shelfwise.domain import Event, is_engagement
 from shelfwise.search.behaviour import (
-    SEARCH_EVENT_TYPES,
     BehaviourStats,
     SearchGroup,
     query_key,
     search_groups,
 )
 from shelfwise.search.engine import SearchEngine
-from shelfwise.search.factory import build_engine
+from shelfwise.search.factory import build_engine, search_log
 from shelfwise.search.features import FEATURE_NAMES
 from shelfwise.search.ranker import SearchRanker
 from shelfwise.settings import Settings
@@ -106,7 +105,7 @@ def _fold_popularity(events: Sequence[Event], row_of: dict[str, int], n_rows: in
     counts = np.zeros((FOLDS, n_rows), dtype=np.float32)
     for event in events:
         row = row_of.get(event.item_id or "")
-        if row is None or event.type not in ENGAGEMENT_TYPES or not event.query:
+        if row is None or not is_engagement(event) or not event.query:
             continue
         group_id = f"{event.session_id or event.user_id}\x1f{query_key(event.query)}"
         counts[_bucket(group_id, FOLDS), row] += 1
@@ -186,7 +185,7 @@ def fit_search(
     ``deadline`` (a ``time.monotonic()``): replaying the log stops at COLLECT_SHARE of the time left
     and boosting at the deadline, so ``shelfwise train`` keeps to ``--max-minutes``."""
     config = config or SearchTrainConfig()
-    events = [s.event for s in store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True) if s.event.query]
+    events = list(search_log(store))
     groups = search_groups(events)
     if len(groups) < MIN_GROUPS:
         return {}

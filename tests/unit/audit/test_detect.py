@@ -19,14 +19,48 @@ def _steady_shop(days: int = 200) -> list[Event]:
     return [_buy(f"reg-{n}", "soap", T0 + (n * 4 + d * 7) * DAY) for n in range(50) for d in range(days // 7)]
 
 
-def test_a_burst_of_new_accounts_on_one_item_is_flagged_with_its_facts() -> None:
+def _serum_burst(buys_each: int) -> list[Event]:
+    """12 new accounts buying 'serum' within 12 hours, ``buys_each`` times each, in a steady shop."""
     events = _steady_shop()
-    events += [_buy(f"new-{n}", "serum", T0 + 150 * DAY + n * HOUR) for n in range(12)]
+    events += [
+        _buy(f"new-{n}", "serum", T0 + 150 * DAY + n * HOUR + r * 60)
+        for n in range(12)
+        for r in range(buys_each)
+    ]
     events += [_buy(f"old-{n}", "serum", T0 + n * 15 * DAY) for n in range(10)]  # its usual rate
-    result = detect(sorted(events, key=lambda e: e.timestamp), [], AuditSettings())
+    return sorted(events, key=lambda e: e.timestamp)
+
+
+def test_a_burst_of_new_accounts_on_one_item_is_flagged_with_its_facts() -> None:
+    result = detect(_serum_burst(buys_each=3), [], AuditSettings())
     assert result.flagged == {f"new-{n}" for n in range(12)}
     reason = result.reasons["new-0"][0]
     assert "one of 12 new accounts that bought serum within 48 h" in reason
+    assert "12 of them bought it more than once" in reason
+
+
+def test_a_launch_rush_of_new_customers_buying_once_is_not_a_burst() -> None:
+    # The same rush, each buying once and then diverse other things: a hit product, not brushing.
+    events = _serum_burst(buys_each=1)
+    events += [_buy(f"new-{n}", f"other-{n}", T0 + 151 * DAY) for n in range(12)]
+    assert detect(events, [], AuditSettings()).flagged == set()
+
+
+def test_a_burst_with_alike_baskets_or_of_silent_accounts_is_flagged() -> None:
+    alike = _serum_burst(buys_each=1)
+    alike += [_buy(f"new-{n}", item, T0 + 151 * DAY) for n in range(12) for item in ("lipstick", "mascara")]
+    reason = detect(alike, [], AuditSettings()).reasons["new-3"][0]
+    assert "their other purchases overlap 100% on average" in reason
+    # A shop where every other buyer browses first; the rush's accounts never did.
+    silent = _serum_burst(buys_each=1)
+    silent += [
+        Event(e.user_id, "view", e.timestamp - 60, item_id=e.item_id)
+        for e in silent
+        if e.user_id[:3] != "new"
+    ]
+    silent.sort(key=lambda e: e.timestamp)
+    reason = detect(silent, [], AuditSettings()).reasons["new-3"][0]
+    assert "12 of them never browsed, where most buyers do" in reason
 
 
 def test_a_popular_item_bought_steadily_by_new_customers_is_not_a_burst() -> None:
