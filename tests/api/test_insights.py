@@ -121,4 +121,4 @@ def test_models_lists_versions_and_activates_one(client: TestClient) -> None:
     assert models["versions"][0]["data"]["events"] == 101 and models["versions"][0]["model"] == "transitions"
     assert _ok(client.post("/v1/admin/models/v0001/activate")) == {"version": "v0001", "previous": "v0002"}
     assert _ok(client.get("/v1/admin/models"))["pinned"] == "v0001"
-    assert client.post("/v1/admin/models/v0009/activate").status_code == 503
+    assert client.post("/v1/admin/models/v0009/activate").status_code == 404

@@ -75,6 +75,8 @@ class ExperimentService:
             raise ValidationError(
                 f"unknown placement {placement!r}: one of {', '.join(PLACEMENTS)}", "placement"
             )
+        if len(variants) < 2:  # before the shares: no variant would divide by zero
+            raise ValidationError("an experiment needs a control and at least one treatment", field="variant")
         shares = self._shares(traffic, len(variants))
         self._check_variants(variants)
         if not 0.0 <= exploration <= MAX_EXPLORATION:

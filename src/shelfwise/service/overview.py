@@ -23,6 +23,7 @@ COVERAGE_K = 10
 # New customers arrive all the time: re-measure a version's coverage at most this often.
 COVERAGE_MAX_AGE_SECONDS = 600.0
 EPOCH = dt.date(1970, 1, 1)
+MAX_DENSE_DAYS = 3_660  # ten years of days on one axis
 
 
 @dataclass(frozen=True)
@@ -86,18 +87,29 @@ class ShopOverview:
         }
 
 
+def day_label(day: int) -> str:
+    """ISO date of a day number; a timestamp outside the calendar (year > 9999) keeps its number."""
+    try:
+        return (EPOCH + dt.timedelta(days=day)).isoformat()
+    except OverflowError:
+        return f"day {day} after 1970-01-01"
+
+
 def daily_series(counts: list[DailyCount]) -> tuple[list[str], dict[str, list[int]], dict[str, list[int]]]:
-    """Dense per-day series (a day without events is a zero, not a missing point)."""
+    """Per-day series: every day from the first to the last (a day without events is a zero), unless
+    they span more than MAX_DENSE_DAYS (a stray timestamp far away): then only the days with events."""
     if not counts:
         return [], {}, {}
-    first, last = counts[0].day, counts[-1].day
-    days = [(EPOCH + dt.timedelta(days=day)).isoformat() for day in range(first, last + 1)]
-    by_channel: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
-    by_type: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
+    active = sorted({count.day for count in counts})
+    dense = active[-1] - active[0] < MAX_DENSE_DAYS
+    axis = list(range(active[0], active[-1] + 1)) if dense else active
+    position = {day: n for n, day in enumerate(axis)}
+    by_channel: dict[str, list[int]] = defaultdict(lambda: [0] * len(axis))
+    by_type: dict[str, list[int]] = defaultdict(lambda: [0] * len(axis))
     for count in counts:
-        by_channel[count.channel][count.day - first] += count.events
-        by_type[count.type][count.day - first] += count.events
-    return days, dict(sorted(by_channel.items())), dict(sorted(by_type.items()))
+        by_channel[count.channel][position[count.day]] += count.events
+        by_type[count.type][position[count.day]] += count.events
+    return [day_label(day) for day in axis], dict(sorted(by_channel.items())), dict(sorted(by_type.items()))
 
 
 class OverviewService:

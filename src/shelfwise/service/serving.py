@@ -232,6 +232,8 @@ class ServingEngine(ServingExperiments):
 
     def activate(self, version: str) -> str:
         """Pin ``version`` (it must be a good version) and serve it now."""
+        if not self._ctx.models.is_good(version):  # a name the store never had is the caller's mistake
+            raise NotFoundError(f"no good model version {version!r}")
         self._ctx.models.pin(version)
         return self.reload()
 
