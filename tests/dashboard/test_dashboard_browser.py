@@ -4,6 +4,8 @@ model, start and stop an experiment; no console error and no failed request anyw
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from dashboard_shop import DemoShop, Watched
@@ -224,7 +226,7 @@ def test_start_an_experiment_see_its_report_and_stop_it(
                     "user_id": user,
                     "item_id": first,
                     "type": "click",
-                    "timestamp": 1_900_000_000 + len(clicks),
+                    "timestamp": time.time(),
                     "request_id": listed["request_id"],
                 }
             )
