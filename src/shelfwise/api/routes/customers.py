@@ -15,7 +15,8 @@ router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 @router.get("/{customer_id}", response_model=CustomerPublic, dependencies=[require("read")])
 async def get_customer(customer_id: str, engine: Engine) -> Response:
-    """A customer id or any of its accounts' user ids: accounts, channels, recent activity, purchases."""
+    """A customer id or any of its accounts' user ids: accounts, channels, recent activity, purchases,
+    and the items they said no to."""
     profile = engine.profile(customer_id)
     return json_response(
         {
@@ -28,6 +29,7 @@ async def get_customer(customer_id: str, engine: Engine) -> Response:
                 for e in reversed(profile.recent[-50:])
             ],
             "purchased": sorted(profile.purchased),
+            "disliked": sorted(profile.disliked),
         }
     )
 
