@@ -158,3 +158,19 @@ def test_a_clean_stop_under_load_loses_no_impression(shop: Shop) -> None:
         store.close()
     assert sum(served) > 100  # the load was real
     assert stored == sum(served)
+
+
+def test_bad_feedback_input_is_a_422_naming_the_field(client: httpx.Client) -> None:
+    click = {
+        "user_id": "web-1",
+        "item_id": "tea",
+        "type": "click",
+        "timestamp": time.time(),
+        "request_id": "r",
+    }
+    for position, field in ((-1, "position"), (1.5, "position"), ("first", "position")):
+        response = client.post("/v1/events", json=[{**click, "position": position}])
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+    for params, field in (({"by": "placement,colour"}, "by"), ({"since": "last week"}, "since")):
+        response = client.get("/v1/admin/online-metrics", params=params)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
