@@ -297,7 +297,7 @@ def main() -> None:
     parser.add_argument("--dataset", choices=["beauty", "toys"], default="beauty")
     parser.add_argument("--shoppers", type=int, default=2000, help="shoppers per experiment")
     parser.add_argument("--exploration", type=float, default=0.2)
-    parser.add_argument("--max-minutes", type=float, default=4.0, help="training budget per version")
+    parser.add_argument("--max-minutes", type=float, default=3.0, help="training budget per version")
     parser.add_argument("--home", type=Path, help="build (or reuse) the shop here")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
