@@ -8,7 +8,9 @@
 3. Capacity: closed loop with --connections keep-alive connections for --seconds per endpoint
    (recommendations, search, bare). Moderate load: open loop at half the measured capacity,
    p50/p99. Event-to-visible: POST an event, then GET the customer until it shows (delay).
-4. --overload-seconds S: open loop at twice the recommendation capacity for S seconds, a fifth of
+4. --logging-overhead: instead of 2-3, recommendation p99 with impression logging off and on in the
+   same run (``serve_logging.py``).
+5. --overload-seconds S: open loop at twice the recommendation capacity for S seconds, a fifth of
    the requests POSTing events with unique ids; reports 5xx and compares acknowledged events with
    the events found in the store afterwards (must be equal).
 
@@ -410,6 +412,12 @@ def main() -> None:
     parser.add_argument("--overload-seconds", type=float, default=0.0)
     parser.add_argument("--workers", type=int, default=1, help="`shelfwise serve --workers`")
     parser.add_argument("--light-rate", type=float, default=10.0, help="requests/s of the light-load run")
+    parser.add_argument(
+        "--logging-overhead",
+        action="store_true",
+        help="only compare recommendation latency with impression logging off and on (serve_logging.py)",
+    )
+    parser.add_argument("--rounds", type=int, default=6, help="alternating off/on rounds of --logging-overhead")
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"{DATA} is missing")
@@ -438,6 +446,11 @@ def main() -> None:
         text=True,
     )
     headers = {"Authorization": f"Bearer {created.stdout.strip().splitlines()[-1]}"}
+    if args.logging_overhead:
+        import serve_logging  # beside this file
+
+        serve_logging.run(args, env, headers)
+        return
 
     api_port, bare_port = free_port(), free_port()
     serve = [str(SHELFWISE), "serve", "--port", str(api_port), "--workers", str(args.workers)]

@@ -45,3 +45,20 @@ def test_bad_options_are_one_line_errors(run) -> None:
         assert (
             result.returncode == 2 and word in result.stderr and len(result.stderr.strip().splitlines()) == 1
         )
+
+
+def test_ubi_export_and_ingest_from_the_command_line(run, tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in EVENTS) + "\n")
+    run("ingest", "events", str(path), check=True)
+    out = tmp_path / "ubi"
+    printed = run("export", "ubi", str(out), check=True).stdout
+    assert "0 lists" in printed and "4 events" in printed  # 2 rendered impressions, 1 click, 1 purchase
+    actions = [
+        json.loads(line)["action_name"] for line in (out / "ubi_events.jsonl").read_text().splitlines()
+    ]
+    assert sorted(actions) == ["click", "impression", "impression", "purchase"]
+    again = run("ingest", "ubi", str(out), check=True).stdout  # the same log read back: nothing new
+    assert "0 events stored" in again
+    missing = run("ingest", "ubi", str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1

@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         app.state.keys = KeyService(active.context)
         active.on_swap.append(metrics.model_swapped)
         metrics.track_profiles(lambda: len(app.state.engine.profiles))
+        metrics.track_impressions(lambda: app.state.engine.impression_counts())
         if own_context:
             active.start()
         elif active.version is not None:

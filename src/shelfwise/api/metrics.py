@@ -63,6 +63,18 @@ class ApiMetrics:
         gauge = Gauge("shelfwise_live_profiles", "Customers with a live profile.", registry=self.registry)
         gauge.set_function(lambda: float(count()))
 
+    def track_impressions(self, counts: Callable[[], tuple[int, int, int]]) -> None:
+        """The impression logger's (written, pending, dropped) rows, read at each scrape."""
+        for position, (name, text) in enumerate(
+            (
+                ("shelfwise_impressions_written", "Impression rows written since start."),
+                ("shelfwise_impressions_pending", "Impression rows waiting in the buffer."),
+                ("shelfwise_impressions_dropped", "Impression rows dropped since start (buffer full)."),
+            )
+        ):
+            gauge = Gauge(name, text, registry=self.registry)
+            gauge.set_function(lambda position=position: float(counts()[position]))
+
     def model_swapped(self, version: str) -> None:
         if self._current_version is not None:
             self.model.remove(self._current_version)

@@ -10,6 +10,7 @@ import typer
 
 from shelfwise.cli.common import EXIT_REJECTED, context, err
 from shelfwise.service.ingest import IngestService
+from shelfwise.service.ubi import UbiService
 
 MAX_REPORTED = 50
 
@@ -18,10 +19,17 @@ class Kind(StrEnum):
     items = "items"
     users = "users"
     events = "events"
+    ubi = "ubi"
 
 
 def ingest(
-    kind: Annotated[Kind, typer.Argument(help="What the file holds: items (catalog), users (accounts) or events.")],
+    kind: Annotated[
+        Kind,
+        typer.Argument(
+            help="What the file holds: items (catalog), users (accounts), events, or ubi (OpenSearch "
+            "User Behavior Insights: ubi_queries + ubi_events JSON lines, a file or a directory)."
+        ),
+    ],
     path: Annotated[Path, typer.Argument(help=".jsonl, .csv, .tsv or .parquet, optionally .gz")],
     channel: Annotated[str | None, typer.Option(help="Channel for rows that name none (web, app, store, social...).")] = None,
     map_: Annotated[
@@ -31,6 +39,9 @@ def ingest(
     strict: Annotated[bool, typer.Option(help="Reject the whole file (store nothing) if any row is bad.")] = False,
 ) -> None:
     """Load a file into the store. Re-ingesting the same file changes nothing."""
+    if kind is Kind.ubi:
+        _ingest_ubi(path)
+        return
     report = IngestService(context()).ingest_file(kind.value, path, map_ or [], channel=channel, strict=strict)
     for rejection in report.rejected[:MAX_REPORTED]:
         err(f"{path}:{rejection.line}: rejected: {rejection.reason}")
@@ -40,6 +51,21 @@ def ingest(
         err(f"{path}: --strict: {len(report.rejected)} bad rows, nothing stored")
     typer.echo(
         f"{kind.value}: {report.rows} rows read, {report.stored} stored, {report.unchanged} unchanged, "
+        f"{len(report.rejected)} rejected"
+    )
+    if report.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _ingest_ubi(path: Path) -> None:
+    report = UbiService(context()).ingest(path)
+    for rejection in report.rejected[:MAX_REPORTED]:
+        err(f"{rejection.source}:{rejection.line}: rejected: {rejection.reason}")
+    if len(report.rejected) > MAX_REPORTED:
+        err(f"... and {len(report.rejected) - MAX_REPORTED} more rejected documents")
+    typer.echo(
+        f"ubi: {report.documents} documents read, {report.lists} lists ({report.impressions} impressions stored), "
+        f"{report.events} events stored, {report.skipped} skipped (actions with no Shelfwise meaning), "
         f"{len(report.rejected)} rejected"
     )
     if report.rejected:

@@ -15,6 +15,7 @@ from shelfwise.cli import (
     demo,
     evaluate,
     experiments,
+    export,
     feedback,
     ingest,
     keys,
@@ -65,6 +66,7 @@ app.command("complementary")(complementary.complementary)
 app.command("similar")(complementary.similar)
 app.command("evaluate")(evaluate.evaluate)
 app.command("online-metrics")(feedback.online_metrics)
+app.command("export")(export.export)
 app.command("demo")(demo.demo)
 app.add_typer(customers.app, name="customers")
 app.command("serve")(serve.serve)

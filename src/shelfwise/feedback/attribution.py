@@ -42,7 +42,8 @@ class AttributionResult:
 
 @dataclass
 class Attributor:
-    """Credits a batch of stored events; one instance may serve many batches (it keeps no state)."""
+    """Credits a batch of stored events; one instance serves many batches (its lookups are cached
+    for one batch only: accounts may be re-linked and lists logged between batches)."""
 
     store: Store
     window_hours: float = 24.0
@@ -50,7 +51,7 @@ class Attributor:
     _lists: dict[str, list[Impression]] = field(default_factory=dict, repr=False)
 
     def __call__(self, keyed_events: Sequence[tuple[str, Event]]) -> AttributionResult:
-        self._customers, self._lists = {}, {}  # accounts may be re-linked, lists logged, between batches
+        self._customers, self._lists = {}, {}
         rendered = [self._client_impression(e) for _, e in keyed_events if is_client_impression(e)]
         stored = self.store.append_impressions(rendered) if rendered else 0
         self._lists = {}  # the batch's own client rows now count

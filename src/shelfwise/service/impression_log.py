@@ -122,6 +122,9 @@ class ImpressionLogger:
         its list). False when the writer is not running or did not finish within ``timeout``."""
         if self._thread is None or not self._thread.is_alive():
             return False
+        # Nothing buffered and no batch in flight (rows are drained under the write lock): done.
+        if self._pending_rows == 0 and not self._writing.locked():
+            return True
         done = threading.Event()
         with self._lock:
             self._flush_requests.append(done)

@@ -328,6 +328,11 @@ class ServingEngine(ServingExperiments):
         ranked = route.model.lists.similar(item_id, k=route.fetch(k))
         return self._served(self.experiments.stamp(ranked, route, k), user_id)
 
+    def impression_counts(self) -> tuple[int, int, int]:
+        """(written, pending, dropped) impression rows of this process (zeros when logging is off)."""
+        logger = self.impressions
+        return (0, 0, 0) if logger is None else (logger.written, logger.pending, logger.dropped)
+
     def _served(self, ranked: RankedList, user_id: str | None) -> RankedList:
         """Every list the API answers passes here: it is logged as impressions (off the request path)."""
         if self.impressions is not None:

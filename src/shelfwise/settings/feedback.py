@@ -17,5 +17,5 @@ class FeedbackSettings(BaseModel):
     impression_batch_size: int = Field(500, ge=1)
     impression_flush_seconds: float = Field(1.0, gt=0)
     # Rows held in memory at most while the store is unreachable; beyond it the oldest are dropped
-    # (counted in /metrics as shelfwise_impressions_dropped_total) rather than slowing requests.
+    # (counted in /metrics as shelfwise_impressions_dropped) rather than slowing requests.
     impression_buffer_max: int = Field(200_000, ge=1)
