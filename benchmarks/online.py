@@ -368,7 +368,9 @@ def run_experiments(
     admin.post(f"/v1/admin/experiments/{explore_name}/stop")
     for variant, version in (("control", weak), ("treatment", strong)):
         t0 = time.perf_counter()
-        estimate = admin.get("/v1/admin/experiments/estimate", params={"version": version}).json()
+        estimate = admin.get(
+            "/v1/admin/experiments/estimate", params={"version": version, "experiment": explore_name}
+        ).json()
         ctr, low, high = live[variant]
         print(f"  {version}: off-policy CTR {estimate['ctr']:.4f} (95% CI {estimate['ci95'][0]:.4f}…{estimate['ci95'][1]:.4f}, "
               f"{estimate['matched_slots']}/{estimate['slots']} slots matched, {time.perf_counter() - t0:.0f}s); "

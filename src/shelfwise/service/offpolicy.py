@@ -32,11 +32,16 @@ class OffPolicyService:
         self._feedback: FeedbackStore = feedback or ctx.store
 
     def estimate(
-        self, version: str, since: float | None = None, placement: str | None = None
+        self,
+        version: str,
+        since: float | None = None,
+        placement: str | None = None,
+        experiment: str | None = None,
     ) -> dict[str, Any]:
+        """``experiment``: only the lists that experiment logged (else every explored list)."""
         if not self._ctx.models.is_good(version):
             raise NotFoundError(f"no good model version {version!r}")
-        requests = self.logged_requests(since, placement)
+        requests = self.logged_requests(since, placement, experiment)
         if not requests:
             raise NotFoundError(
                 "no logged lists with exploration to replay: run an experiment with --exploration first"
@@ -96,7 +101,9 @@ class OffPolicyService:
                     supported.add(request_id)
         return supported
 
-    def logged_requests(self, since: float | None, placement: str | None) -> dict[str, list[Impression]]:
+    def logged_requests(
+        self, since: float | None, placement: str | None, experiment: str | None = None
+    ) -> dict[str, list[Impression]]:
         """Server-logged recommendation lists that were served with exploration, by request id."""
         requests: dict[str, list[Impression]] = defaultdict(list)
         for impression in self._feedback.iter_impressions(since=since, placement=placement):
@@ -104,6 +111,7 @@ class OffPolicyService:
                 impression.propensity is not None
                 and impression.origin == "server"
                 and impression.placement != "search"
+                and (experiment is None or impression.experiment == experiment)
             ):
                 requests[impression.request_id].append(impression)
         return dict(requests)
