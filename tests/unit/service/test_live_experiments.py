@@ -72,3 +72,36 @@ def test_stamp_names_the_variant_and_exploration_logs_a_propensity_per_slot() ->
             assert propensity == 0.7
         else:
             assert propensity == 0.3 / 20 and int(scored.item_id[1:]) >= 10
+
+
+def test_every_account_of_one_customer_gets_the_same_variant() -> None:
+    from shelfwise.domain import Event, customer_id_for
+    from shelfwise.profiles import ProfileBook
+    from shelfwise.service.serving_experiments import ServingExperiments
+    from shelfwise.storage import open_store
+
+    store = open_store("memory://")
+    store.ensure_accounts([("web-ann", "web"), ("app-ann", "app")], {"web-ann": "c-ann", "app-ann": "c-ann"})
+    store.append_events([("k", Event("web-ann", "view", 1.0, item_id="x", channel="web"))])
+
+    class Engine(ServingExperiments):
+        def __init__(self) -> None:
+            self.profiles = ProfileBook.load(store)
+            self._init_experiments()
+
+        def active(self) -> Loaded:  # type: ignore[override]
+            return Loaded("v9")
+
+    engine = Engine()
+    seen = set()
+    for n in range(40):  # forty experiments, forty salts: the two accounts never split
+        engine.experiments.follow([_record(f"e{n}")], Loaded)
+        web, app = engine._route("home", "web-ann"), engine._route("home", "app-ann")
+        assert web.variant == app.variant == assign(f"salt-e{n}", "c-ann", {"control": 0.5, "treatment": 0.5})
+        seen.add(web.variant)
+        # an account the server does not know yet keeps its variant once it becomes a customer
+        assert engine._route("home", "new-user").variant == assign(
+            f"salt-e{n}", customer_id_for("new-user"), {"control": 0.5, "treatment": 0.5}
+        )
+    assert seen == {"control", "treatment"}
+    store.close()
