@@ -91,12 +91,12 @@ class OffPolicyService:
         for logger, subset in by_logger.items():
             if not self._ctx.models.is_good(logger):
                 continue  # the logging version is gone: its lists cannot be checked
-            ranked = self.replay(logger, subset, with_pool=True)
+            own_lists, longer = self.replay(logger, subset), self.replay(logger, subset, with_pool=True)
             for request_id, wanted in target.items():
                 if request_id not in subset:
                     continue
-                size = len(wanted)
-                own, pool = ranked[request_id][:size], set(ranked[request_id][size:])
+                own = own_lists[request_id]
+                pool = set([i for i in longer[request_id] if i not in own][: pool_size(len(own))])
                 if all(p < len(own) and (item == own[p] or item in pool) for p, item in enumerate(wanted)):
                     supported.add(request_id)
         return supported
@@ -119,8 +119,8 @@ class OffPolicyService:
     def replay(
         self, version: str, requests: Mapping[str, Sequence[Impression]], with_pool: bool = False
     ) -> dict[str, list[str]]:
-        """The list ``version`` would have served for each logged request (item ids by slot), and
-        with ``with_pool`` the exploration pool after it (as the server fetched it)."""
+        """The list ``version`` would have served for each logged request (item ids by slot); with
+        ``with_pool`` the longer list the server's exploration pool was taken from."""
         lists = ListService(self._ctx, version)
         pipeline = lists.pipeline
         source = pipeline.source("recommendations")

@@ -55,23 +55,36 @@ def test_following_returns_what_no_experiment_needs_any_more() -> None:
     assert router.running == {} and router.route("home", "c-1", Loaded("v9")).model.version == "v9"
 
 
-def test_stamp_names_the_variant_and_exploration_logs_a_propensity_per_slot() -> None:
+def test_answers_name_the_variant_and_exploration_logs_a_propensity_per_slot() -> None:
     router: ExperimentRouter[Loaded] = ExperimentRouter()
     router.follow([_record("plain"), _record("explore", placement="search", exploration=0.3)], Loaded)
-    plain = router.route("home", "c-1", Loaded("v9"))
-    assert plain.fetch(10) == 10
-    stamped = router.stamp(_ranked(10), plain, 10)
-    assert (stamped.experiment, stamped.variant, stamped.propensities) == ("plain", plain.variant, None)
+    asked: list[int] = []
 
+    def fetch(n: int) -> RankedList:
+        asked.append(n)
+        # a longer list may reorder its head (diversity over more candidates): only the spares count
+        return (
+            _ranked(n)
+            if n == 10
+            else RankedList("x", "recommendations", "home", "v1", "c", tuple(reversed(_ranked(n).items)))
+        )
+
+    plain = router.route("home", "c-1", Loaded("v9"))
+    answered = router.answer(plain, 10, fetch)
+    assert (answered.experiment, answered.variant, answered.propensities) == ("plain", plain.variant, None)
+    assert answered.items == _ranked(10).items and asked == [10]
+
+    asked.clear()
     exploring = router.route("search", "c-1", Loaded("v9"))
-    assert exploring.fetch(10) == 30  # k plus a pool of 2k spares
-    stamped = router.stamp(_ranked(30), exploring, 10)
-    assert len(stamped.items) == 10 and len({s.item_id for s in stamped.items}) == 10
-    for position, (scored, propensity) in enumerate(zip(stamped.items, stamped.propensities, strict=True)):
+    answered = router.answer(exploring, 10, fetch)
+    assert asked == [10, 30]  # the list itself, then the spares
+    assert len(answered.items) == 10 and len({s.item_id for s in answered.items}) == 10
+    for position, (scored, propensity) in enumerate(zip(answered.items, answered.propensities, strict=True)):
         if scored.item_id == f"i{position}":
             assert propensity == 0.7
         else:
             assert propensity == 0.3 / 20 and int(scored.item_id[1:]) >= 10
+    assert router.answer(router.route("home", None, Loaded("v9")), 10, fetch).experiment is None
 
 
 def test_every_account_of_one_customer_gets_the_same_variant() -> None:
