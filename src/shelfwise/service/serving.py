@@ -315,13 +315,15 @@ class ServingEngine(ServingExperiments):
         Under an experiment on the placement, the customer's variant answers."""
         placement = placement or "home"
         route = self._route(placement, user_id)
-        ranked = route.model.lists.recommend(user_id, route.fetch(k), placement, exclude)
-        return self._served(self.experiments.stamp(ranked, route, k), user_id)
+        lists = route.model.lists
+        ranked = self.experiments.answer(route, k, lambda n: lists.recommend(user_id, n, placement, exclude))
+        return self._served(ranked, user_id)
 
     def search(self, query: str, user_id: str | None, k: int) -> RankedList:
         route = self._route("search", user_id)
-        ranked = route.model.lists.search(query, user_id=user_id, k=route.fetch(k))
-        return self._served(self.experiments.stamp(ranked, route, k), user_id)
+        lists = route.model.lists
+        ranked = self.experiments.answer(route, k, lambda n: lists.search(query, user_id=user_id, k=n))
+        return self._served(ranked, user_id)
 
     def similar(self, item_id: str, k: int, user_id: str | None = None) -> RankedList:
         self.item(item_id)
@@ -332,8 +334,8 @@ class ServingEngine(ServingExperiments):
                 self._text_neighbours(active, fresh, item_id, k), user_id
             )  # newer than the model
         route = self._route("product", user_id)
-        ranked = route.model.lists.similar(item_id, k=route.fetch(k))
-        return self._served(self.experiments.stamp(ranked, route, k), user_id)
+        lists = route.model.lists
+        return self._served(self.experiments.answer(route, k, lambda n: lists.similar(item_id, k=n)), user_id)
 
     def impression_counts(self) -> tuple[int, int, int]:
         """(written, pending, dropped) impression rows of this process (zeros when logging is off)."""
@@ -367,8 +369,9 @@ class ServingEngine(ServingExperiments):
     def complementary(self, item_id: str, k: int, user_id: str | None = None) -> RankedList:
         self.item(item_id)
         route = self._route("product", user_id)
-        ranked = route.model.lists.complementary([item_id], k=route.fetch(k))
-        return self._served(self.experiments.stamp(ranked, route, k), user_id)
+        lists = route.model.lists
+        ranked = self.experiments.answer(route, k, lambda n: lists.complementary([item_id], k=n))
+        return self._served(ranked, user_id)
 
     # ------------------------------------------------------------------ writes
     def _attributor(self) -> Attributor:
