@@ -297,7 +297,7 @@ def main() -> None:
     parser.add_argument("--dataset", choices=["beauty", "toys"], default="beauty")
     parser.add_argument("--shoppers", type=int, default=2000, help="shoppers per experiment")
     parser.add_argument("--exploration", type=float, default=0.2)
-    parser.add_argument("--max-minutes", type=float, default=4.0, help="training budget per version")
+    parser.add_argument("--max-minutes", type=float, default=3.0, help="training budget per version")
     parser.add_argument("--home", type=Path, help="build (or reuse) the shop here")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -368,7 +368,9 @@ def run_experiments(
     admin.post(f"/v1/admin/experiments/{explore_name}/stop")
     for variant, version in (("control", weak), ("treatment", strong)):
         t0 = time.perf_counter()
-        estimate = admin.get("/v1/admin/experiments/estimate", params={"version": version}).json()
+        estimate = admin.get(
+            "/v1/admin/experiments/estimate", params={"version": version, "experiment": explore_name}
+        ).json()
         ctr, low, high = live[variant]
         print(f"  {version}: off-policy CTR {estimate['ctr']:.4f} (95% CI {estimate['ci95'][0]:.4f}…{estimate['ci95'][1]:.4f}, "
               f"{estimate['matched_slots']}/{estimate['slots']} slots matched, {time.perf_counter() - t0:.0f}s); "

@@ -92,6 +92,7 @@ def test_a_dismiss_takes_effect_on_the_next_request(server: Server) -> None:
     dismiss = {"user_id": "web-dan", "item_id": "tea", "type": "dismiss", "timestamp": T0 + 70_010}
     assert writer.post("/v1/events", json=[dismiss]).json()["stored"] == 1
     assert "tea" not in _top(reader, "web-dan")  # no sleep, no retraining
+    assert reader.get("/v1/customers/web-dan").json()["disliked"] == ["tea"]
     unknown = writer.post("/v1/events", json=[{**dismiss, "type": "dislike"}])
     assert unknown.status_code == 422 and "type" in unknown.text
 

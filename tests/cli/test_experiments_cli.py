@@ -55,4 +55,4 @@ def test_the_printed_report_has_every_variant_and_the_decision() -> None:
     text = render_report(build_report(record, tallies))
     assert "control       v0001" in text and "treatment     v0002" in text
     assert "treatment vs control: ctr" in text
-    assert text.splitlines()[-1] == "decision: treatment wins: CTR +50% (95% CI -9%…+109%), p=0.04"
+    assert text.splitlines()[-1] == "decision: treatment wins: CTR +50% (95% CI +2%…+122%), p=0.04"

@@ -198,6 +198,9 @@ class CustomerPublic(BaseModel):
     events: int
     recent: list[ActivityPublic] = Field(description="Newest first.")
     purchased: list[str]
+    disliked: list[str] = Field(
+        description="Items dismissed, returned or rated 1–2 stars (and not approved since): kept out of lists."
+    )
 
 
 class ForgetPublic(BaseModel):

@@ -136,12 +136,13 @@ def _cell(value: Any) -> str:
 def estimate(
     version: Annotated[str, typer.Option(help="The model version to estimate, e.g. v0004.")],
     placement: Annotated[str | None, typer.Option(help="Only lists of this placement.")] = None,
+    experiment: Annotated[str | None, typer.Option(help="Only the lists this experiment logged.")] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Off-policy estimate of a version's CTR on lists logged with exploration (SNIPS, 95 % CI)."""
     from shelfwise.service.offpolicy import OffPolicyService
 
-    found = OffPolicyService(context()).estimate(version, placement=placement)
+    found = OffPolicyService(context()).estimate(version, placement=placement, experiment=experiment)
     if json_output:
         _echo_json(found)
         return

@@ -219,7 +219,7 @@ def decide(
         if relative is None or interval is None or p is None:
             sentences.append(f"{treatment}: not enough impressions yet")
             continue
-        figures = f"CTR {relative:+.0%} (95% CI {interval[0]:+.0%}…{interval[1]:+.0%}), p={p:.2g}"
+        figures = f"CTR {relative:+.0%} (95% CI {interval[0]:+.0%}…{interval[1]:+.0%}), {p_text(p)}"
         if p >= level:
             sentences.append(
                 f"no detectable difference yet between {treatment} and {experiment.control}: {figures}"
@@ -229,6 +229,10 @@ def decide(
         else:
             sentences.append(f"{experiment.control} wins over {treatment}: {figures}")
     return "; ".join(sentences)
+
+
+def p_text(p: float) -> str:
+    return "p<0.0001" if p < 0.0001 else f"p={p:.2g}"
 
 
 def _round(value: float | None) -> float | None:

@@ -2,10 +2,12 @@
 
 - **Rates** (CTR = clicks / impressions, conversion = buying customers / customers): the p-value is
   the pooled two-proportion z-test; the interval of the relative lift ``p_t / p_c − 1`` comes from
-  the delta method on the ratio (unpooled variances).
-- **Per-customer means** (revenue, clicks per customer): the delta method for the ratio of two
-  independent means, ``Var(m_t/m_c) ≈ (m_t/m_c)² (Var m_t / m_t² + Var m_c / m_c²)``; the p-value
-  is the z-test of ``m_t − m_c`` (Welch standard error).
+  the delta method on the log of the ratio, ``Var(log r) ≈ Var p_t / p_t² + Var p_c / p_c²``
+  (unpooled), which keeps it above −100 % and skewed like the ratio itself when counts are small.
+- **Per-customer means** (revenue, clicks per customer): the same delta method for the ratio of two
+  independent means, ``Var(log(m_t/m_c)) ≈ Var m_t / m_t² + Var m_c / m_c²`` (on the linear scale
+  when a CUPED-adjusted mean is not positive); the p-value is the z-test of ``m_t − m_c`` (Welch
+  standard error).
 - **CUPED** (Deng et al. 2013): ``y − θ (x − x̄)`` with ``x`` the customer's value of the same
   metric before the experiment and ``θ = cov(x, y) / var(x)`` pooled over all variants. The mean
   is unchanged in expectation (assignment is independent of ``x``); the variance falls by the
@@ -62,7 +64,10 @@ def _ratio_lift(m_t: float, var_t: float, m_c: float, var_c: float, p_value: flo
         return Lift(None, None, p_value)
     ratio = m_t / m_c
     relative_var = var_c / m_c**2 + (var_t / m_t**2 if m_t != 0 else 0.0)
-    half = Z95 * abs(ratio) * math.sqrt(relative_var)
+    if m_t > 0 and m_c > 0:  # on the log scale: the interval stays above −100 % and skews like a ratio
+        spread = math.exp(Z95 * math.sqrt(relative_var))
+        return Lift(ratio - 1, (ratio / spread - 1, ratio * spread - 1), p_value)
+    half = Z95 * abs(ratio) * math.sqrt(relative_var)  # a zero or negative (CUPED-adjusted) mean
     return Lift(ratio - 1, (ratio - 1 - half, ratio - 1 + half), p_value)
 
 

@@ -114,11 +114,16 @@ def _with_events(
 
 
 def _record_verdict(verdicts: dict[str, tuple[float, bool]], event: Event) -> None:
-    """Keep the newest verdict per item (events may arrive out of time order)."""
+    """Keep the newest verdict per item (events may arrive out of time order).
+
+    Approvals are kept only for items that already have a verdict: most customers never say no,
+    and their profiles (held for every customer by the server) stay as small as before."""
     negative = _verdict(event)
     if negative is None or event.item_id is None:
         return
     known = verdicts.get(event.item_id)
+    if known is None and not negative:
+        return
     if known is None or event.timestamp >= known[0]:
         verdicts[event.item_id] = (event.timestamp, negative)
 

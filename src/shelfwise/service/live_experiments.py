@@ -6,8 +6,8 @@ placement under a running experiment, the variant the customer is assigned to (s
 served version. The set is replaced whole on every change (one reference swap, like the served
 model), so a request sees either the old or the new set of experiments, never half of one.
 
-With exploration on, the variant's list is fetched with a pool of spare candidates and a share
-of slots is filled from it (``experiments.exploration``); the list carries each slot's propensity.
+With exploration on, a share of the slots of the variant's list is filled from a pool of spare
+candidates (``experiments.exploration``); the list carries each slot's propensity.
 """
 
 from __future__ import annotations
@@ -42,10 +42,9 @@ class Route(Generic[M]):
     experiment: LiveExperiment[M] | None = None
     variant: str | None = None
 
-    def fetch(self, k: int) -> int:
-        """How many items to ask the model for: ``k``, plus the exploration pool when exploring."""
-        exploring = self.experiment is not None and self.experiment.record.exploration > 0
-        return k + pool_size(k) if exploring else k
+    @property
+    def exploring(self) -> bool:
+        return self.experiment is not None and self.experiment.record.exploration > 0
 
 
 class ExperimentRouter(Generic[M]):
@@ -79,14 +78,22 @@ class ExperimentRouter(Generic[M]):
         variant = assign(live.record.salt, subject, live.record.traffic)
         return Route(live.models[variant], live, variant)
 
-    def stamp(self, ranked: RankedList, route: Route[M], k: int) -> RankedList:
-        """The list as shown: the experiment and variant, and with exploration the explored slots."""
+    def answer(self, route: Route[M], k: int, fetch: Callable[[int], RankedList]) -> RankedList:
+        """The list as shown: ``fetch(k)`` (the variant's own list of ``k``) stamped with the
+        experiment and variant. Exploring, the pool is the next ``2k`` items of a longer list, fetched
+        separately so that the ``k`` slots a slot keeps are exactly the list served without
+        exploration (rules such as diversity choose differently from a longer list)."""
+        ranked = fetch(k)
         if route.experiment is None:
             return ranked
         record = route.experiment.record
-        if record.exploration <= 0:
+        if not route.exploring:
             return replace(ranked, experiment=record.name, variant=route.variant)
-        items, propensities = explore(ranked.items, k, record.exploration, self._rng)
+        shown = {scored.item_id for scored in ranked.items}
+        spares = [s for s in fetch(k + pool_size(k)).items if s.item_id not in shown][: pool_size(k)]
+        items, propensities = explore(
+            [*ranked.items, *spares], len(ranked.items), record.exploration, self._rng
+        )
         return replace(
             ranked,
             items=tuple(items),

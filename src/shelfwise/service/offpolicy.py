@@ -32,11 +32,16 @@ class OffPolicyService:
         self._feedback: FeedbackStore = feedback or ctx.store
 
     def estimate(
-        self, version: str, since: float | None = None, placement: str | None = None
+        self,
+        version: str,
+        since: float | None = None,
+        placement: str | None = None,
+        experiment: str | None = None,
     ) -> dict[str, Any]:
+        """``experiment``: only the lists that experiment logged (else every explored list)."""
         if not self._ctx.models.is_good(version):
             raise NotFoundError(f"no good model version {version!r}")
-        requests = self.logged_requests(since, placement)
+        requests = self.logged_requests(since, placement, experiment)
         if not requests:
             raise NotFoundError(
                 "no logged lists with exploration to replay: run an experiment with --exploration first"
@@ -86,17 +91,19 @@ class OffPolicyService:
         for logger, subset in by_logger.items():
             if not self._ctx.models.is_good(logger):
                 continue  # the logging version is gone: its lists cannot be checked
-            ranked = self.replay(logger, subset, with_pool=True)
+            own_lists, longer = self.replay(logger, subset), self.replay(logger, subset, with_pool=True)
             for request_id, wanted in target.items():
                 if request_id not in subset:
                     continue
-                size = len(wanted)
-                own, pool = ranked[request_id][:size], set(ranked[request_id][size:])
+                own = own_lists[request_id]
+                pool = set([i for i in longer[request_id] if i not in own][: pool_size(len(own))])
                 if all(p < len(own) and (item == own[p] or item in pool) for p, item in enumerate(wanted)):
                     supported.add(request_id)
         return supported
 
-    def logged_requests(self, since: float | None, placement: str | None) -> dict[str, list[Impression]]:
+    def logged_requests(
+        self, since: float | None, placement: str | None, experiment: str | None = None
+    ) -> dict[str, list[Impression]]:
         """Server-logged recommendation lists that were served with exploration, by request id."""
         requests: dict[str, list[Impression]] = defaultdict(list)
         for impression in self._feedback.iter_impressions(since=since, placement=placement):
@@ -104,6 +111,7 @@ class OffPolicyService:
                 impression.propensity is not None
                 and impression.origin == "server"
                 and impression.placement != "search"
+                and (experiment is None or impression.experiment == experiment)
             ):
                 requests[impression.request_id].append(impression)
         return dict(requests)
@@ -111,8 +119,8 @@ class OffPolicyService:
     def replay(
         self, version: str, requests: Mapping[str, Sequence[Impression]], with_pool: bool = False
     ) -> dict[str, list[str]]:
-        """The list ``version`` would have served for each logged request (item ids by slot), and
-        with ``with_pool`` the exploration pool after it (as the server fetched it)."""
+        """The list ``version`` would have served for each logged request (item ids by slot); with
+        ``with_pool`` the longer list the server's exploration pool was taken from."""
         lists = ListService(self._ctx, version)
         pipeline = lists.pipeline
         source = pipeline.source("recommendations")

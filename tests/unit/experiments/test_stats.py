@@ -17,8 +17,9 @@ def test_two_proportions_lift_interval_and_p_value() -> None:
     # the pooled z-test is the chi-square test of the 2×2 table without continuity correction
     _, chi_p, _, _ = chi2_contingency([[60, 940], [40, 960]], correction=False)
     assert result.p_value == pytest.approx(chi_p)
-    # delta method: 1.5 × 1.96 × sqrt(.04·.96/1000/.04² + .06·.94/1000/.06²) = 0.58554
-    assert result.ci95 == pytest.approx((0.5 - 0.58554, 0.5 + 0.58554), abs=1e-4)
+    # delta method on log(ratio): se = sqrt(.04·.96/1000/.04² + .06·.94/1000/.06²) = .199165,
+    # 1.5 × exp(±1.96 × .199165) = 1.5 × 1.47752^±1 → lift +1.52 % … +121.6 %
+    assert result.ci95 == pytest.approx((1.5 / 1.47752 - 1, 1.5 * 1.47752 - 1), abs=1e-4)
 
 
 def test_two_proportions_without_data_or_with_a_zero_control() -> None:
@@ -32,7 +33,8 @@ def test_mean_lift_delta_method() -> None:
     result = mean_lift([1, 2, 3, 4], [1, 1, 1, 1])
     assert result.lift == pytest.approx(1.5)
     assert result.p_value == pytest.approx(0.02014, abs=1e-4)
-    assert result.ci95 == pytest.approx((1.5 - 1.2652, 1.5 + 1.2652), abs=1e-3)
+    # se(log ratio) = sqrt(0 + (5/12) / 2.5²) = .258199; 2.5 × exp(±1.96 × .258199) = 2.5 × 1.658744^±1
+    assert result.ci95 == pytest.approx((2.5 / 1.658744 - 1, 2.5 * 1.658744 - 1), abs=1e-4)
     assert mean_lift([1.0], [2.0, 3.0]).lift is None  # one customer has no variance
 
 

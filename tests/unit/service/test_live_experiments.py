@@ -55,20 +55,66 @@ def test_following_returns_what_no_experiment_needs_any_more() -> None:
     assert router.running == {} and router.route("home", "c-1", Loaded("v9")).model.version == "v9"
 
 
-def test_stamp_names_the_variant_and_exploration_logs_a_propensity_per_slot() -> None:
+def test_answers_name_the_variant_and_exploration_logs_a_propensity_per_slot() -> None:
     router: ExperimentRouter[Loaded] = ExperimentRouter()
     router.follow([_record("plain"), _record("explore", placement="search", exploration=0.3)], Loaded)
-    plain = router.route("home", "c-1", Loaded("v9"))
-    assert plain.fetch(10) == 10
-    stamped = router.stamp(_ranked(10), plain, 10)
-    assert (stamped.experiment, stamped.variant, stamped.propensities) == ("plain", plain.variant, None)
+    asked: list[int] = []
 
+    def fetch(n: int) -> RankedList:
+        asked.append(n)
+        # a longer list may reorder its head (diversity over more candidates): only the spares count
+        return (
+            _ranked(n)
+            if n == 10
+            else RankedList("x", "recommendations", "home", "v1", "c", tuple(reversed(_ranked(n).items)))
+        )
+
+    plain = router.route("home", "c-1", Loaded("v9"))
+    answered = router.answer(plain, 10, fetch)
+    assert (answered.experiment, answered.variant, answered.propensities) == ("plain", plain.variant, None)
+    assert answered.items == _ranked(10).items and asked == [10]
+
+    asked.clear()
     exploring = router.route("search", "c-1", Loaded("v9"))
-    assert exploring.fetch(10) == 30  # k plus a pool of 2k spares
-    stamped = router.stamp(_ranked(30), exploring, 10)
-    assert len(stamped.items) == 10 and len({s.item_id for s in stamped.items}) == 10
-    for position, (scored, propensity) in enumerate(zip(stamped.items, stamped.propensities, strict=True)):
+    answered = router.answer(exploring, 10, fetch)
+    assert asked == [10, 30]  # the list itself, then the spares
+    assert len(answered.items) == 10 and len({s.item_id for s in answered.items}) == 10
+    for position, (scored, propensity) in enumerate(zip(answered.items, answered.propensities, strict=True)):
         if scored.item_id == f"i{position}":
             assert propensity == 0.7
         else:
             assert propensity == 0.3 / 20 and int(scored.item_id[1:]) >= 10
+    assert router.answer(router.route("home", None, Loaded("v9")), 10, fetch).experiment is None
+
+
+def test_every_account_of_one_customer_gets_the_same_variant() -> None:
+    from shelfwise.domain import Event, customer_id_for
+    from shelfwise.profiles import ProfileBook
+    from shelfwise.service.serving_experiments import ServingExperiments
+    from shelfwise.storage import open_store
+
+    store = open_store("memory://")
+    store.ensure_accounts([("web-ann", "web"), ("app-ann", "app")], {"web-ann": "c-ann", "app-ann": "c-ann"})
+    store.append_events([("k", Event("web-ann", "view", 1.0, item_id="x", channel="web"))])
+
+    class Engine(ServingExperiments):
+        def __init__(self) -> None:
+            self.profiles = ProfileBook.load(store)
+            self._init_experiments()
+
+        def active(self) -> Loaded:  # type: ignore[override]
+            return Loaded("v9")
+
+    engine = Engine()
+    seen = set()
+    for n in range(40):  # forty experiments, forty salts: the two accounts never split
+        engine.experiments.follow([_record(f"e{n}")], Loaded)
+        web, app = engine._route("home", "web-ann"), engine._route("home", "app-ann")
+        assert web.variant == app.variant == assign(f"salt-e{n}", "c-ann", {"control": 0.5, "treatment": 0.5})
+        seen.add(web.variant)
+        # an account the server does not know yet keeps its variant once it becomes a customer
+        assert engine._route("home", "new-user").variant == assign(
+            f"salt-e{n}", customer_id_for("new-user"), {"control": 0.5, "treatment": 0.5}
+        )
+    assert seen == {"control", "treatment"}
+    store.close()

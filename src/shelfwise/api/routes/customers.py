@@ -19,7 +19,8 @@ accounts_router = APIRouter(prefix="/v1/admin/accounts", tags=["customers"], dep
 
 @router.get("/{customer_id}", response_model=CustomerPublic, dependencies=[require("read")])
 async def get_customer(customer_id: str, engine: Engine) -> Response:
-    """A customer id or any of its accounts' user ids: accounts, channels, recent activity, purchases."""
+    """A customer id or any of its accounts' user ids: accounts, channels, recent activity, purchases,
+    and the items they said no to."""
     profile = engine.profile(customer_id)
     return json_response(
         {
@@ -32,6 +33,7 @@ async def get_customer(customer_id: str, engine: Engine) -> Response:
                 for e in reversed(profile.recent[-50:])
             ],
             "purchased": sorted(profile.purchased),
+            "disliked": sorted(profile.disliked),
         }
     )
 

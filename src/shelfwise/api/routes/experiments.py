@@ -43,10 +43,12 @@ def _flushed(engine: ServingEngine) -> ServingEngine:
 
 @router.get("/estimate")
 async def estimate(
-    engine: Engine, version: Annotated[str, Query(pattern=r"^v\d{4,}$", description="e.g. v0004")]
+    engine: Engine,
+    version: Annotated[str, Query(pattern=r"^v\d{4,}$", description="e.g. v0004")],
+    experiment: Annotated[str | None, Query(description="Only the lists this experiment logged.")] = None,
 ) -> Response:
     _flushed(engine)
-    return json_response(OffPolicyService(engine.context).estimate(version))
+    return json_response(OffPolicyService(engine.context).estimate(version, experiment=experiment))
 
 
 @router.get("/{name}")
