@@ -417,7 +417,9 @@ def main() -> None:
         action="store_true",
         help="only compare recommendation latency with impression logging off and on (serve_logging.py)",
     )
-    parser.add_argument("--rounds", type=int, default=6, help="alternating off/on rounds of --logging-overhead")
+    parser.add_argument(
+        "--rounds", type=int, default=6, help="alternating off/on rounds of --logging-overhead"
+    )
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"{DATA} is missing")

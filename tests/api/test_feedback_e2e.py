@@ -124,7 +124,27 @@ def test_forget_removes_the_customers_impressions(client: httpx.Client) -> None:
 def test_a_clean_stop_under_load_loses_no_impression(shop: Shop) -> None:
     home = shop.work / "stopped"
     shutil.copytree(shop.home, home)
-    work = shop.work / "stopped-log"
+    served, stored = _serve_then_stop(
+        shop.env(home), shop.work / "stopped-log", shop_settings(home).resolved_store_url()
+    )
+    assert served > 100  # the load was real
+    assert stored == served
+
+
+def test_a_clean_stop_on_postgresql_loses_no_impression(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer thread has its own PostgreSQL connection and takes the store's write lock per batch."""
+    monkeypatch.setenv("SHELFWISE_STORE_URL", pg_url)
+    build_shop(tmp_path / "home", tmp_path)
+    env = {**Shop(tmp_path / "home", tmp_path).env(tmp_path / "home"), "SHELFWISE_STORE_URL": pg_url}
+    served, stored = _serve_then_stop(env, tmp_path / "log", pg_url)
+    assert served > 100
+    assert stored == served
+
+
+def _serve_then_stop(env: dict[str, str], work: Path, store_url: str) -> tuple[int, int]:
+    """Items served to 4 concurrent shoppers until SIGTERM mid-load, and impressions stored after."""
     work.mkdir()
     served = [0] * 4
     stop = threading.Event()
@@ -140,7 +160,7 @@ def test_a_clean_stop_under_load_loses_no_impression(shop: Shop) -> None:
                     return
                 served[n] += len(response.json()["items"])
 
-    with server_process(shop.env(home), work) as (url, process):
+    with server_process(env, work) as (url, process):
         threads = [threading.Thread(target=shopper, args=(n, url)) for n in range(len(served))]
         for thread in threads:
             thread.start()
@@ -151,10 +171,24 @@ def test_a_clean_stop_under_load_loses_no_impression(shop: Shop) -> None:
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
-    store = open_store(shop_settings(home).resolved_store_url())
+    store = open_store(store_url)
     try:
-        stored = sum(1 for _ in store.iter_impressions())
+        return sum(served), sum(1 for _ in store.iter_impressions())
     finally:
         store.close()
-    assert sum(served) > 100  # the load was real
-    assert stored == sum(served)
+
+
+def test_bad_feedback_input_is_a_422_naming_the_field(client: httpx.Client) -> None:
+    click = {
+        "user_id": "web-1",
+        "item_id": "tea",
+        "type": "click",
+        "timestamp": time.time(),
+        "request_id": "r",
+    }
+    for position, field in ((-1, "position"), (1.5, "position"), ("first", "position")):
+        response = client.post("/v1/events", json=[{**click, "position": position}])
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+    for params, field in (({"by": "placement,colour"}, "by"), ({"since": "last week"}, "since")):
+        response = client.get("/v1/admin/online-metrics", params=params)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field

@@ -38,6 +38,9 @@ class AttributionResult:
     impressions: int = 0  # client impressions stored
     outcomes: int = 0  # credits stored (new)
     unattributed: int = 0  # outcome events with no impression to credit
+    # Events naming a list no impression of which is stored (yet): another server process may still
+    # hold it in its buffer, so a caller may try these again a little later (ServingEngine does).
+    unknown_lists: tuple[tuple[str, Event], ...] = ()
 
 
 @dataclass
@@ -62,14 +65,18 @@ class Attributor:
             max(e.timestamp for e in by_window) + CLOCK_SLACK_SECONDS,
         )
         outcomes: list[Outcome] = []
+        unknown: list[tuple[str, Event]] = []
         for key, event in candidates:
             if event.request_id is None and skip_window:
+                continue
+            if event.request_id is not None and not self._list(event.request_id):
+                unknown.append((key, event))
                 continue
             impression = self._credited_impression(event)
             if impression is not None:
                 outcomes.append(self._outcome(key, event, impression))
         credited = self.store.record_outcomes(outcomes) if outcomes else 0
-        return AttributionResult(stored, credited, len(candidates) - len(outcomes))
+        return AttributionResult(stored, credited, len(candidates) - len(outcomes), tuple(unknown))
 
     # ------------------------------------------------------------------ the rule
     def _credited_impression(self, event: Event) -> Impression | None:

@@ -23,13 +23,14 @@ import logging
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from shelfwise.domain import Item, ScoredItem
+from shelfwise.domain import Event, Item, ScoredItem
 from shelfwise.encoders import encoder_of_version
 from shelfwise.errors import ModelError, NotFoundError, ShelfwiseError
 from shelfwise.feedback import Attributor
@@ -53,6 +54,10 @@ log = logging.getLogger(__name__)
 
 ITEM_CLOCK_SLACK = 5.0  # seconds: see sync()
 SYNC_BATCH = 10_000  # events applied per sync: a big file ingest is caught up over several ticks
+# A click naming a list no impression of which is stored yet (another worker still buffers it, up to
+# its flush interval) is attributed again at the next syncs, once a second, for this long.
+LIST_WAIT_SECONDS = 30.0
+MAX_WAITING = 1_000  # such clicks held at most (bogus request ids must not grow memory)
 
 
 @dataclass
@@ -104,6 +109,8 @@ class ServingEngine(ServingExperiments):
         self.on_swap: list[Callable[[str], None]] = []
         self._init_experiments()  # running A/B experiments and their versions (serving_experiments)
         self.impressions: ImpressionLogger | None = None  # started by start() unless turned off
+        self._waiting: deque[tuple[float, str, Event]] = deque(maxlen=MAX_WAITING)  # (deadline, key, event)
+        self._waiting_tried_at = 0.0
 
     @property
     def context(self) -> ServiceContext:
@@ -367,12 +374,18 @@ class ServingEngine(ServingExperiments):
         return self._served(ranked, user_id)
 
     # ------------------------------------------------------------------ writes
-    def _ingestor(self) -> Ingestor:
+    def _attributor(self) -> Attributor:
+        return Attributor(self._ctx.store, self._ctx.settings.feedback.attribution_window_hours)
+
+    def _ingestor(self, unknown_lists: list[tuple[str, Event]]) -> Ingestor:
+        """Writes a batch; events naming a list not stored yet are collected into ``unknown_lists``."""
         customers = CustomerService(self._ctx)
-        attribute = Attributor(self._ctx.store, self._ctx.settings.feedback.attribution_window_hours)
-        return Ingestor(
-            self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=attribute
-        )
+        attribute = self._attributor()
+
+        def on_events(keyed: Sequence[tuple[str, Event]]) -> None:
+            unknown_lists.extend(attribute(keyed).unknown_lists)
+
+        return Ingestor(self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=on_events)
 
     def ingest(self, kind: BatchKind, rows: Sequence[Any]) -> BatchOutcome:
         """Validate the whole batch (``BatchRejected`` names each bad row), write it in one
@@ -380,7 +393,10 @@ class ServingEngine(ServingExperiments):
         records = parse_batch(kind, rows)
         if kind == "events" and self.impressions is not None:
             self.impressions.flush()  # a click on a list served a moment ago finds it (attribution)
-        outcome = write_batch(self._ingestor(), kind, records)
+        unknown_lists: list[tuple[str, Event]] = []
+        outcome = write_batch(self._ingestor(unknown_lists), kind, records)
+        deadline = time.monotonic() + LIST_WAIT_SECONDS  # committed: worth another try later
+        self._waiting.extend((deadline, key, event) for key, event in unknown_lists)
         if outcome.stored_accounts:
             # New identity keys may link or split customers: re-resolve, and tell every server.
             CustomerService(self._ctx).refresh()
@@ -416,6 +432,15 @@ class ServingEngine(ServingExperiments):
                 self.catalog[item.item_id] = item
                 changed.append(item)
         self._submit_fresh(changed)
+        if self._waiting and time.monotonic() - self._waiting_tried_at >= 1.0:
+            self._attribute_waiting()
+
+    def _attribute_waiting(self) -> None:
+        """Try again the clicks whose list was not stored when they came (see LIST_WAIT_SECONDS)."""
+        now = self._waiting_tried_at = time.monotonic()
+        alive = [entry for entry in self._waiting if entry[0] > now]
+        unknown = {key for key, _ in self._attributor()([(key, event) for _, key, event in alive]).unknown_lists}
+        self._waiting = deque((entry for entry in alive if entry[1] in unknown), maxlen=MAX_WAITING)
 
     def _submit_fresh(self, items: list[Item]) -> None:
         """Items the served model has not seen go to the new-item encoder (see fresh_items)."""

@@ -134,3 +134,14 @@ def test_a_request_id_credits_however_late_and_where_the_shopper_saw_it(store: S
     _post(store, late, unseen)
     (outcome,) = store.iter_outcomes()
     assert (outcome.event_id, outcome.position, outcome.model_version) == ("late", 2, "v0003")
+
+
+def test_a_list_not_logged_yet_is_reported_for_a_later_try(store: Store) -> None:
+    attribute = Attributor(store)
+    early = ("k1", Event("web-1", "click", 150.0, item_id="b", event_id="ev-1", request_id="r-later"))
+    first = attribute([early])
+    assert (first.outcomes, first.unknown_lists) == (0, (early,))
+    _served(store, "r-later", ["a", "b"], 100.0)  # another server process writes its buffer
+    second = attribute([early])
+    assert (second.outcomes, second.unknown_lists) == (1, ())
+    assert [o.position for o in store.iter_outcomes()] == [1]
