@@ -338,11 +338,12 @@ def run_experiments(
     )
     found = report(server, name, tallies)
     from shelfwise.cli.experiments import render_report
+    from shelfwise.experiments.report import p_text
 
     print(render_report(found))
     problems = compare(found, tallies)
     p_ctr = found["p_value"]["treatment"]["ctr"]
-    checks.append((f"strong version wins on CTR with p < 0.05 (p={p_ctr:.2g}, lift {found['lift']['treatment']['ctr']:+.0%})",
+    checks.append((f"strong version wins on CTR with p < 0.05 ({p_text(p_ctr)}, lift {found['lift']['treatment']['ctr']:+.0%})",
                    p_ctr < 0.05 and found["lift"]["treatment"]["ctr"] > 0))  # fmt: skip
     checks.append(
         (f"split passes the SRM check (p={found['srm_p_value']:.3g} ≥ 0.001)", found["srm_p_value"] >= 0.001)

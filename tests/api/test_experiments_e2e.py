@@ -169,3 +169,22 @@ def test_the_report_counts_exactly_what_was_served_and_clicked(server: Server) -
             variant
         )
     assert admin.post("/v1/admin/experiments/counted/stop").status_code == 200
+
+
+def test_ship_serves_the_chosen_variant_to_everyone(server: Server) -> None:
+    admin, read = server.client("admin"), server.client("read")
+    created = admin.post(
+        "/v1/admin/experiments",
+        json={"name": "shipped", "placement": "home", "variants": {"control": "v0002", "old": "v0001"}},
+    )
+    assert created.status_code == 201, created.text
+    assert _wait_for(read, "probe", "shipped")["experiment"] == "shipped"
+    no_winner = admin.post("/v1/admin/experiments/shipped/ship")
+    assert no_winner.status_code == 409 and "no treatment beats control" in no_winner.text
+    shipped = admin.post("/v1/admin/experiments/shipped/ship", json={"variant": "old"})
+    assert shipped.status_code == 200 and shipped.json()["shipped_variant"] == "old"
+    for user in SHOPPERS[:20]:
+        body = _list(read, user)
+        assert "experiment" not in body and body["model_version"] == "v0001", user
+    listed = server.cli("models", "list")
+    assert listed.returncode == 0 and "v0001" in listed.stdout

@@ -101,6 +101,8 @@ def report(
 
 
 def render_report(found: dict[str, Any]) -> str:
+    from shelfwise.experiments.report import p_text
+
     lines = [f"experiment {found['experiment']} ({found['status']}, placement {found['placement']})"]
     columns = ("customers", "requests", "impressions", "clicks", "ctr", "purchases", "conversion", "revenue")
     lines.append(f"{'variant':<14}{'version':<9}" + "".join(f"{c:>12}" for c in columns))
@@ -112,9 +114,9 @@ def render_report(found: dict[str, Any]) -> str:
             interval, p = found["ci95"][treatment][metric], found["p_value"][treatment][metric]
             ci = f"[{interval[0]:+.1%}, {interval[1]:+.1%}]" if interval else "-"
             shown = f"{value:+.1%}" if value is not None else "-"
-            p_text = f"{p:.3g}" if p is not None else "-"
+            tested = p_text(p) if p is not None else "p=-"
             lines.append(
-                f"  {treatment} vs {found['control']}: {metric:<22}{shown:>9}  95% CI {ci}  p={p_text}"
+                f"  {treatment} vs {found['control']}: {metric:<22}{shown:>9}  95% CI {ci}  {tested}"
             )
     srm = found["srm_p_value"]
     lines.append(
