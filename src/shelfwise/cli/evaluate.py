@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,13 @@ from shelfwise.cli.common import context
 
 
 def evaluate(
-    protocol: Annotated[str, typer.Option(help="loo (leave-one-out) or temporal.")] = "loo",
+    protocol: Annotated[
+        str,
+        typer.Option(
+            help="loo (leave-one-out) or temporal: the next-item model; impressions: the click model "
+            "on the newest 20% of logged impressions."
+        ),
+    ] = "loo",
     model: Annotated[
         str, typer.Option(help="candidate_ranker, transitions or popularity.")
     ] = "candidate_ranker",
@@ -24,23 +31,48 @@ def evaluate(
     fairness: Annotated[
         bool, typer.Option(help="Also report quality per customer group and exposure per brand/popularity.")
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
 ) -> None:
-    """Fit a fresh model on a split of the store's data and report HR/NDCG/MRR, coverage, novelty, segments."""
+    """Fit a fresh model on a split of the store's data and report HR/NDCG/MRR, coverage, novelty, segments
+    (``--protocol impressions``: AUC, log loss and calibration of the click model against each item's
+    past click-through rate)."""
     from shelfwise.service.evaluate import EvaluateOptions, write_report
     from shelfwise.service.evaluate import evaluate as run
 
-    if protocol not in ("loo", "temporal"):
-        raise typer.BadParameter("protocol must be loo or temporal")
+    if protocol not in ("loo", "temporal", "impressions"):
+        raise typer.BadParameter("protocol must be loo, temporal or impressions")
+    if protocol == "impressions":
+        _impressions(seed, encoder, as_json)
+        return
     report = run(
         context(),
         EvaluateOptions(protocol=protocol, model=model, seed=seed, max_minutes=max_minutes, encoder=encoder),  # type: ignore[arg-type]
     )
     write_report(report, output)
+    if as_json:
+        typer.echo(json.dumps(report.metrics))
+        return
     for name, value in sorted(report.metrics.items()):
         typer.echo(f"{name:>12}: {value:.4f}")
     typer.echo(f"report: {output / 'report.md'}")
     if fairness:
         _fairness(model, seed, max_minutes, output)
+
+
+def _impressions(seed: int, encoder: str | None, as_json: bool) -> None:
+    from shelfwise.service.evaluate import evaluate_impressions
+
+    metrics = evaluate_impressions(context(), seed=seed, encoder=encoder)  # errors: one line, exit 2
+    if as_json:
+        typer.echo(json.dumps(metrics))
+        return
+    typer.echo(f"held-out impressions: {metrics['impressions']:.0f} (click rate {metrics['click_rate']:.4f})")
+    typer.echo(f"{'':>14} {'AUC':>8} {'logloss':>8} {'ECE':>8}")
+    typer.echo(f"{'click model':>14} {metrics['auc']:8.4f} {metrics['logloss']:8.4f} {metrics['ece']:8.4f}")
+    typer.echo(
+        f"{'item CTR':>14} {metrics['baseline_auc']:8.4f} {metrics['baseline_logloss']:8.4f} "
+        f"{metrics['baseline_ece']:8.4f}"
+    )
 
 
 def _fairness(model: str, seed: int, max_minutes: float, output: Path) -> None:

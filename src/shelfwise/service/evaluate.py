@@ -8,6 +8,7 @@ from pathlib import Path
 from shelfwise.evaluation import EvaluationReport
 from shelfwise.evaluation import write_report as write_evaluation_report
 from shelfwise.service.context import ServiceContext
+from shelfwise.training.ctr_job import evaluate_impressions as _evaluate_impressions
 from shelfwise.training.evaluate_job import EvaluateOptions, Protocol, evaluate_next_item
 
 
@@ -15,9 +16,14 @@ def evaluate(ctx: ServiceContext, options: EvaluateOptions) -> EvaluationReport:
     return evaluate_next_item(ctx.settings, ctx.store, options)
 
 
+def evaluate_impressions(ctx: ServiceContext, seed: int = 0, encoder: str | None = None) -> dict[str, float]:
+    """The click model on the newest 20 % of impressions vs each item's past click-through."""
+    return _evaluate_impressions(ctx.settings, ctx.store, encoder=encoder, seed=seed)
+
+
 def write_report(report: EvaluationReport, directory: Path) -> Path:
     write_evaluation_report(report, directory)
     return directory
 
 
-__all__ = ["EvaluateOptions", "Protocol", "evaluate", "write_report"]
+__all__ = ["EvaluateOptions", "Protocol", "evaluate", "evaluate_impressions", "write_report"]

@@ -14,6 +14,7 @@ import numpy as np
 
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.profiles import ProfileBook
+from shelfwise.service.click_stage import ClickStage
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.fresh_items import FreshItems
 from shelfwise.service.pipeline import (
@@ -23,6 +24,7 @@ from shelfwise.service.pipeline import (
     ListSource,
     RankedList,
     RequestPipeline,
+    ScoringStage,
 )
 from shelfwise.service.placements.complements import ComplementSource
 from shelfwise.service.placements.next_item import NextItemSource
@@ -105,12 +107,24 @@ class ListService:
             self._ctx.store, self._live.profiles if self._live else None, settings.serve.profile_max_items
         )
         sources: dict[ListKind, ListSource] = {"search": self.search_source}
+        stages: list[ScoringStage] = []
         if served is not None:
             fresh = self._live.fresh if self._live else None
             sources["recommendations"] = NextItemSource(served, self.catalog, settings, fresh)
             sources["complementary"] = self.complement_source
             sources["similar"] = ComplementSource(served, self.catalog, settings, similar=True)
-        return RequestPipeline(served.version if served else None, sources, customers)
+            if served.click_model is not None and settings.ctr.enabled:
+                stages.append(
+                    ClickStage(
+                        served.click_model,
+                        self.catalog,
+                        served.index.item_ids,
+                        served.embeddings,
+                        settings,
+                        served.encoder_name,
+                    )
+                )
+        return RequestPipeline(served.version if served else None, sources, customers, stages)
 
     # ------------------------------------------------------------------ lists
     def recommend(

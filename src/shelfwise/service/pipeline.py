@@ -101,6 +101,17 @@ class ListSource(Protocol):
     ) -> list[ScoredItem]: ...
 
 
+class ScoringStage(Protocol):
+    """A re-scoring stage between the source and the rules (the click model): it reorders the
+    over-fetched candidates of the requests it applies to."""
+
+    def applies(self, request: ListRequest) -> bool: ...
+
+    def rescore(
+        self, request: ListRequest, customer: CustomerProfile | None, candidates: Candidates
+    ) -> Candidates: ...
+
+
 class BatchListSource(ListSource, Protocol):
     """A source that can fetch many customers' candidates at once (batch scoring)."""
 
@@ -134,11 +145,16 @@ def new_request_id() -> str:
 
 class RequestPipeline:
     def __init__(
-        self, model_version: str, sources: Mapping[ListKind, ListSource], customers: Customers
+        self,
+        model_version: str,
+        sources: Mapping[ListKind, ListSource],
+        customers: Customers,
+        stages: Sequence[ScoringStage] = (),
     ) -> None:
         self.model_version = model_version
         self._sources = sources
         self._customers = customers
+        self._stages = tuple(stages)
 
     def source(self, kind: ListKind) -> ListSource:
         source = self._sources.get(kind)
@@ -172,6 +188,9 @@ class RequestPipeline:
         source: ListSource,
         candidates: Candidates,
     ) -> RankedList:
+        for stage in self._stages:
+            if stage.applies(request):
+                candidates = stage.rescore(request, customer, candidates)
         pool = [c for c in candidates.items if c.item_id not in request.exclude]
         if request.apply_rules:
             chosen = apply_rules(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shelfwise.settings.audit import AuditSettings
+from shelfwise.settings.ctr import CtrSettings
 from shelfwise.settings.encoders import EncoderSettings
 from shelfwise.settings.rules import RulesSettings
 from shelfwise.settings.search import SearchSettings
@@ -94,6 +95,8 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     # Suspicious-activity filter run before every training (brushing bursts, rings, bots).
     audit: AuditSettings = AuditSettings()
+    # Click and conversion models learned from logged impressions: the last scoring stage.
+    ctr: CtrSettings = CtrSettings()
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.home / 'shelfwise.db').as_posix()}"

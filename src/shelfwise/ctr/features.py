@@ -1,0 +1,222 @@
+"""Features of one (customer, item, context) for the click and conversion models.
+
+The same code builds training rows (a sweep through the log in time order: every row sees only what
+happened before its impression) and serving rows (the statistics frozen at training time, the
+customer's live profile), so the two cannot drift apart.
+
+Features, in ``FEATURE_NAMES`` order:
+* ``position``: the slot the item was shown in — at serving always 0 (position-bias correction:
+  the model learns how much of a click the slot explains, and the ranking asks "how likely at the top");
+* ``placement``: which list showed it (categorical);
+* item statistics from earlier impressions: impressions (log), click-through and purchase-after-click
+  rates smoothed toward the global rate, engagement count (popularity, log), price (log);
+* search impressions: the (query, item) click-through of earlier searches, the share of query words
+  in the item's text, the language model's query–item cosine;
+* the customer's recent items vs the item, through the served item vectors: cosine to the last item,
+  max and mean over the last ``RECENT`` items, the share of recent items in the item's category,
+  whether the customer engaged with the item before, history length.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from shelfwise.domain import Item
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "position",
+    "placement",
+    "item_log_impressions",
+    "item_ctr",
+    "item_cvr",
+    "item_log_engagements",
+    "log_price",
+    "query_item_ctr",
+    "query_overlap",
+    "query_cosine",
+    "cosine_last1",
+    "cosine_recent_max",
+    "cosine_recent_mean",
+    "category_share",
+    "engaged_before",
+    "history_length",
+)
+CATEGORICAL = ("placement",)
+RECENT = 20  # recent items compared with the candidate
+HISTORY_CAP = 200  # items remembered per customer (the live profile keeps as many)
+PRIOR_STRENGTH = 20.0  # pseudo-impressions pulling an item's rate toward the global rate
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def query_key(query: str) -> str:
+    return " ".join(_WORD.findall(query.lower()))
+
+
+@dataclass
+class ItemSpace:
+    """What the features know about items: vectors (L2-normalised), category, price, words."""
+
+    row_of: dict[str, int]
+    vectors: np.ndarray | None  # (rows, d), None: no vectors (similarity features missing)
+    category: dict[str, str]
+    price: dict[str, float]
+    words: dict[str, set[str]]
+
+    @classmethod
+    def build(
+        cls,
+        catalog: Mapping[str, Item],
+        item_ids: Sequence[str],
+        vectors: np.ndarray | None,
+        texts: Mapping[str, str] | None = None,
+    ) -> ItemSpace:
+        from shelfwise.encoders import item_text
+
+        return cls(
+            row_of={item_id: n for n, item_id in enumerate(item_ids)},
+            vectors=vectors,
+            category={i: it.category[-1] for i, it in catalog.items() if it.category},
+            price={i: float(it.price) for i, it in catalog.items() if it.price is not None},
+            words={
+                i: words(texts[i] if texts and i in texts else item_text(it)) for i, it in catalog.items()
+            },
+        )
+
+    def vector(self, item_id: str) -> np.ndarray | None:
+        row = self.row_of.get(item_id)
+        if row is None or self.vectors is None:
+            return None
+        return self.vectors[row]
+
+
+@dataclass
+class ItemStats:
+    """Counts from impressions and engagement up to a point in time (serialised with the model)."""
+
+    impressions: dict[str, int] = field(default_factory=dict)
+    clicks: dict[str, int] = field(default_factory=dict)
+    purchases: dict[str, int] = field(default_factory=dict)
+    engagements: dict[str, int] = field(default_factory=dict)
+    query_item: dict[str, list[int]] = field(default_factory=dict)  # "query\x1fitem" → [shown, clicked]
+    total_impressions: int = 0
+    total_clicks: int = 0
+    total_purchases: int = 0
+
+    @property
+    def global_ctr(self) -> float:
+        return (self.total_clicks + 1.0) / (self.total_impressions + 10.0)
+
+    @property
+    def global_cvr(self) -> float:
+        return (self.total_purchases + 1.0) / (self.total_clicks + 10.0)
+
+    def ctr(self, item_id: str) -> float:
+        shown = self.impressions.get(item_id, 0)
+        return (self.clicks.get(item_id, 0) + PRIOR_STRENGTH * self.global_ctr) / (shown + PRIOR_STRENGTH)
+
+    def cvr(self, item_id: str) -> float:
+        clicked = self.clicks.get(item_id, 0)
+        return (self.purchases.get(item_id, 0) + PRIOR_STRENGTH * self.global_cvr) / (
+            clicked + PRIOR_STRENGTH
+        )
+
+    def query_ctr(self, query: str | None, item_id: str) -> float:
+        if not query:
+            return math.nan
+        shown, clicked = self.query_item.get(f"{query_key(query)}\x1f{item_id}", (0, 0))
+        return (clicked + 5.0 * self.global_ctr) / (shown + 5.0)
+
+    def add_impression(self, item_id: str, query: str | None) -> None:
+        self.impressions[item_id] = self.impressions.get(item_id, 0) + 1
+        self.total_impressions += 1
+        if query:
+            self.query_item.setdefault(f"{query_key(query)}\x1f{item_id}", [0, 0])[0] += 1
+
+    def add_click(self, item_id: str, query: str | None) -> None:
+        self.clicks[item_id] = self.clicks.get(item_id, 0) + 1
+        self.total_clicks += 1
+        if query:
+            self.query_item.setdefault(f"{query_key(query)}\x1f{item_id}", [0, 0])[1] += 1
+
+    def add_purchase(self, item_id: str) -> None:
+        self.purchases[item_id] = self.purchases.get(item_id, 0) + 1
+        self.total_purchases += 1
+
+    def add_engagement(self, item_id: str) -> None:
+        self.engagements[item_id] = self.engagements.get(item_id, 0) + 1
+
+
+class RecentItems:
+    """A customer's engaged items, oldest first, consecutive repeats collapsed, capped."""
+
+    def __init__(self, items: Sequence[str] = ()) -> None:
+        self.items: deque[str] = deque(maxlen=HISTORY_CAP)
+        for item in items:
+            self.add(item)
+
+    def add(self, item_id: str) -> None:
+        if not self.items or self.items[-1] != item_id:
+            self.items.append(item_id)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where and for whom the items are (or were) shown."""
+
+    placement: int  # code of the placement (``-1``: unknown)
+    position: int
+    query: str | None = None
+    query_vector: np.ndarray | None = None
+
+
+def feature_rows(
+    items: Sequence[str], context: Context, history: RecentItems, stats: ItemStats, space: ItemSpace
+) -> np.ndarray:
+    """One row per item, ``FEATURE_NAMES`` columns (NaN: not known, e.g. no query)."""
+    rows = np.full((len(items), len(FEATURE_NAMES)), np.nan, dtype=np.float32)
+    rows[:, 0] = context.position
+    rows[:, 1] = context.placement
+    recent = list(history.items)[-RECENT:]
+    recent_vectors = _vectors(recent, space)
+    query_words = words(context.query) if context.query else set()
+    seen = set(history.items)
+    categories = [space.category.get(i) for i in recent]
+    for n, item_id in enumerate(items):
+        row = rows[n]
+        row[2] = math.log1p(stats.impressions.get(item_id, 0))
+        row[3] = stats.ctr(item_id)
+        row[4] = stats.cvr(item_id)
+        row[5] = math.log1p(stats.engagements.get(item_id, 0))
+        price = space.price.get(item_id)
+        row[6] = math.log1p(price) if price is not None else math.nan
+        if context.query:
+            row[7] = stats.query_ctr(context.query, item_id)
+            item_words = space.words.get(item_id, set())
+            row[8] = len(query_words & item_words) / max(len(query_words), 1)
+        vector = space.vector(item_id)
+        if vector is not None and context.query_vector is not None:
+            row[9] = float(vector @ context.query_vector)
+        if vector is not None and recent_vectors is not None:
+            cosines = recent_vectors @ vector
+            row[10], row[11], row[12] = cosines[-1], cosines.max(), cosines.mean()
+        category = space.category.get(item_id)
+        if recent and category is not None:
+            row[13] = sum(c == category for c in categories) / len(recent)
+        row[14] = float(item_id in seen)
+        row[15] = len(history.items)
+    return rows
+
+
+def _vectors(item_ids: Sequence[str], space: ItemSpace) -> np.ndarray | None:
+    vectors = [v for v in (space.vector(i) for i in item_ids) if v is not None]
+    return np.stack(vectors) if vectors else None
