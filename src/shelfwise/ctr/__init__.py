@@ -1,7 +1,7 @@
 """Learning from what shoppers saw: calibrated click (pCTR) and conversion (pCVR) models over
 logged impressions, their features, and their offline metrics (AUC, log loss, ECE)."""
 
-from shelfwise.ctr.calibration import Isotonic, auc, ece, logloss
+from shelfwise.ctr.calibration import Platt, auc, ece, logloss
 from shelfwise.ctr.examples import ClickExample, examples_from_events, examples_from_feedback, merge_examples
 from shelfwise.ctr.features import FEATURE_NAMES, ItemSpace, ItemStats, RecentItems
 from shelfwise.ctr.fit import ClickLog, evaluate_log, fit_click_model
@@ -16,9 +16,9 @@ __all__ = [
     "ClickModel",
     "ClickModelConfig",
     "Engagement",
-    "Isotonic",
     "ItemSpace",
     "ItemStats",
+    "Platt",
     "RecentItems",
     "auc",
     "ece",

@@ -8,8 +8,11 @@ Features, in ``FEATURE_NAMES`` order:
 * ``position``: the slot the item was shown in — at serving always 0 (position-bias correction:
   the model learns how much of a click the slot explains, and the ranking asks "how likely at the top");
 * ``placement``: which list showed it (categorical);
-* item statistics from earlier impressions: impressions (log), click-through and purchase-after-click
-  rates smoothed toward the global rate, engagement count (popularity, log), price (log);
+* item statistics from earlier impressions: impressions (log), the position-corrected click-through
+  (clicks over the clicks its slots would have earned an average item: "COEC", so an item the old
+  ranking always put on top does not look better for it), the purchase-after-click rate, both
+  smoothed toward the global rate, the position-corrected rate times the slot's examination (what
+  the position-bias model alone predicts here), engagement count (popularity, log), price (log);
 * search impressions: the (query, item) click-through of earlier searches, the share of query words
   in the item's text, the language model's query–item cosine;
 * the customer's recent items vs the item, through the served item vectors: cosine to the last item,
@@ -33,7 +36,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "position",
     "placement",
     "item_log_impressions",
-    "item_ctr",
+    "item_top_ctr",
+    "item_slot_ctr",
     "item_cvr",
     "item_log_engagements",
     "log_price",
@@ -51,6 +55,7 @@ CATEGORICAL = ("placement",)
 RECENT = 20  # recent items compared with the candidate
 HISTORY_CAP = 200  # items remembered per customer (the live profile keeps as many)
 PRIOR_STRENGTH = 20.0  # pseudo-impressions pulling an item's rate toward the global rate
+SLOTS = 21  # positions counted separately for the position curve; later slots share the last
 _WORD = re.compile(r"\w+")
 
 
@@ -108,6 +113,14 @@ class ItemStats:
     purchases: dict[str, int] = field(default_factory=dict)
     engagements: dict[str, int] = field(default_factory=dict)
     query_item: dict[str, list[int]] = field(default_factory=dict)  # "query\x1fitem" → [shown, clicked]
+    # Clicks an average item would have earned in the slots this item was shown in, in units of the
+    # top slot's click rate (the denominator of the position-corrected click-through).
+    expected: dict[str, float] = field(default_factory=dict)
+    # Examination probability per slot relative to the top (``examination_curve``); empty: from the
+    # raw click rates per slot.
+    curve: list[float] = field(default_factory=list)
+    slot_impressions: list[int] = field(default_factory=lambda: [0] * SLOTS)
+    slot_clicks: list[int] = field(default_factory=lambda: [0] * SLOTS)
     total_impressions: int = 0
     total_clicks: int = 0
     total_purchases: int = 0
@@ -124,6 +137,23 @@ class ItemStats:
         shown = self.impressions.get(item_id, 0)
         return (self.clicks.get(item_id, 0) + PRIOR_STRENGTH * self.global_ctr) / (shown + PRIOR_STRENGTH)
 
+    def slot_rate(self, position: int) -> float:
+        slot = min(position, SLOTS - 1)
+        return (self.slot_clicks[slot] + 10.0 * self.global_ctr) / (self.slot_impressions[slot] + 10.0)
+
+    def examination(self, position: int) -> float:
+        """How much of the top slot's click rate this slot gets (1 at the top)."""
+        if self.curve:
+            return self.curve[min(position, SLOTS - 1)]
+        return min(max(self.slot_rate(position) / self.slot_rate(0), 0.01), 1.0)
+
+    def top_ctr(self, item_id: str) -> float:
+        """The item's click rate as if always shown at the top (position-corrected, smoothed)."""
+        expected = self.expected.get(item_id, 0.0)
+        return (self.clicks.get(item_id, 0) + PRIOR_STRENGTH * self.slot_rate(0)) / (
+            expected + PRIOR_STRENGTH
+        )
+
     def cvr(self, item_id: str) -> float:
         clicked = self.clicks.get(item_id, 0)
         return (self.purchases.get(item_id, 0) + PRIOR_STRENGTH * self.global_cvr) / (
@@ -136,14 +166,17 @@ class ItemStats:
         shown, clicked = self.query_item.get(f"{query_key(query)}\x1f{item_id}", (0, 0))
         return (clicked + 5.0 * self.global_ctr) / (shown + 5.0)
 
-    def add_impression(self, item_id: str, query: str | None) -> None:
+    def add_impression(self, item_id: str, query: str | None, position: int) -> None:
         self.impressions[item_id] = self.impressions.get(item_id, 0) + 1
+        self.expected[item_id] = self.expected.get(item_id, 0.0) + self.examination(position)
+        self.slot_impressions[min(position, SLOTS - 1)] += 1
         self.total_impressions += 1
         if query:
             self.query_item.setdefault(f"{query_key(query)}\x1f{item_id}", [0, 0])[0] += 1
 
-    def add_click(self, item_id: str, query: str | None) -> None:
+    def add_click(self, item_id: str, query: str | None, position: int) -> None:
         self.clicks[item_id] = self.clicks.get(item_id, 0) + 1
+        self.slot_clicks[min(position, SLOTS - 1)] += 1
         self.total_clicks += 1
         if query:
             self.query_item.setdefault(f"{query_key(query)}\x1f{item_id}", [0, 0])[1] += 1
@@ -191,32 +224,70 @@ def feature_rows(
     query_words = words(context.query) if context.query else set()
     seen = set(history.items)
     categories = [space.category.get(i) for i in recent]
+    examination = stats.examination(context.position)
     for n, item_id in enumerate(items):
         row = rows[n]
         row[2] = math.log1p(stats.impressions.get(item_id, 0))
-        row[3] = stats.ctr(item_id)
-        row[4] = stats.cvr(item_id)
-        row[5] = math.log1p(stats.engagements.get(item_id, 0))
+        row[3] = stats.top_ctr(item_id)
+        row[4] = row[3] * examination
+        row[5] = stats.cvr(item_id)
+        row[6] = math.log1p(stats.engagements.get(item_id, 0))
         price = space.price.get(item_id)
-        row[6] = math.log1p(price) if price is not None else math.nan
+        row[7] = math.log1p(price) if price is not None else math.nan
         if context.query:
-            row[7] = stats.query_ctr(context.query, item_id)
+            row[8] = stats.query_ctr(context.query, item_id)
             item_words = space.words.get(item_id, set())
-            row[8] = len(query_words & item_words) / max(len(query_words), 1)
+            row[9] = len(query_words & item_words) / max(len(query_words), 1)
         vector = space.vector(item_id)
         if vector is not None and context.query_vector is not None:
-            row[9] = float(vector @ context.query_vector)
+            row[10] = float(vector @ context.query_vector)
         if vector is not None and recent_vectors is not None:
             cosines = recent_vectors @ vector
-            row[10], row[11], row[12] = cosines[-1], cosines.max(), cosines.mean()
+            row[11], row[12], row[13] = cosines[-1], cosines.max(), cosines.mean()
         category = space.category.get(item_id)
         if recent and category is not None:
-            row[13] = sum(c == category for c in categories) / len(recent)
-        row[14] = float(item_id in seen)
-        row[15] = len(history.items)
+            row[14] = sum(c == category for c in categories) / len(recent)
+        row[15] = float(item_id in seen)
+        row[16] = len(history.items)
     return rows
 
 
 def _vectors(item_ids: Sequence[str], space: ItemSpace) -> np.ndarray | None:
     vectors = [v for v in (space.vector(i) for i in item_ids) if v is not None]
     return np.stack(vectors) if vectors else None
+
+
+def examination_curve(
+    positions: np.ndarray, items: np.ndarray, clicked: np.ndarray, iterations: int = 30
+) -> list[float]:
+    """P(a shopper looks at slot p) relative to the top slot, from a log whose items moved between
+    slots: clicks = examination(slot) × attraction(item), fitted by alternating the two (the
+    position-bias model of Wang et al., "Position Bias Estimation for Unbiased Learning to Rank",
+    2018). Raw click rates per slot would credit a slot with the quality of what the old ranking
+    put there; items seen in several slots separate the two.
+
+    ``items``: integer codes; returns ``SLOTS`` values, 1.0 first, non-increasing."""
+    slots = np.minimum(positions, SLOTS - 1)
+    n_items = int(items.max()) + 1 if len(items) else 0
+    theta = np.ones(SLOTS)
+    clicks_per_item = np.bincount(items, weights=clicked, minlength=n_items)
+    clicks_per_slot = np.bincount(slots, weights=clicked, minlength=SLOTS)
+    for _ in range(iterations):
+        exposure = np.bincount(items, weights=theta[slots], minlength=n_items)
+        prior = clicks_per_item.sum() / max(exposure.sum(), 1e-9)
+        gamma = (clicks_per_item + 1.0 * prior) / (exposure + 1.0)
+        reach = np.bincount(slots, weights=gamma[items], minlength=SLOTS)
+        theta = np.where(reach > 0, clicks_per_slot / np.maximum(reach, 1e-9), np.nan)
+        theta = theta / theta[0] if theta[0] > 0 else np.ones(SLOTS)
+        theta = _fill_and_flatten(theta)
+    return [float(t) for t in theta]
+
+
+def _fill_and_flatten(theta: np.ndarray) -> np.ndarray:
+    """Slots never shown take the previous slot's value; values are clipped to (0.01, 1] and made
+    non-increasing (a lower slot is never examined more)."""
+    out = np.ones_like(theta)
+    for n in range(len(theta)):
+        value = theta[n] if np.isfinite(theta[n]) else out[n - 1] if n else 1.0
+        out[n] = min(max(value, 0.01), out[n - 1] if n else 1.0)
+    return out

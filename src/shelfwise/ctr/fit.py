@@ -14,7 +14,7 @@ import numpy as np
 
 from shelfwise.ctr.calibration import logloss, report
 from shelfwise.ctr.examples import ClickExample
-from shelfwise.ctr.features import ItemSpace, ItemStats
+from shelfwise.ctr.features import ItemSpace, ItemStats, examination_curve
 from shelfwise.ctr.model import ClickModel, ClickModelConfig, fit_head
 from shelfwise.ctr.sweep import Engagement, sweep
 
@@ -49,7 +49,8 @@ def fit_click_model(
     if not learnable(log.examples, config):
         return None
     placements = log.placements()
-    swept = sweep(log.examples, log.engagements, log.space, placements, log.query_vectors)
+    curve = position_curve(log.examples)
+    swept = sweep(log.examples, log.engagements, log.space, placements, log.query_vectors, curve=curve)
     return _fit_on_rows(log.examples, swept.features, swept.stats, placements, config, seed, deadline)
 
 
@@ -73,6 +74,14 @@ def _fit_on_rows(
     out["ctr_impressions"] = float(len(examples))
     out["ctr_clicks"] = float(clicked.sum())
     return ClickModel(placements, stats, click, conversion, out)
+
+
+def position_curve(examples: Sequence[ClickExample]) -> list[float]:
+    codes: dict[str, int] = {}
+    items = np.fromiter((codes.setdefault(e.item_id, len(codes)) for e in examples), dtype=np.int64)
+    positions = np.fromiter((e.position for e in examples), dtype=np.int64, count=len(examples))
+    clicked = np.fromiter((e.clicked for e in examples), dtype=np.float64, count=len(examples))
+    return examination_curve(positions, items, clicked)
 
 
 def split_by_time(examples: Sequence[ClickExample], holdout: float = 0.2) -> float:
@@ -99,7 +108,10 @@ def evaluate_log(
             f"clicks (need {config.min_impressions}+ impressions and {config.min_clicks}+ clicks before the cut)"
         )
     placements = log.placements()
-    swept = sweep(log.examples, log.engagements, log.space, placements, log.query_vectors, stats_until=cut)
+    curve = position_curve(train)
+    swept = sweep(
+        log.examples, log.engagements, log.space, placements, log.query_vectors, stats_until=cut, curve=curve
+    )
     model = _fit_on_rows(train, swept.features[:train_n], swept.stats, placements, config, seed, math.inf)
     labels = np.fromiter((e.clicked for e in test), dtype=np.float32, count=len(test))
     predicted, _ = model.predict(swept.features[train_n:])

@@ -1,5 +1,5 @@
 """The click model (pCTR: a click given an impression) and the conversion model (pCVR: a purchase
-given a click), each a LightGBM binary classifier (cross-entropy) calibrated by isotonic regression.
+given a click), each a LightGBM binary classifier (cross-entropy) calibrated by Platt scaling.
 
 pCTR × pCVR is then the probability that showing the item sells it, and × price its expected revenue.
 Conversion is modelled *given a click* (not given an impression) because a purchase without a click
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from shelfwise.ctr.calibration import Isotonic, report
+from shelfwise.ctr.calibration import Platt, report
 from shelfwise.ctr.features import (
     CATEGORICAL,
     FEATURE_NAMES,
@@ -36,6 +36,7 @@ from shelfwise.ctr.features import (
 
 MODEL_DIR = "ctr"
 SERVING_POSITION = 0  # every candidate is scored as if shown in the top slot
+MONOTONE = {"position": -1, "item_top_ctr": 1, "item_slot_ctr": 1, "query_item_ctr": 1}
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class ClickModelConfig:
     num_leaves: int = 15
     learning_rate: float = 0.05
     max_rounds: int = 400
-    early_stopping_rounds: int = 30
+    early_stopping_rounds: int = 50
     min_data_in_leaf: int = 50
     calibration_share: float = 0.2
     min_impressions: int = 200  # fewer: no click model (nothing changes)
@@ -56,7 +57,7 @@ class Head:
     """One calibrated binary classifier."""
 
     booster: Any  # lightgbm.Booster
-    calibration: Isotonic
+    calibration: Platt
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
         return self.calibration(self.booster.predict(rows, num_threads=1))
@@ -84,8 +85,10 @@ def fit_head(
         "min_data_in_leaf": max(5, min(config.min_data_in_leaf, len(fit_y) // 20)),
         "feature_fraction": 0.9,
         "lambda_l2": 1.0,
-        # The position can only lower the click rate: no slot is learned as "better" for some items.
-        "monotone_constraints": [-1 if name == "position" else 0 for name in FEATURE_NAMES],
+        # A lower slot can only lower the click rate (no slot is learned as "better" for some items),
+        # and a higher past click-through can only raise it: noise in the other features cannot
+        # rank a proven item below a worse one.
+        "monotone_constraints": [MONOTONE.get(name, 0) for name in FEATURE_NAMES],
         "num_threads": 1,
         "seed": seed,
         "verbosity": -1,
@@ -111,7 +114,7 @@ def fit_head(
         callbacks=[lightgbm.early_stopping(config.early_stopping_rounds, verbose=False), stop_at_deadline],
     )
     raw = booster.predict(cal_x, num_threads=1)
-    head = Head(booster, Isotonic.fit(raw, cal_y))
+    head = Head(booster, Platt.fit(raw, cal_y))
     metrics = report(cal_y, head.predict(cal_x))
     metrics["rounds"] = float(booster.best_iteration or booster.current_iteration())
     return head, metrics
@@ -170,13 +173,13 @@ class ClickModel:
             raise ValueError(f"{directory}: click model features differ from this version of Shelfwise")
         click = Head(
             lightgbm.Booster(model_file=str(directory / "click.txt")),
-            Isotonic.from_json(meta["click_calibration"]),
+            Platt.from_json(meta["click_calibration"]),
         )
         conversion = None
         if meta["conversion_calibration"] is not None:
             conversion = Head(
                 lightgbm.Booster(model_file=str(directory / "conversion.txt")),
-                Isotonic.from_json(meta["conversion_calibration"]),
+                Platt.from_json(meta["conversion_calibration"]),
             )
         stats = ItemStats(**json.loads((directory / "stats.json").read_text()))
         return cls(meta["placements"], stats, click, conversion, meta.get("metrics", {}))

@@ -38,15 +38,19 @@ def sweep(
     placements: Mapping[str, int],
     query_vectors: Mapping[str, np.ndarray] | None = None,
     stats_until: float | None = None,
+    curve: list[float] | None = None,
 ) -> SweepResult:
     """Feature rows aligned with ``examples`` (both inputs in time order).
 
     ``stats_until``: item statistics stop counting at this time (offline evaluation: the held-out
     slice is scored with what the training window knew); customer histories keep going, as the
-    server's live profiles do."""
-    stats = ItemStats()
+    server's live profiles do.
+
+    ``curve``: the examination probability per slot (``examination_curve``) that corrects the
+    item click-through for the slots it was shown in; None: raw click rates per slot."""
+    stats = ItemStats(curve=list(curve or []))
     histories: dict[str, RecentItems] = {}
-    pending: list[tuple[float, int, str, str, str | None]] = []  # outcomes not yet happened
+    pending: list[tuple[float, int, str, ClickExample]] = []  # outcomes that have not happened yet
     rows = np.empty((len(examples), len(FEATURE_NAMES)), dtype=np.float32)
     next_engagement = 0
     counter = 0
@@ -61,11 +65,8 @@ def sweep(
                 stats.add_engagement(done.item_id)
             next_engagement += 1
         while pending and pending[0][0] < min(timestamp, frozen):
-            _, _, kind, item_id, query = heapq.heappop(pending)
-            if kind == "click":
-                stats.add_click(item_id, query)
-            else:
-                stats.add_purchase(item_id)
+            _, _, kind, shown = heapq.heappop(pending)
+            _count_outcome(stats, kind, shown)
         for n, example in enumerate(batch):
             history = histories.get(example.customer) or RecentItems()
             query = example.query
@@ -79,17 +80,24 @@ def sweep(
         for example in batch:
             if example.timestamp >= frozen:
                 continue
-            stats.add_impression(example.item_id, example.query)
+            stats.add_impression(example.item_id, example.query, example.position)
             for kind, when in (("click", example.clicked_at), ("purchase", example.purchased_at)):
                 if when is not None:
                     counter += 1
-                    heapq.heappush(pending, (when, counter, kind, example.item_id, example.query))
+                    heapq.heappush(pending, (when, counter, kind, example))
         start += len(batch)
     for done in engagements[next_engagement:]:
         histories.setdefault(done.customer, RecentItems()).add(done.item_id)
         if done.timestamp < frozen:
             stats.add_engagement(done.item_id)
-    for when, _, kind, item_id, query in sorted(pending):
+    for when, _, kind, shown in sorted(pending, key=lambda p: (p[0], p[1])):
         if when < frozen:
-            (stats.add_click(item_id, query) if kind == "click" else stats.add_purchase(item_id))
+            _count_outcome(stats, kind, shown)
     return SweepResult(rows, stats, histories)
+
+
+def _count_outcome(stats: ItemStats, kind: str, shown: ClickExample) -> None:
+    if kind == "click":
+        stats.add_click(shown.item_id, shown.query, shown.position)
+    else:
+        stats.add_purchase(shown.item_id)
