@@ -7,6 +7,7 @@ Pure functions of (examples, engagements, item space): ``shelfwise train``, ``sh
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -90,11 +91,24 @@ def split_by_time(examples: Sequence[ClickExample], holdout: float = 0.2) -> flo
     return float(times[min(int(len(times) * (1 - holdout)), len(times) - 1)])
 
 
-def evaluate_log(
+@dataclass(frozen=True)
+class Holdout:
+    """The newest impressions, with the click model's and the baseline's predictions for them."""
+
+    train: Sequence[ClickExample]
+    test: Sequence[ClickExample]
+    labels: np.ndarray  # clicked, per test impression
+    predicted: np.ndarray  # the click model's pCTR at the logged position
+    baseline: np.ndarray  # the item's smoothed click-through in the training window
+    fit_seconds: float
+
+
+def holdout_predictions(
     log: ClickLog, holdout: float = 0.2, config: ClickModelConfig | None = None, seed: int = 0
-) -> dict[str, float]:
-    """Fit on the older impressions, score the newest ``holdout`` share (by time) at their logged
-    positions; item statistics for the held-out rows are frozen at the cut (the training window).
+) -> Holdout:
+    """Fit on the older impressions, predict the newest ``holdout`` share (by time) at their logged
+    positions; item statistics for the held-out rows are frozen at the cut (the training window),
+    customer histories keep growing as live profiles do.
 
     The baseline is each item's past click-through in the training window, smoothed toward the
     global rate (an item never shown gets the global rate)."""
@@ -104,28 +118,41 @@ def evaluate_log(
     train, test = log.examples[:train_n], log.examples[train_n:]
     if not learnable(train, config) or not test:
         raise ValueError(
-            f"too few impressions to evaluate: {len(log.examples)} with {sum(e.clicked for e in log.examples)} "
-            f"clicks (need {config.min_impressions}+ impressions and {config.min_clicks}+ clicks before the cut)"
+            f"too few impressions to evaluate: {len(log.examples)} with "
+            f"{sum(e.clicked for e in log.examples)} clicks (need {config.min_impressions}+ impressions "
+            f"and {config.min_clicks}+ clicks before the newest {holdout:.0%})"
         )
+    started = time.perf_counter()
     placements = log.placements()
     curve = position_curve(train)
     swept = sweep(
         log.examples, log.engagements, log.space, placements, log.query_vectors, stats_until=cut, curve=curve
     )
     model = _fit_on_rows(train, swept.features[:train_n], swept.stats, placements, config, seed, math.inf)
+    fit_seconds = time.perf_counter() - started
     labels = np.fromiter((e.clicked for e in test), dtype=np.float32, count=len(test))
     predicted, _ = model.predict(swept.features[train_n:])
     baseline = np.array([swept.stats.ctr(e.item_id) for e in test])
-    ours = report(labels, predicted)
-    theirs = report(labels, baseline)
+    return Holdout(train, test, labels, predicted, baseline, fit_seconds)
+
+
+def evaluate_log(
+    log: ClickLog, holdout: float = 0.2, config: ClickModelConfig | None = None, seed: int = 0
+) -> dict[str, float]:
+    """AUC, log loss and ECE of the click model and of the item-CTR baseline on the newest
+    ``holdout`` share of impressions (see ``holdout_predictions``)."""
+    result = holdout_predictions(log, holdout, config, seed)
+    labels = result.labels
+    ours = report(labels, result.predicted)
+    theirs = report(labels, result.baseline)
     return {
         **ours,
         "baseline_auc": theirs["auc"],
         "baseline_logloss": theirs["logloss"],
         "baseline_ece": theirs["ece"],
-        "impressions": float(len(test)),
-        "train_impressions": float(train_n),
+        "impressions": float(len(result.test)),
+        "train_impressions": float(len(result.train)),
         "clicks": float(labels.sum()),
         "click_rate": float(labels.mean()),
-        "constant_logloss": logloss(labels, np.full(len(labels), max(min(labels.mean(), 1 - 1e-6), 1e-6))),
+        "constant_logloss": logloss(labels, np.full(len(labels), min(max(labels.mean(), 1e-6), 1 - 1e-6))),
     }
