@@ -25,11 +25,23 @@ def free_port() -> int:
 @contextmanager
 def running_server(env: dict[str, str], work: Path, timeout: float = 60) -> Iterator[str]:
     """Yield the base URL of a server started with ``env``; its log goes to ``work/server.log``."""
+    with server_process(env, work, timeout) as (url, _):
+        yield url
+
+
+@contextmanager
+def server_process(
+    env: dict[str, str], work: Path, timeout: float = 60
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like ``running_server``, also yielding the process (to signal it); stopped on exit if still up."""
     port = free_port()
     log_path = work / "server.log"
     log = log_path.open("w")
     process = subprocess.Popen(
-        [str(SHELFWISE), "serve", "--port", str(port), "--log-level", "warning"], env=env, stdout=log, stderr=log
+        [str(SHELFWISE), "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=log,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -43,8 +55,9 @@ def running_server(env: dict[str, str], work: Path, timeout: float = 60) -> Iter
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"server did not start:\n{log_path.read_text()}")
             time.sleep(0.1)
-        yield url
+        yield url, process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(timeout=20)
         log.close()

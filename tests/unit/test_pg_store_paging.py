@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from shelfwise.domain import Event, Item
-from shelfwise.storage import open_store
+from shelfwise.domain import Event, Impression, Item, Outcome
+from shelfwise.storage import open_store, pg_feedback
 from shelfwise.storage import postgres as pg_module
 
 
@@ -27,5 +27,24 @@ def test_pages_join_into_the_full_order(pg_url: str, monkeypatch: pytest.MonkeyP
 
         store.upsert_items([Item(f"item-{n}", f"Item {n}") for n in (3, 1, 4, 5, 9)])
         assert [i.item_id for i in store.iter_items()] == ["item-3", "item-1", "item-4", "item-5", "item-9"]
+    finally:
+        store.close()
+
+
+def test_feedback_pages_join_into_the_full_order(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pg_feedback, "PAGE", 2)
+    store = open_store(pg_url)
+    try:
+        times = [5.0, 1.0, 5.0, 3.0, 5.0, 1.0, 2.0]
+        expected = [f"i{n}" for n, _ in sorted(enumerate(times), key=lambda pair: (pair[1], pair[0]))]
+        store.append_impressions([Impression("r", f"i{n}", n, "home", t) for n, t in enumerate(times)])
+        store.record_outcomes(
+            [Outcome(f"e{n}", "click", "r", f"i{n}", n, "home", t) for n, t in enumerate(times)]
+        )
+        assert [imp.item_id for imp in store.iter_impressions()] == expected
+        assert [out.item_id for out in store.iter_outcomes()] == expected
+        assert [imp.item_id for imp in store.iter_impressions(since=2.0)] == [
+            i for i in expected if times[int(i[1:])] >= 2.0
+        ]
     finally:
         store.close()

@@ -21,6 +21,7 @@ from shelfwise.api.ratelimit import RateLimitMiddleware
 from shelfwise.api.routes import (
     admin,
     customers,
+    feedback,
     health,
     ingest,
     items,
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         suggest.router,
         customers.router,
         admin.router,
+        feedback.router,
         search_rules.router,
         pages.router,
     ):

@@ -52,6 +52,13 @@ class EventCreate(BaseModel):
     session_id: str | None = None
     store_id: str | None = None
     text: str | None = None
+    request_id: str | None = Field(
+        None,
+        description="The served list this event answers (its request_id): a click, cart or purchase is "
+        "credited to it. An impression event with request_id and position logs what the front end rendered.",
+    )
+    position: int | None = Field(None, ge=0, description="The item's 0-based slot in that list.")
+    placement: str | None = Field(None, description="Where the list was shown (home, product, cart, search).")
 
 
 class RowResultPublic(BaseModel):
@@ -184,3 +191,33 @@ class HealthPublic(BaseModel):
     model_version: str | None
     items: int
     customers: int
+
+
+class OnlineMetricsRowPublic(BaseModel):
+    placement: str | None = Field(None, description="Present when grouped by placement.")
+    model_version: str | None = Field(None, description="Present when grouped by model version.")
+    variant: str | None = Field(None, description="Present when grouped by variant (null: no experiment).")
+    day: str | None = Field(None, description="UTC day of the impressions (YYYY-MM-DD), when grouped by day.")
+    requests: int
+    impressions: int
+    clicks: int = Field(description="Impressions clicked at least once.")
+    carts: int
+    purchases: int
+    revenue: float
+    ctr: float
+    ctr_ci95: list[float | None] = Field(description="95 % Wilson interval [low, high].")
+    cart_rate: float
+    cart_rate_ci95: list[float | None]
+    conversion: float = Field(description="Purchases per impression.")
+    conversion_ci95: list[float | None]
+    revenue_per_mille: float = Field(description="Revenue per 1,000 impressions.")
+    revenue_per_mille_ci95: list[float | None] = Field(
+        description="95 % delta-method interval over requests; null with fewer than two requests."
+    )
+
+
+class OnlineMetricsPublic(BaseModel):
+    since: float | None
+    until: float | None
+    by: list[str]
+    rows: list[OnlineMetricsRowPublic]

@@ -14,6 +14,7 @@ from shelfwise.cli import (
     customers,
     demo,
     evaluate,
+    feedback,
     ingest,
     keys,
     models,
@@ -62,6 +63,7 @@ app.command("suggest")(suggest.suggest)
 app.command("complementary")(complementary.complementary)
 app.command("similar")(complementary.similar)
 app.command("evaluate")(evaluate.evaluate)
+app.command("online-metrics")(feedback.online_metrics)
 app.command("demo")(demo.demo)
 app.add_typer(customers.app, name="customers")
 app.command("serve")(serve.serve)

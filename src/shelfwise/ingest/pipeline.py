@@ -52,11 +52,13 @@ class IngestReport:
 
 
 def _fingerprint(event: Event) -> bytes:
-    content = orjson.dumps(
-        [event.user_id, event.item_id, event.type, event.timestamp, event.channel, event.value, event.price,
-         event.query, event.session_id, event.store_id, event.text]
-    )
-    return hashlib.blake2b(content, digest_size=16).digest()
+    fields = [event.user_id, event.item_id, event.type, event.timestamp, event.channel, event.value, event.price,
+              event.query, event.session_id, event.store_id, event.text]  # fmt: skip
+    # Attribution fields join the content only when present, so events stored before they existed
+    # keep their keys (re-ingesting an old file still adds nothing).
+    if event.request_id is not None or event.position is not None or event.placement is not None:
+        fields += [event.request_id, event.position, event.placement]
+    return hashlib.blake2b(orjson.dumps(fields), digest_size=16).digest()
 
 
 def event_key(event: Event, occurrence: int = 0) -> str:
@@ -88,6 +90,9 @@ class EventKeyer:
 
 AccountHasher = Callable[[Account], AccountRecord]
 CustomerIdFor = Callable[[str], str]
+# Called with every batch of events inside the transaction that stores it (re-sent events too, so
+# the hook must be idempotent): the feedback loop's attribution plugs in here.
+EventsHook = Callable[[Sequence[tuple[str, Event]]], object]
 
 
 @dataclass
@@ -98,6 +103,7 @@ class Ingestor:
     hash_account: AccountHasher
     customer_id_for: CustomerIdFor
     batch_size: int = 5000
+    on_events: EventsHook | None = None
 
     def write_items(self, items: Sequence[Item]) -> int:
         return self.store.upsert_items(items)
@@ -113,7 +119,11 @@ class Ingestor:
             # Events may name accounts not seen yet: keep them as implicit accounts, completed
             # when the account record arrives.
             self.store.ensure_accounts(users.items(), {u: self.customer_id_for(u) for u in users})
-            return self.store.append_events(list(zip(keys, events, strict=True)))
+            keyed = list(zip(keys, events, strict=True))
+            stored = self.store.append_events(keyed)
+            if self.on_events is not None:
+                self.on_events(keyed)
+            return stored
 
     def ingest(
         self,

@@ -102,6 +102,15 @@ def _read_jsonl(stream: BinaryIO) -> Iterator[RawRow]:
 
 def _read_csv(stream: BinaryIO, delimiter: str) -> Iterator[RawRow]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        yield from _csv_rows(text, delimiter)
+    finally:
+        # Collecting the wrapper would close the file under the caller, whose progress bar still
+        # asks it for its position (an uncompressed .csv failed with "I/O operation on closed file").
+        text.detach()
+
+
+def _csv_rows(text: io.TextIOWrapper, delimiter: str) -> Iterator[RawRow]:
     reader = csv.reader(text, delimiter=delimiter)
     try:
         header = next(reader)

@@ -172,6 +172,16 @@ def parse_account(raw: Mapping[str, Any]) -> Account:
     )
 
 
+def _position(raw: Mapping[str, Any]) -> int | None:
+    """A 0-based slot in a served list: a whole number >= 0 (``"3"`` from a CSV cell is fine)."""
+    number = _number(raw, "position", non_negative=True)
+    if number is None:
+        return None
+    if not number.is_integer():
+        raise ValidationError(f"expected a whole number, got {number:g}", "position")
+    return int(number)
+
+
 def parse_event(raw: Mapping[str, Any], default_channel: str | None = None) -> Event:
     kind = _text(raw, "type", required=True) or ""
     kind = kind.lower()
@@ -200,4 +210,7 @@ def parse_event(raw: Mapping[str, Any], default_channel: str | None = None) -> E
         session_id=_text(raw, "session_id"),
         store_id=_text(raw, "store_id"),
         text=_text(raw, "text"),
+        request_id=_text(raw, "request_id"),
+        position=_position(raw),
+        placement=_text(raw, "placement"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from shelfwise.feedback import Attributor
 from shelfwise.ingest import Ingestor, IngestReport, parse_column_map
 from shelfwise.ingest.pipeline import RecordKind
 from shelfwise.service.context import ServiceContext
@@ -22,6 +23,7 @@ class IngestService:
             hash_account=self._customers.pseudonymize,
             customer_id_for=self._customers.customer_id_for,
             batch_size=self._ctx.settings.ingest.batch_size,
+            on_events=Attributor(self._ctx.store, self._ctx.settings.feedback.attribution_window_hours),
         )
 
     def ingest_file(

@@ -32,6 +32,7 @@ import numpy as np
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.encoders import encoder_of_version
 from shelfwise.errors import ModelError, NotFoundError, ShelfwiseError
+from shelfwise.feedback import Attributor
 from shelfwise.history import ItemIndex
 from shelfwise.ingest.pipeline import Ingestor
 from shelfwise.profiles import CustomerProfile, ProfileBook
@@ -39,9 +40,12 @@ from shelfwise.service.batches import BatchKind, BatchOutcome, parse_batch, writ
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.customers import CustomerService
 from shelfwise.service.fresh_items import FreshItems
+from shelfwise.service.impression_log import ImpressionLogger
 from shelfwise.service.lists import ListService, LiveState
+from shelfwise.service.online_metrics import online_metrics_report
 from shelfwise.service.pipeline import RankedList, new_request_id
 from shelfwise.service.served import ServedModel, load_served
+from shelfwise.storage import open_store
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +96,7 @@ class ServingEngine:
         self._item_stamps: dict[str, float] = {}  # item id → updated_at of the version in the catalog
         self.started_at = 0.0
         self.on_swap: list[Callable[[str], None]] = []
+        self.impressions: ImpressionLogger | None = None  # started by start() unless turned off
 
     @property
     def context(self) -> ServiceContext:
@@ -111,12 +116,30 @@ class ServingEngine:
             self.reload()
         except ModelError as exc:
             log.warning("serving without a model until one is trained: %s", exc)
+        if self._ctx.settings.feedback.log_impressions:
+            self.impressions = self._impression_logger()
+            self.impressions.start()
         if poll and self._settings.reload_poll_seconds > 0:
             self._poller = threading.Thread(target=self._poll, name="model-poller", daemon=True)
             self._poller.start()
         self.started_at = time.time()
 
+    def _impression_logger(self) -> ImpressionLogger:
+        """The writer thread gets its own store connection (an in-memory store cannot: it shares)."""
+        feedback = self._ctx.settings.feedback
+        url = self._ctx.settings.resolved_store_url()
+        shared = url == "memory://"
+        return ImpressionLogger(
+            (lambda: self._ctx.store) if shared else (lambda: open_store(url)),
+            feedback.impression_batch_size,
+            feedback.impression_flush_seconds,
+            feedback.impression_buffer_max,
+            owns_store=not shared,
+        )
+
     def stop(self) -> None:
+        if self.impressions is not None:
+            self.impressions.stop()  # writes every list served so far
         self._stop.set()
         if self._poller is not None:
             self._poller.join(timeout=5)
@@ -245,6 +268,14 @@ class ServingEngine:
     def accounts(self, customer_id: str) -> list[tuple[str, str | None]]:
         return [(a.user_id, a.channel) for a in self._ctx.store.accounts_of_customer(customer_id)]
 
+    def online_metrics(
+        self, since: str | None = None, until: str | None = None, by: str | None = None
+    ) -> dict[str, Any]:
+        """Online metrics over the feedback log, this server's latest lists included."""
+        if self.impressions is not None:
+            self.impressions.flush()
+        return online_metrics_report(self._ctx.store, since, until, by)
+
     def item(self, item_id: str) -> Item:
         item = self.catalog.get(item_id)
         if item is None:
@@ -255,18 +286,24 @@ class ServingEngine:
         self, user_id: str, k: int = 10, exclude: Sequence[str] = (), placement: str | None = None
     ) -> RankedList:
         """Next items for a user or customer; unknown ids get the cold-start answer (trending)."""
-        return self.active().lists.recommend(user_id, k, placement or "home", exclude)
+        return self._served(self.active().lists.recommend(user_id, k, placement or "home", exclude), user_id)
 
     def search(self, query: str, user_id: str | None, k: int) -> RankedList:
-        return self.active().lists.search(query, user_id=user_id, k=k)
+        return self._served(self.active().lists.search(query, user_id=user_id, k=k), user_id)
 
-    def similar(self, item_id: str, k: int) -> RankedList:
+    def similar(self, item_id: str, k: int, user_id: str | None = None) -> RankedList:
         self.item(item_id)
         active = self.active()
         fresh = active.fresh.vector(item_id) if active.fresh is not None else None
         if fresh is not None:
-            return self._text_neighbours(active, fresh, item_id, k)  # newer than the model
-        return active.lists.similar(item_id, k=k)
+            return self._served(self._text_neighbours(active, fresh, item_id, k), user_id)  # newer than the model
+        return self._served(active.lists.similar(item_id, k=k), user_id)
+
+    def _served(self, ranked: RankedList, user_id: str | None) -> RankedList:
+        """Every list the API answers passes here: it is logged as impressions (off the request path)."""
+        if self.impressions is not None:
+            self.impressions.log(ranked, user_id)
+        return ranked
 
     def _text_neighbours(self, active: ActiveModel, vector: np.ndarray, item_id: str, k: int) -> RankedList:
         """Catalog items whose text embedding is closest to ``vector`` (for items the model has not seen)."""
@@ -286,19 +323,22 @@ class ServingEngine:
         customer = self.profiles.customer_id(item_id)
         return RankedList(new_request_id(), "similar", "product", served.version, customer, tuple(out))
 
-    def complementary(self, item_id: str, k: int) -> RankedList:
+    def complementary(self, item_id: str, k: int, user_id: str | None = None) -> RankedList:
         self.item(item_id)
-        return self.active().lists.complementary([item_id], k=k)
+        return self._served(self.active().lists.complementary([item_id], k=k), user_id)
 
     # ------------------------------------------------------------------ writes
     def _ingestor(self) -> Ingestor:
         customers = CustomerService(self._ctx)
-        return Ingestor(self._ctx.store, customers.pseudonymize, customers.customer_id_for)
+        attribute = Attributor(self._ctx.store, self._ctx.settings.feedback.attribution_window_hours)
+        return Ingestor(self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=attribute)
 
     def ingest(self, kind: BatchKind, rows: Sequence[Any]) -> BatchOutcome:
         """Validate the whole batch (``BatchRejected`` names each bad row), write it in one
         transaction, then make it visible before answering (``sync``)."""
         records = parse_batch(kind, rows)
+        if kind == "events" and self.impressions is not None:
+            self.impressions.flush()  # a click on a list served a moment ago finds it (attribution)
         outcome = write_batch(self._ingestor(), kind, records)
         if outcome.stored_accounts:
             # New identity keys may link or split customers: re-resolve, and tell every server.
@@ -355,7 +395,10 @@ class ServingEngine:
         if account is not None:
             users.add(account.user_id)
         ordered = sorted(users)
+        if self.impressions is not None:
+            self.impressions.forget([customer], ordered)  # nothing of theirs is still on its way
         with store.transaction():
+            store.delete_feedback_of([customer], ordered)
             events = store.delete_events_of(ordered)
             accounts = store.delete_accounts(ordered)
             store.record_change("forget", customer)  # every server process drops the profile

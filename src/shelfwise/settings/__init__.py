@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shelfwise.settings.audit import AuditSettings
 from shelfwise.settings.ctr import CtrSettings
 from shelfwise.settings.encoders import EncoderSettings
+from shelfwise.settings.feedback import FeedbackSettings
 from shelfwise.settings.rules import RulesSettings
 from shelfwise.settings.search import SearchSettings
 
@@ -95,6 +96,8 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     # Suspicious-activity filter run before every training (brushing bursts, rings, bots).
     audit: AuditSettings = AuditSettings()
+    # The feedback loop: attribution window, impression logging (docs/feedback.md).
+    feedback: FeedbackSettings = FeedbackSettings()
     # Click and conversion models learned from logged impressions: the last scoring stage.
     ctr: CtrSettings = CtrSettings()
 

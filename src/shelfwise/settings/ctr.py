@@ -20,9 +20,6 @@ class CtrSettings(BaseModel):
     # Fewer logged impressions (or fewer than ``min_clicks`` clicks) than this: no click model.
     min_impressions: int = Field(200, ge=10)
     min_clicks: int = Field(10, ge=1)
-    # Seconds after an impression within which a click or purchase of the item is credited to it
-    # (for impressions ingested as events; the feedback log credits outcomes itself).
-    attribution_window_s: float = Field(86_400.0, gt=0)
     # The default ranks by pCTR × pCVR: a sale, the shop's goal, without the price tilt of expected
     # revenue (which would push the dearest item of every list up) nor the click-bait of pCTR alone.
     objective: Objective = "ctr_cvr"

@@ -170,10 +170,12 @@ class FeedbackStore(Protocol):
     def iter_impressions(
         self, since: float | None = None, until: float | None = None, placement: str | None = None
     ) -> Iterator[Impression]:
-        """Impressions in time order."""
+        """Impressions with ``since <= timestamp < until``, in time (then arrival) order."""
         ...
 
-    def impressions_of_request(self, request_id: str) -> list[Impression]: ...
+    def impressions_of_request(self, request_id: str) -> list[Impression]:
+        """Every impression of one list (all origins), by position."""
+        ...
 
     def latest_impression(self, customer_id: str, item_id: str, after: float) -> Impression | None:
         """The customer's newest impression of the item at or after ``after`` (attribution window)."""
@@ -183,7 +185,9 @@ class FeedbackStore(Protocol):
         """Store credits; an outcome whose (event_id, type) is already stored is skipped. Returns new rows."""
         ...
 
-    def iter_outcomes(self, since: float | None = None, until: float | None = None) -> Iterator[Outcome]: ...
+    def iter_outcomes(self, since: float | None = None, until: float | None = None) -> Iterator[Outcome]:
+        """Outcomes with ``since <= timestamp < until``, in time (then arrival) order."""
+        ...
 
     def delete_feedback_of(self, customer_ids: Sequence[str], user_ids: Sequence[str]) -> int:
         """Forget: remove the impressions and outcomes of these customers/accounts."""
@@ -196,7 +200,15 @@ class RejectionStore(Protocol):
 
 
 class Store(
-    CatalogStore, AccountStore, EventStore, RejectionStore, KeyStore, ChangeFeed, SearchRuleStore, Protocol
+    CatalogStore,
+    AccountStore,
+    EventStore,
+    RejectionStore,
+    KeyStore,
+    ChangeFeed,
+    SearchRuleStore,
+    FeedbackStore,
+    Protocol,
 ):
     """Everything the embedded default offers, plus transactions and summary counts."""
 

@@ -14,11 +14,12 @@ ITEM_COLUMNS = (
     "item_id, title, description, brand, category, price, currency, attributes, image_url, in_stock, "
     "created_at, updated_at"
 )
-EVENT_COLUMNS = "event_key, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text"
-EVENT_SELECT = (
-    "SELECT seq, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text "
-    "FROM events"
+_EVENT_FIELDS = (
+    "event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text, "
+    "request_id, position, placement"
 )
+EVENT_COLUMNS = f"event_key, {_EVENT_FIELDS}"
+EVENT_SELECT = f"SELECT seq, {_EVENT_FIELDS} FROM events"
 ACCOUNT_SELECT = "SELECT user_id, seq, channel, implicit, attributes, customer_id FROM accounts"
 
 # Staging tables live for the session and empty themselves at commit; each use truncates first
@@ -27,7 +28,7 @@ STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS stage_events (
     ord INTEGER, event_key TEXT, event_id TEXT, user_id TEXT, item_id TEXT, type TEXT,
     ts DOUBLE PRECISION, channel TEXT, value DOUBLE PRECISION, price DOUBLE PRECISION, query TEXT,
-    session_id TEXT, store_id TEXT, text TEXT
+    session_id TEXT, store_id TEXT, text TEXT, request_id TEXT, position INTEGER, placement TEXT
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_items (
     ord INTEGER, item_id TEXT, title TEXT, description TEXT, brand TEXT, category TEXT,
@@ -36,6 +37,16 @@ CREATE TEMP TABLE IF NOT EXISTS stage_items (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_accounts (
     ord INTEGER, user_id TEXT, channel TEXT, customer_id TEXT
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS stage_impressions (
+    ord INTEGER, request_id TEXT, item_id TEXT, position INTEGER, placement TEXT, ts DOUBLE PRECISION,
+    user_id TEXT, customer_id TEXT, model_version TEXT, experiment TEXT, variant TEXT,
+    propensity DOUBLE PRECISION, origin TEXT
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS stage_outcomes (
+    ord INTEGER, event_id TEXT, type TEXT, request_id TEXT, item_id TEXT, position INTEGER, placement TEXT,
+    ts DOUBLE PRECISION, customer_id TEXT, model_version TEXT, experiment TEXT, variant TEXT,
+    revenue DOUBLE PRECISION
 ) ON COMMIT DELETE ROWS;
 """
 
@@ -69,6 +80,7 @@ def event_from_row(row: Sequence[Any]) -> StoredEvent:
         event=Event(
             event_id=row[1], user_id=row[2], item_id=row[3], type=row[4], timestamp=row[5], channel=row[6],
             value=row[7], price=row[8], query=row[9], session_id=row[10], store_id=row[11], text=row[12],
+            request_id=row[13], position=row[14], placement=row[15],
         ),
     )  # fmt: skip
 

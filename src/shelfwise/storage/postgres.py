@@ -36,6 +36,7 @@ from shelfwise.storage.base import (
 )
 from shelfwise.storage.pg_connect import connect, redact_url
 from shelfwise.storage.pg_extras import PostgresExtras
+from shelfwise.storage.pg_feedback import PostgresFeedback
 from shelfwise.storage.pg_sql import (
     ACCOUNT_SELECT,
     EVENT_COLUMNS,
@@ -64,7 +65,7 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class PostgresStore(PostgresExtras):
+class PostgresStore(PostgresExtras, PostgresFeedback):
     """Implements every protocol of ``shelfwise.storage.base`` on one PostgreSQL database."""
 
     def __init__(self, url: str) -> None:
@@ -342,7 +343,7 @@ class PostgresStore(PostgresExtras):
             return 0
         rows = (
             (i, key, e.event_id, e.user_id, e.item_id, e.type, e.timestamp, e.channel, e.value, e.price, e.query,
-             e.session_id, e.store_id, e.text)
+             e.session_id, e.store_id, e.text, e.request_id, e.position, e.placement)
             for i, (key, e) in enumerate(keyed_events)
         )  # fmt: skip
         with self.transaction():

@@ -30,12 +30,26 @@ from shelfwise.storage.base import (
     StoredAccount,
     StoredEvent,
 )
+from shelfwise.storage.sqlite_feedback import SQLiteFeedback
 from shelfwise.storage.sqlite_rules import SQLiteSearchRules
 
-_EVENT_COLUMNS = (
-    "event_key, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text"
+_EVENT_FIELDS = (
+    "event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text, "
+    "request_id, position, placement"
 )
-_EVENT_INSERT = f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_EVENT_INSERT = f"INSERT OR IGNORE INTO events (event_key, {_EVENT_FIELDS}) VALUES ({','.join('?' * 16)})"
+_EVENT_SELECT = f"SELECT seq, {_EVENT_FIELDS} FROM events"
+
+
+def _event_from_row(row: tuple[Any, ...]) -> StoredEvent:
+    return StoredEvent(
+        seq=row[0],
+        event=Event(
+            event_id=row[1], user_id=row[2], item_id=row[3], type=row[4], timestamp=row[5], channel=row[6],
+            value=row[7], price=row[8], query=row[9], session_id=row[10], store_id=row[11], text=row[12],
+            request_id=row[13], position=row[14], placement=row[15],
+        ),
+    )  # fmt: skip
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -51,7 +65,7 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules):
+class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules, SQLiteFeedback):
     """Implements every protocol of ``shelfwise.storage.base`` on one SQLite database."""
 
     def __init__(self, path: str | Path, url: str | None = None) -> None:
@@ -282,7 +296,7 @@ class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules):
     def append_events(self, keyed_events: Sequence[tuple[str, Event]]) -> int:
         rows = [
             (key, e.event_id, e.user_id, e.item_id, e.type, e.timestamp, e.channel, e.value, e.price, e.query,
-             e.session_id, e.store_id, e.text)
+             e.session_id, e.store_id, e.text, e.request_id, e.position, e.placement)
             for key, e in keyed_events
         ]
         with self.transaction():
@@ -305,18 +319,8 @@ class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules):
             clauses.append(f"user_id IN ({','.join('?' * len(user_ids))})")
             params.extend(user_ids)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = (
-            "SELECT seq, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, text "
-            f"FROM events {where} ORDER BY ts, seq"
-        )
-        for row in self._conn.execute(sql, params):
-            yield StoredEvent(
-                seq=row[0],
-                event=Event(
-                    event_id=row[1], user_id=row[2], item_id=row[3], type=row[4], timestamp=row[5], channel=row[6],
-                    value=row[7], price=row[8], query=row[9], session_id=row[10], store_id=row[11], text=row[12],
-                ),
-            )
+        for row in self._conn.execute(f"{_EVENT_SELECT} {where} ORDER BY ts, seq", params):
+            yield _event_from_row(row)
 
     def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
         types = list(types)
@@ -392,31 +396,8 @@ class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules):
 
     # ----------------------------------------------------------------- change feed
     def events_after(self, seq: int, limit: int = 10_000) -> list[StoredEvent]:
-        rows = self._conn.execute(
-            "SELECT seq, event_id, user_id, item_id, type, ts, channel, value, price, query, session_id, store_id, "
-            "text FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-            (seq, limit),
-        ).fetchall()
-        return [
-            StoredEvent(
-                seq=r[0],
-                event=Event(
-                    event_id=r[1],
-                    user_id=r[2],
-                    item_id=r[3],
-                    type=r[4],
-                    timestamp=r[5],
-                    channel=r[6],
-                    value=r[7],
-                    price=r[8],
-                    query=r[9],
-                    session_id=r[10],
-                    store_id=r[11],
-                    text=r[12],
-                ),
-            )
-            for r in rows
-        ]
+        rows = self._conn.execute(f"{_EVENT_SELECT} WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
+        return [_event_from_row(r) for r in rows]
 
     def items_updated_since(self, updated_at: float) -> list[tuple[float, Item]]:
         rows = self._conn.execute(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -43,7 +42,7 @@ def _config(settings: Settings) -> ClickModelConfig:
 
 def read_click_log(
     settings: Settings,
-    store: Any,
+    store: Store,
     items: Sequence[Item],
     index: ItemIndex,
     embeddings: np.ndarray | None,
@@ -52,12 +51,12 @@ def read_click_log(
     """Impressions with their outcomes, and every customer's engagement, in time order."""
     customer_of = customer_of_users(store)
     events = [stored.event for stored in store.iter_events(types=LOG_EVENT_TYPES)]
-    from_events = examples_from_events(events, customer_of, settings.ctr.attribution_window_s)
-    from_feedback: list[Any] = []
-    if hasattr(store, "iter_impressions"):  # a store with the feedback log
-        excluded = getattr(store, "excluded", frozenset())  # accounts the audit flagged
-        shown = (i for i in store.iter_impressions() if i.user_id not in excluded)
-        from_feedback = examples_from_feedback(shown, store.iter_outcomes(), customer_of)
+    # The feedback loop's attribution window credits impression events too.
+    window_s = settings.feedback.attribution_window_hours * 3600.0
+    from_events = examples_from_events(events, customer_of, window_s)
+    excluded = getattr(store, "excluded", frozenset())  # accounts the audit flagged (training view)
+    shown = (i for i in store.iter_impressions() if i.user_id not in excluded)
+    from_feedback = examples_from_feedback(shown, store.iter_outcomes(), customer_of)
     examples = merge_examples(from_events, from_feedback)
     engagements = [
         Engagement(e.timestamp, customer_of.get(e.user_id, e.user_id), e.item_id)
@@ -68,6 +67,10 @@ def read_click_log(
     space = ItemSpace.build(catalog, index.item_ids, embeddings)
     queries = sorted({e.query for e in examples if e.query})
     return ClickLog(examples, engagements, space, _query_vectors(settings, queries, encoder_name))
+
+
+def _has_logged_impressions(store: Store) -> bool:
+    return next(iter(store.iter_impressions()), None) is not None
 
 
 def _query_vectors(
@@ -114,7 +117,7 @@ def evaluate_impressions(
     items = list(store.iter_items())
     events = [s.event for s in store.iter_events(types=LOG_EVENT_TYPES)]
     index = build_item_index(items, events)
-    if not any(e.type == "impression" for e in events) and not hasattr(store, "iter_impressions"):
+    if not any(e.type == "impression" for e in events) and not _has_logged_impressions(store):
         raise ModelError("no impressions to evaluate: log or ingest impression events first")
     embeddings, encoder_name = embed_catalog(settings, catalog_texts(items, index), encoder, progress)
     log = read_click_log(settings, store, items, index, embeddings, encoder_name)

@@ -3,14 +3,16 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from shelfwise.domain import Account
+from shelfwise.domain import Account, Event
 from shelfwise.ingest import Ingestor, parse_column_map
+from shelfwise.ingest.pipeline import event_key
 from shelfwise.storage import AccountRecord, open_store
 
 
@@ -175,3 +177,27 @@ def test_events_create_implicit_accounts_completed_later(
     account = ing.store.get_account("u1")
     assert account is not None and not account.implicit and account.channel == "app"
     assert account.seq == 1  # keeps its first-seen order
+
+
+def test_attribution_fields_are_stored_and_keep_old_keys(
+    make_ingestor: Callable[..., Ingestor], tmp_path: Path
+) -> None:
+    # The key an event without attribution fields had before they existed (re-ingest adds nothing).
+    plain = Event("u1", "click", 1700000000.0, item_id="i1", channel="web")
+    assert event_key(plain) == "h:d92ae065df23f83b80752e2b1684702a"
+    # Two clicks alike but for the list they answer are two events.
+    assert event_key(replace(plain, request_id="r1", position=0)) != event_key(
+        replace(plain, request_id="r2", position=0)
+    )
+    path = tmp_path / "clicks.csv"
+    path.write_text(
+        "user_id,item_id,type,timestamp,rid,slot,placement\nu1,i1,click,5,r1,2,home\nu1,i2,view,6,,,\n"
+    )
+    ingestor = make_ingestor()
+    report = ingestor.ingest("events", path, parse_column_map(["rid=request_id,slot=position"]))
+    assert report.stored == 2 and not report.rejected
+    stored = [s.event for s in ingestor.store.iter_events()]
+    assert [(e.request_id, e.position, e.placement) for e in stored] == [
+        ("r1", 2, "home"),
+        (None, None, None),
+    ]

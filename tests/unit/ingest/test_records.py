@@ -43,6 +43,19 @@ def test_rate_needs_value_and_channel_default() -> None:
     assert event.value == 4.0 and event.channel == "store"
 
 
+def test_attribution_fields_of_events() -> None:
+    click = {"user_id": "u", "item_id": "i", "type": "click", "timestamp": 1}
+    event = parse_event({**click, "request_id": " r-1 ", "position": "3", "placement": "home"})
+    assert (event.request_id, event.position, event.placement) == ("r-1", 3, "home")
+    assert parse_event({**click, "position": 0.0}).position == 0
+    plain = parse_event(click)
+    assert (plain.request_id, plain.position, plain.placement) == (None, None, None)
+    for bad in (-1, 1.5, "first", True):
+        with pytest.raises(ValidationError) as caught:
+            parse_event({**click, "position": bad})
+        assert caught.value.field == "position"
+
+
 def test_item_fields() -> None:
     item = parse_item(
         {

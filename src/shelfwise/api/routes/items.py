@@ -13,6 +13,11 @@ from shelfwise.api.schemas import ItemListPublic, ItemPublic
 
 router = APIRouter(prefix="/v1/items", tags=["items"], dependencies=[require("read")])
 
+# Who is looking (optional): their clicks on the list are then credited to it without a request id.
+ShopperQuery = Annotated[
+    str | None, Query(max_length=256, description="The shopper viewing the list (feedback attribution).")
+]
+
 
 @router.get("/{item_id}", response_model=ItemPublic)
 async def get_item(item_id: str, engine: Engine) -> Response:
@@ -34,14 +39,16 @@ async def get_item(item_id: str, engine: Engine) -> Response:
 
 
 @router.get("/{item_id}/similar", response_model=ItemListPublic)
-async def similar(item_id: str, engine: Engine, k: Annotated[int, Query(ge=1, le=200)] = 10) -> Response:
+async def similar(
+    item_id: str, engine: Engine, k: Annotated[int, Query(ge=1, le=200)] = 10, user_id: ShopperQuery = None
+) -> Response:
     """Items like this one (alternatives)."""
-    return json_response(ranked_body(engine.similar(item_id, k)))
+    return json_response(ranked_body(engine.similar(item_id, k, user_id)))
 
 
 @router.get("/{item_id}/complementary", response_model=ItemListPublic)
 async def complementary(
-    item_id: str, engine: Engine, k: Annotated[int, Query(ge=1, le=200)] = 10
+    item_id: str, engine: Engine, k: Annotated[int, Query(ge=1, le=200)] = 10, user_id: ShopperQuery = None
 ) -> Response:
     """Items that go with this one (a case for a phone)."""
-    return json_response(ranked_body(engine.complementary(item_id, k)))
+    return json_response(ranked_body(engine.complementary(item_id, k, user_id)))
