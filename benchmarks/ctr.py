@@ -26,7 +26,7 @@ impressions (the same sample is scored by all three; the table shows it, plus Sh
 baseline on the whole held-out slice). ECE: 10 equal-mass bins.
 
     .venv/bin/python benchmarks/ctr.py [--logs demo,homedepot,beauty] [--anchor-minutes 3]
-        [--max-test 3000] [--beauty-users 6000] [--json FILE]
+        [--max-test 1500] [--beauty-users 6000] [--json FILE]
 """
 
 from __future__ import annotations
@@ -358,7 +358,7 @@ def main() -> None:
     )
     parser.add_argument("--logs", default="demo,homedepot,beauty")
     parser.add_argument("--anchor-minutes", type=float, default=3.0)
-    parser.add_argument("--max-test", type=int, default=3000)
+    parser.add_argument("--max-test", type=int, default=1500)
     parser.add_argument("--beauty-users", type=int, default=6000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None)
