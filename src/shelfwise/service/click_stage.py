@@ -22,6 +22,7 @@ from shelfwise.encoders import TextEncoder, encoder_of_version
 from shelfwise.profiles import CustomerProfile
 from shelfwise.service.pipeline import Candidates, ListRequest
 from shelfwise.settings import Settings
+from shelfwise.settings.ctr import Objective
 
 QUERY_CACHE = 2048  # query vectors kept (search traffic repeats its head queries)
 
@@ -69,26 +70,12 @@ class ClickStage:
         ctr, cvr = self._model.score(
             ids, request.placement, history, self.space, request.query, self._query_vector(request.query)
         )
-        value = self.objective_values(request.placement, ids, ctr, cvr, candidates.catalog)
+        objective = self._settings.ctr.objective_of(request.placement)
+        prices = np.array([_price(candidates.catalog, i) for i in ids])
+        value = objective_values(objective, ctr, cvr, prices)
         order = np.argsort(-value, kind="stable")
         items = [ScoredItem(ids[n], float(value[n]), candidates.items[n].reasons) for n in order.tolist()]
         return replace(candidates, items=items)
-
-    def objective_values(
-        self,
-        placement: str,
-        ids: list[str],
-        ctr: np.ndarray,
-        cvr: np.ndarray,
-        catalog: Mapping[str, Item],
-    ) -> np.ndarray:
-        objective = self._settings.ctr.objective_of(placement)
-        if objective == "ctr":
-            return ctr
-        if objective == "ctr_cvr":
-            return ctr * cvr
-        prices = np.array([_price(catalog, i) for i in ids])
-        return ctr * cvr * prices
 
     def _query_vector(self, query: str | None) -> np.ndarray | None:
         if not query or self.encoder is None:
@@ -100,6 +87,17 @@ class ClickStage:
             if len(self._queries) > QUERY_CACHE:
                 self._queries.popitem(last=False)
         return vector
+
+
+def objective_values(
+    objective: Objective, ctr: np.ndarray, cvr: np.ndarray, prices: np.ndarray
+) -> np.ndarray:
+    """What a placement ranks by: pCTR, pCTR × pCVR (a sale) or pCTR × pCVR × price (revenue)."""
+    if objective == "ctr":
+        return ctr
+    if objective == "ctr_cvr":
+        return ctr * cvr
+    return ctr * cvr * prices
 
 
 def _price(catalog: Mapping[str, Item], item_id: str) -> float:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from shelfwise.errors import ModelError
+from shelfwise.service.click_stage import objective_values
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.evaluate import evaluate_impressions
 from shelfwise.service.ingest import IngestService
@@ -128,3 +130,13 @@ def test_evaluate_without_impressions_says_so(tmp_path: Path) -> None:
     ctx = _shop(tmp_path, _rows_of_walks())
     with pytest.raises(ModelError, match="no impressions"):
         evaluate_impressions(ctx, encoder="fake")
+
+
+def test_each_objective_orders_by_its_own_quantity() -> None:
+    # a: clicked often, rarely bought, cheap; b: clicked less, bought more; c: rare but dear.
+    ctr, cvr, prices = np.array([0.3, 0.2, 0.05]), np.array([0.1, 0.3, 0.3]), np.array([10.0, 20.0, 500.0])
+    assert np.argsort(-objective_values("ctr", ctr, cvr, prices)).tolist() == [0, 1, 2]
+    assert np.argsort(-objective_values("ctr_cvr", ctr, cvr, prices)).tolist() == [1, 0, 2]
+    assert np.argsort(-objective_values("revenue", ctr, cvr, prices)).tolist() == [2, 1, 0]
+    assert CtrSettings(objectives={"cart": "revenue"}).objective_of("cart") == "revenue"
+    assert CtrSettings(objectives={"cart": "revenue"}).objective_of("home") == "ctr_cvr"
