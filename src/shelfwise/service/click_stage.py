@@ -1,5 +1,6 @@
 """The click stage: the last scoring stage of the request pipeline, for every placement whose
-impressions the served version's click model learned from.
+impressions the served version's click model learned from (but those of
+``settings.ctr.exclude_placements``: search, by default, keeps its own learned ranker).
 
 It re-scores the source's over-fetched candidates by the placement's objective — pCTR, pCTR × pCVR
 or pCTR × pCVR × price (``settings.ctr``) — each item as if shown in the top slot, and hands them
@@ -56,7 +57,8 @@ class ClickStage:
         return encoder_of_version(self._encoder_name, self._settings.encoders)
 
     def applies(self, request: ListRequest) -> bool:
-        return request.placement in self._model.placements
+        placement = request.placement
+        return placement in self._model.placements and placement not in self._settings.ctr.exclude_placements
 
     def rescore(
         self, request: ListRequest, customer: CustomerProfile | None, candidates: Candidates

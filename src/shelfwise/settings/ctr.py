@@ -23,6 +23,11 @@ class CtrSettings(BaseModel):
     # The default ranks by pCTR × pCVR: a sale, the shop's goal, without the price tilt of expected
     # revenue (which would push the dearest item of every list up) nor the click-bait of pCTR alone.
     objective: Objective = "ctr_cvr"
+    # Placements the click stage leaves alone even when they had impressions. Search has its own
+    # learned ranker, trained on the same log (lambdarank over click/cart/purchase grades with the
+    # search engine's text-match features); re-scoring its lists with the pointwise click model,
+    # whose query features are fewer, would throw that order away. [] re-scores search too.
+    exclude_placements: list[str] = Field(default_factory=lambda: ["search"])
     # Per-placement overrides, e.g. {"search": "ctr", "cart": "revenue"}
     # (SHELFWISE_CTR__OBJECTIVES='{"search": "ctr"}').
     objectives: dict[str, Objective] = Field(default_factory=dict)

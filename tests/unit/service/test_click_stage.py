@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from shelfwise.errors import ModelError
-from shelfwise.service.click_stage import objective_values
+from shelfwise.service.click_stage import ClickStage, objective_values
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.evaluate import evaluate_impressions
 from shelfwise.service.ingest import IngestService
 from shelfwise.service.lists import ListService
+from shelfwise.service.pipeline import ListRequest
 from shelfwise.settings import Settings
 from shelfwise.settings.ctr import CtrSettings
 from shelfwise.training.job import TrainOptions, train
@@ -140,3 +142,13 @@ def test_each_objective_orders_by_its_own_quantity() -> None:
     assert np.argsort(-objective_values("revenue", ctr, cvr, prices)).tolist() == [2, 1, 0]
     assert CtrSettings(objectives={"cart": "revenue"}).objective_of("cart") == "revenue"
     assert CtrSettings(objectives={"cart": "revenue"}).objective_of("home") == "ctr_cvr"
+
+
+def test_search_keeps_its_own_ranker_unless_asked() -> None:
+    model = SimpleNamespace(placements={"home": 0, "search": 1})
+    stage = ClickStage(model, {}, [], None, Settings(), None)  # type: ignore[arg-type]
+    assert stage.applies(ListRequest("recommendations", "home"))
+    assert not stage.applies(ListRequest("search", "search", query="drill"))
+    assert not stage.applies(ListRequest("similar", "product"))  # no impressions there
+    everywhere = Settings(ctr=CtrSettings(exclude_placements=[]))
+    assert ClickStage(model, {}, [], None, everywhere, None).applies(ListRequest("search", "search"))  # type: ignore[arg-type]
