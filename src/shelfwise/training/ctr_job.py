@@ -69,8 +69,11 @@ def read_click_log(
     return ClickLog(examples, engagements, space, _query_vectors(settings, queries, encoder_name))
 
 
-def _has_logged_impressions(store: Store) -> bool:
-    return next(iter(store.iter_impressions()), None) is not None
+def has_impressions(store: Store) -> bool:
+    """Impressions logged by a server or front end, or ingested as ``impression`` events."""
+    if next(iter(store.iter_impressions()), None) is not None:
+        return True
+    return next(iter(store.iter_events(types=["impression"])), None) is not None
 
 
 def _query_vectors(
@@ -100,8 +103,8 @@ def fit_ctr(
     deadline: float = math.inf,
 ) -> dict[str, float]:
     """Fit and save the click model into the version (``ctr/``); metrics, {} when there is none."""
-    if not settings.ctr.enabled:
-        return {}
+    if not settings.ctr.enabled or not has_impressions(store):
+        return {}  # the common case without a feedback loop costs one indexed lookup
     log = read_click_log(settings, store, items, index, embeddings, encoder_name)
     model = fit_click_model(log, _config(settings), seed, deadline)
     if model is None:
@@ -114,11 +117,11 @@ def evaluate_impressions(
     settings: Settings, store: Store, encoder: str | None = None, seed: int = 0, progress: bool = False
 ) -> dict[str, float]:
     """``shelfwise evaluate --protocol impressions``: the newest 20 % of impressions held out."""
+    if not has_impressions(store):
+        raise ModelError("no impressions to evaluate: log or ingest impression events first")
     items = list(store.iter_items())
     events = [s.event for s in store.iter_events(types=LOG_EVENT_TYPES)]
     index = build_item_index(items, events)
-    if not any(e.type == "impression" for e in events) and not _has_logged_impressions(store):
-        raise ModelError("no impressions to evaluate: log or ingest impression events first")
     embeddings, encoder_name = embed_catalog(settings, catalog_texts(items, index), encoder, progress)
     log = read_click_log(settings, store, items, index, embeddings, encoder_name)
     try:
