@@ -323,6 +323,7 @@ def compare(name: str, log: ClickLog, texts: Texts, args: argparse.Namespace) ->
         "item_ctr": report(result.labels, result.baseline),
     }
     better = max(rows["item_ctr"]["auc"], rows["anchor_minilm"]["auc"])
+    stage_ms = stage_latency(log, result, args.seed)
     out = {
         "log": name,
         "train_impressions": len(result.train),
@@ -332,6 +333,7 @@ def compare(name: str, log: ClickLog, texts: Texts, args: argparse.Namespace) ->
         "sample": rows,
         "full_held_out": full,
         "auc_margin_over_better": rows["shelfwise"]["auc"] - better,
+        "stage_ms_per_request": stage_ms,
     }
     print(
         f"  held out {len(result.test)} (scored sample {len(test)}, click rate {labels.mean():.4f}); "
@@ -349,7 +351,27 @@ def compare(name: str, log: ClickLog, texts: Texts, args: argparse.Namespace) ->
         f"  AUC margin over the better of baseline and anchor: {out['auc_margin_over_better']:+.4f}",
         flush=True,
     )
+    print(f"  click stage: {stage_ms:.2f} ms per request (60 candidates, 20 recent items)", flush=True)
     return out
+
+
+def stage_latency(log: ClickLog, result: Holdout, seed: int, requests: int = 200) -> float:
+    """What the serving stage costs: ``ClickModel.score`` of 60 candidates for a customer with 20
+    recent items (query and its vector included on search logs), per request, in process."""
+    from shelfwise.ctr import RecentItems
+
+    rng = np.random.default_rng(seed)
+    items = sorted({e.item_id for e in result.test})
+    recent = [e.item_id for e in log.engagements[-20:]] or items[:20]
+    example = result.test[0]
+    vector = log.query_vectors.get(example.query) if example.query and log.query_vectors else None
+    lists = [[items[i] for i in rng.permutation(len(items))[:60]] for _ in range(requests)]
+    started = time.perf_counter()
+    for candidates in lists:
+        result.model.score(
+            candidates, example.placement, RecentItems(recent), log.space, example.query, vector
+        )
+    return (time.perf_counter() - started) / requests * 1000.0
 
 
 def main() -> None:

@@ -101,6 +101,7 @@ class Holdout:
     predicted: np.ndarray  # the click model's pCTR at the logged position
     baseline: np.ndarray  # the item's smoothed click-through in the training window
     fit_seconds: float
+    model: ClickModel
 
 
 def holdout_predictions(
@@ -133,7 +134,7 @@ def holdout_predictions(
     labels = np.fromiter((e.clicked for e in test), dtype=np.float32, count=len(test))
     predicted, _ = model.predict(swept.features[train_n:])
     baseline = np.array([swept.stats.ctr(e.item_id) for e in test])
-    return Holdout(train, test, labels, predicted, baseline, fit_seconds)
+    return Holdout(train, test, labels, predicted, baseline, fit_seconds, model)
 
 
 def evaluate_log(
