@@ -33,6 +33,7 @@ from shelfwise.ctr.features import (
     RecentItems,
     feature_rows,
 )
+from shelfwise.errors import ModelError
 
 MODEL_DIR = "ctr"
 SERVING_POSITION = 0  # every candidate is scored as if shown in the top slot
@@ -170,7 +171,9 @@ class ClickModel:
 
         meta = json.loads((directory / "ctr.json").read_text())
         if tuple(meta["features"]) != FEATURE_NAMES:
-            raise ValueError(f"{directory}: click model features differ from this version of Shelfwise")
+            raise ModelError(
+                f"{directory}: the click model was trained by another version of Shelfwise: run `shelfwise train`"
+            )
         click = Head(
             lightgbm.Booster(model_file=str(directory / "click.txt")),
             Platt.from_json(meta["click_calibration"]),
