@@ -14,7 +14,10 @@ Features, in ``FEATURE_NAMES`` order:
   smoothed toward the global rate, the position-corrected rate times the slot's examination (what
   the position-bias model alone predicts here), engagement count (popularity, log), price (log);
 * search impressions: the (query, item) click-through of earlier searches, the share of query words
-  in the item's text, the language model's query–item cosine;
+  in the item's text (plain and weighted by the words' rarity in the catalog, idf), how many query
+  words the item lacks, the query's and the item's lengths in words, the share of the query's
+  letter trigrams found in the item's words (misspellings: "drils" still meets "drill"), the
+  language model's query–item cosine;
 * the customer's recent items vs the item, through the served item vectors: cosine to the last item,
   max and mean over the last ``RECENT`` items, the share of recent items in the item's category,
   whether the customer engaged with the item before, history length.
@@ -50,6 +53,11 @@ FEATURE_NAMES: tuple[str, ...] = (
     "category_share",
     "engaged_before",
     "history_length",
+    "query_idf_overlap",
+    "query_missing_words",
+    "query_words",
+    "item_words",
+    "query_trigram_overlap",
 )
 CATEGORICAL = ("placement",)
 RECENT = 20  # recent items compared with the candidate
@@ -61,6 +69,15 @@ _WORD = re.compile(r"\w+")
 
 def words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
+
+
+def trigrams(bag: set[str]) -> set[str]:
+    """Letter trigrams of each word, with word boundaries ("^dr", "dri", ..., "ll$")."""
+    out: set[str] = set()
+    for word in bag:
+        padded = f"^{word}$"
+        out.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return out
 
 
 def query_key(query: str) -> str:
@@ -76,6 +93,7 @@ class ItemSpace:
     category: dict[str, str]
     price: dict[str, float]
     words: dict[str, set[str]]
+    idf: dict[str, float] = field(default_factory=dict)  # log(1 + items / (1 + items with the word))
 
     @classmethod
     def build(
@@ -87,15 +105,26 @@ class ItemSpace:
     ) -> ItemSpace:
         from shelfwise.encoders import item_text
 
+        item_words = {
+            i: words(texts[i] if texts and i in texts else item_text(it)) for i, it in catalog.items()
+        }
+        frequency: dict[str, int] = {}
+        for bag in item_words.values():
+            for word in bag:
+                frequency[word] = frequency.get(word, 0) + 1
+        n = max(len(item_words), 1)
         return cls(
             row_of={item_id: n for n, item_id in enumerate(item_ids)},
             vectors=vectors,
             category={i: it.category[-1] for i, it in catalog.items() if it.category},
             price={i: float(it.price) for i, it in catalog.items() if it.price is not None},
-            words={
-                i: words(texts[i] if texts and i in texts else item_text(it)) for i, it in catalog.items()
-            },
+            words=item_words,
+            idf={word: math.log(1 + n / (1 + count)) for word, count in frequency.items()},
         )
+
+    def rarity(self, word: str) -> float:
+        """idf of a word; a word no item has is as rare as it gets."""
+        return self.idf.get(word, math.log(1 + len(self.words)))
 
     def vector(self, item_id: str) -> np.ndarray | None:
         row = self.row_of.get(item_id)
@@ -222,6 +251,8 @@ def feature_rows(
     recent = list(history.items)[-RECENT:]
     recent_vectors = _vectors(recent, space)
     query_words = words(context.query) if context.query else set()
+    query_weight = sum(space.rarity(w) for w in query_words)
+    query_trigrams = trigrams(query_words)
     seen = set(history.items)
     categories = [space.category.get(i) for i in recent]
     examination = stats.examination(context.position)
@@ -237,7 +268,13 @@ def feature_rows(
         if context.query:
             row[8] = stats.query_ctr(context.query, item_id)
             item_words = space.words.get(item_id, set())
-            row[9] = len(query_words & item_words) / max(len(query_words), 1)
+            matched = query_words & item_words
+            row[9] = len(matched) / max(len(query_words), 1)
+            row[17] = sum(space.rarity(w) for w in matched) / max(query_weight, 1e-9)
+            row[18] = len(query_words) - len(matched)
+            row[19] = len(query_words)
+            row[21] = len(query_trigrams & trigrams(item_words)) / max(len(query_trigrams), 1)
+        row[20] = len(space.words.get(item_id, ()))
         vector = space.vector(item_id)
         if vector is not None and context.query_vector is not None:
             row[10] = float(vector @ context.query_vector)
