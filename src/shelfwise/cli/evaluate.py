@@ -15,7 +15,8 @@ def evaluate(
     protocol: Annotated[
         str,
         typer.Option(
-            help="loo (leave-one-out) or temporal: next items; ratings: each customer's newest rating."
+            help="loo (leave-one-out) or temporal: the next-item model; impressions: the click model "
+            "on the newest 20% of logged impressions; ratings: each customer's newest rating."
         ),
     ] = "loo",
     model: Annotated[
@@ -30,23 +31,30 @@ def evaluate(
     fairness: Annotated[
         bool, typer.Option(help="Also report quality per customer group and exposure per brand/popularity.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="ratings: print the figures as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
 ) -> None:
     """Fit a fresh model on a split of the store's data and report HR/NDCG/MRR, coverage, novelty, segments
-    (``--protocol ratings``: MAE/RMSE of rating prediction beside its baselines)."""
+    (``--protocol impressions``: AUC, log loss and calibration of the click model against each item's
+    past click-through rate; ``--protocol ratings``: MAE/RMSE of rating prediction beside its baselines)."""
     from shelfwise.service.evaluate import EvaluateOptions, write_report
     from shelfwise.service.evaluate import evaluate as run
 
+    if protocol not in ("loo", "temporal", "impressions", "ratings"):
+        raise typer.BadParameter("protocol must be loo, temporal, impressions or ratings")
+    if protocol == "impressions":
+        _impressions(seed, encoder, as_json)
+        return
     if protocol == "ratings":
         _ratings(as_json)
         return
-    if protocol not in ("loo", "temporal"):
-        raise typer.BadParameter("protocol must be loo, temporal or ratings")
     report = run(
         context(),
         EvaluateOptions(protocol=protocol, model=model, seed=seed, max_minutes=max_minutes, encoder=encoder),  # type: ignore[arg-type]
     )
     write_report(report, output)
+    if as_json:
+        typer.echo(json.dumps(report.metrics))
+        return
     for name, value in sorted(report.metrics.items()):
         typer.echo(f"{name:>12}: {value:.4f}")
     typer.echo(f"report: {output / 'report.md'}")
@@ -68,6 +76,22 @@ def _ratings(as_json: bool) -> None:
     rows = {f"biased MF (k={report.model['factors']})": {"mae": report.mae, "rmse": report.rmse}}
     for name, errors in {**rows, **report.baselines}.items():
         typer.echo(f"{name:>16}  {errors['mae']:6.4f}  {errors['rmse']:6.4f}")
+
+
+def _impressions(seed: int, encoder: str | None, as_json: bool) -> None:
+    from shelfwise.service.evaluate import evaluate_impressions
+
+    metrics = evaluate_impressions(context(), seed=seed, encoder=encoder)  # errors: one line, exit 2
+    if as_json:
+        typer.echo(json.dumps(metrics))
+        return
+    typer.echo(f"held-out impressions: {metrics['impressions']:.0f} (click rate {metrics['click_rate']:.4f})")
+    typer.echo(f"{'':>14} {'AUC':>8} {'logloss':>8} {'ECE':>8}")
+    typer.echo(f"{'click model':>14} {metrics['auc']:8.4f} {metrics['logloss']:8.4f} {metrics['ece']:8.4f}")
+    typer.echo(
+        f"{'item CTR':>14} {metrics['baseline_auc']:8.4f} {metrics['baseline_logloss']:8.4f} "
+        f"{metrics['baseline_ece']:8.4f}"
+    )
 
 
 def _fairness(model: str, seed: int, max_minutes: float, output: Path) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.profiles import ProfileBook
 from shelfwise.ranking.negatives import NegativeFeedback
+from shelfwise.service.click_stage import ClickStage
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.fresh_items import FreshItems
 from shelfwise.service.pipeline import (
@@ -24,6 +25,7 @@ from shelfwise.service.pipeline import (
     ListSource,
     RankedList,
     RequestPipeline,
+    ScoringStage,
 )
 from shelfwise.service.placements.complements import ComplementSource
 from shelfwise.service.placements.next_item import NextItemSource
@@ -106,17 +108,29 @@ class ListService:
             self._ctx.store, self._live.profiles if self._live else None, settings.serve.profile_max_items
         )
         sources: dict[ListKind, ListSource] = {"search": self.search_source}
+        stages: list[ScoringStage] = []
         if served is not None:
             fresh = self._live.fresh if self._live else None
             sources["recommendations"] = NextItemSource(served, self.catalog, settings, fresh)
             sources["complementary"] = self.complement_source
             sources["similar"] = ComplementSource(served, self.catalog, settings, similar=True)
+            if served.click_model is not None and settings.ctr.enabled:
+                stages.append(
+                    ClickStage(
+                        served.click_model,
+                        self.catalog,
+                        served.index.item_ids,
+                        served.embeddings,
+                        settings,
+                        served.encoder_name,
+                    )
+                )
         negatives = NegativeFeedback(
             settings.negatives,
             served.index if served else None,
             served.embeddings if served else None,
         )
-        return RequestPipeline(served.version if served else None, sources, customers, negatives)
+        return RequestPipeline(served.version if served else None, sources, customers, negatives, stages)
 
     # ------------------------------------------------------------------ lists
     def recommend(

@@ -107,6 +107,17 @@ class ListSource(Protocol):
     ) -> list[ScoredItem]: ...
 
 
+class ScoringStage(Protocol):
+    """A re-scoring stage between the source and the rules (the click model): it reorders the
+    over-fetched candidates of the requests it applies to."""
+
+    def applies(self, request: ListRequest) -> bool: ...
+
+    def rescore(
+        self, request: ListRequest, customer: CustomerProfile | None, candidates: Candidates
+    ) -> Candidates: ...
+
+
 class BatchListSource(ListSource, Protocol):
     """A source that can fetch many customers' candidates at once (batch scoring)."""
 
@@ -145,10 +156,12 @@ class RequestPipeline:
         sources: Mapping[ListKind, ListSource],
         customers: Customers,
         negatives: NegativeFeedback | None = None,
+        stages: Sequence[ScoringStage] = (),
     ) -> None:
         self.model_version = model_version
         self._sources = sources
         self._customers = customers
+        self._stages = tuple(stages)
         # Without the served vectors the stage still removes disliked items (no neighbours).
         self._negatives = negatives or NegativeFeedback(NegativeSettings())
 
@@ -188,6 +201,10 @@ class RequestPipeline:
         source: ListSource,
         candidates: Candidates,
     ) -> RankedList:
+        # Re-scoring stages first: the negative-feedback demotion below must act on the final scores.
+        for stage in self._stages:
+            if stage.applies(request):
+                candidates = stage.rescore(request, customer, candidates)
         pool = [c for c in candidates.items if c.item_id not in request.exclude]
         disliked = customer.disliked if customer is not None else frozenset()
         # What the customer said no to never comes back, whatever the placement or the rules.

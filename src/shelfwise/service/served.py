@@ -1,5 +1,5 @@
 """One model version, loaded for answering requests: the next-item model and its item index, the
-catalog's text vectors, the complement model and the search ranker, all from the same version
+catalog's text vectors, the complement model, the search ranker and the click model, all from the same version
 directory of the model store, so they can never disagree about the catalog they saw."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from shelfwise.complements import COMPLEMENTS_DIR, ComplementModel
+from shelfwise.ctr import ClickModel, load_click_model
 from shelfwise.errors import ModelError
 from shelfwise.history import ItemIndex
 from shelfwise.retrieval import SequentialRecommender
@@ -44,6 +45,11 @@ class ServedModel:
     @cached_property
     def search_ranker(self) -> SearchRanker | None:
         return load_ranker(self.directory)
+
+    @cached_property
+    def click_model(self) -> ClickModel | None:
+        """None: the version was trained without impressions (no click stage)."""
+        return load_click_model(self.directory)
 
     @property
     def encoder_name(self) -> str | None:

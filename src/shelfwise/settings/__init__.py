@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shelfwise.settings.audit import AuditSettings
+from shelfwise.settings.ctr import CtrSettings
 from shelfwise.settings.encoders import EncoderSettings
 from shelfwise.settings.feedback import FeedbackSettings
 from shelfwise.settings.negatives import NegativeSettings
@@ -100,6 +101,8 @@ class Settings(BaseSettings):
     feedback: FeedbackSettings = FeedbackSettings()
     # Dismissed, returned and 1–2 star items: out of the customer's lists, near duplicates lowered.
     negatives: NegativeSettings = NegativeSettings()
+    # Click and conversion models learned from logged impressions: the last scoring stage.
+    ctr: CtrSettings = CtrSettings()
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.home / 'shelfwise.db').as_posix()}"

@@ -21,11 +21,14 @@ from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 from shelfwise.storage.models import Manifest, ModelStore
+from shelfwise.training.ctr_job import fit_ctr
 from shelfwise.training.nextitem import NextItemFit, catalog_texts, embed_catalog, fit_next_item
 from shelfwise.training.search_job import fit_search
 
-# Share of --max-minutes kept for the steps after the next-item model (complements, search ranker).
+# Share of --max-minutes kept for the steps after the next-item model (complements, search ranker,
+# click model), and the part of it the click model (last) can count on.
 AFTER_FIT_SHARE = 0.15
+CTR_SHARE = 0.04
 
 
 @dataclass(frozen=True)
@@ -84,14 +87,27 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
         fit_complements(store, items, index, embeddings, writer.path / COMPLEMENTS_DIR)
         timings["complements_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        # What is left of --max-minutes: the search step stops replaying and boosting at the end.
+        # What is left of --max-minutes: the search step stops replaying and boosting before the
+        # click model's share, the click model at the end.
         deadline = time.monotonic() + options.max_minutes * 60.0 - (time.perf_counter() - started)
+        search_deadline = deadline - CTR_SHARE * options.max_minutes * 60.0
         metrics.update(
             fit_search(
-                settings, store, writer.path / "search", options.seed, options.progress, deadline=deadline
+                settings,
+                store,
+                writer.path / "search",
+                options.seed,
+                options.progress,
+                deadline=search_deadline,
             )
         )
         timings["search_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ctr_metrics = fit_ctr(
+            settings, store, items, index, embeddings, encoder_name, writer.path, options.seed, deadline
+        )
+        metrics.update(ctr_metrics)
+        timings["ctr_s"] = time.perf_counter() - t0
         (writer.path / "items.json").write_text(
             json.dumps({"item_ids": index.item_ids, "known": index.known.tolist()})
         )
@@ -112,7 +128,7 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
                 "flagged_events": audit.flagged_events if audit else 0,
             },
             metrics={k: float(v) for k, v in metrics.items()},
-            components={"model": options.model, "encoder": encoder_name},
+            components={"model": options.model, "encoder": encoder_name, "click_model": bool(ctr_metrics)},
             timings={k: round(v, 2) for k, v in timings.items()},
             curves=getattr(model, "curves", {}),  # models that record none (transitions) have no curve
             importances=_importances(model),

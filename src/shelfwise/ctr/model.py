@@ -1,0 +1,194 @@
+"""The click model (pCTR: a click given an impression) and the conversion model (pCVR: a purchase
+given a click), each a LightGBM binary classifier (cross-entropy) calibrated by Platt scaling.
+
+pCTR × pCVR is then the probability that showing the item sells it, and × price its expected revenue.
+Conversion is modelled *given a click* (not given an impression) because a purchase without a click
+on a shown item is rare and mostly unattributable; trained on clicked impressions only, the model
+learns what turns interest into a sale, and the product is still a probability per impression.
+
+Training splits the log by time: the oldest ``1 - calibration_share`` boosts, the newest slice
+early-stops boosting and fits the calibration, so "3 %" is measured on impressions the trees never
+saw, newer than those they learned from — as serving will be.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shelfwise.ctr.calibration import Platt, report
+from shelfwise.ctr.features import (
+    CATEGORICAL,
+    FEATURE_NAMES,
+    Context,
+    ItemSpace,
+    ItemStats,
+    RecentItems,
+    feature_rows,
+)
+from shelfwise.errors import ModelError
+
+MODEL_DIR = "ctr"
+SERVING_POSITION = 0  # every candidate is scored as if shown in the top slot
+MONOTONE = {"position": -1, "item_top_ctr": 1, "item_slot_ctr": 1, "query_item_ctr": 1}
+
+
+@dataclass(frozen=True)
+class ClickModelConfig:
+    num_leaves: int = 15
+    learning_rate: float = 0.05
+    max_rounds: int = 400
+    early_stopping_rounds: int = 50
+    min_data_in_leaf: int = 50
+    calibration_share: float = 0.2
+    min_impressions: int = 200  # fewer: no click model (nothing changes)
+    min_clicks: int = 10
+    min_purchases: int = 10  # fewer: no conversion model, pCVR is the global rate
+
+
+@dataclass
+class Head:
+    """One calibrated binary classifier."""
+
+    booster: Any  # lightgbm.Booster
+    calibration: Platt
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        return self.calibration(self.booster.predict(rows, num_threads=1))
+
+
+def fit_head(
+    rows: np.ndarray,
+    labels: np.ndarray,
+    config: ClickModelConfig,
+    seed: int,
+    deadline: float = math.inf,
+) -> tuple[Head, dict[str, float]]:
+    """Boost on the older rows, early-stop and calibrate on the newest slice (rows in time order)."""
+    import lightgbm
+
+    cut = int(len(rows) * (1 - config.calibration_share))
+    fit_x, fit_y, cal_x, cal_y = rows[:cut], labels[:cut], rows[cut:], labels[cut:]
+    if fit_y.min() == fit_y.max() or len(cal_y) == 0:  # a slice with one class: use all rows for both
+        fit_x, fit_y, cal_x, cal_y = rows, labels, rows, labels
+    params = {
+        "objective": "binary",
+        "metric": "binary_logloss",
+        "num_leaves": config.num_leaves,
+        "learning_rate": config.learning_rate,
+        "min_data_in_leaf": max(5, min(config.min_data_in_leaf, len(fit_y) // 20)),
+        "feature_fraction": 0.9,
+        "lambda_l2": 1.0,
+        # A lower slot can only lower the click rate (no slot is learned as "better" for some items),
+        # and a higher past click-through can only raise it: noise in the other features cannot
+        # rank a proven item below a worse one.
+        "monotone_constraints": [MONOTONE.get(name, 0) for name in FEATURE_NAMES],
+        "num_threads": 1,
+        "seed": seed,
+        "verbosity": -1,
+        "deterministic": True,
+        "force_row_wise": True,
+    }
+
+    def dataset(x: np.ndarray, y: np.ndarray, reference: Any = None) -> Any:
+        return lightgbm.Dataset(
+            x, y, feature_name=list(FEATURE_NAMES), categorical_feature=list(CATEGORICAL), reference=reference
+        )
+
+    def stop_at_deadline(env: Any) -> None:
+        if time.monotonic() > deadline:
+            raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+
+    train_set = dataset(fit_x, fit_y)
+    booster = lightgbm.train(
+        params,
+        train_set,
+        num_boost_round=config.max_rounds,
+        valid_sets=[dataset(cal_x, cal_y, train_set)],
+        callbacks=[lightgbm.early_stopping(config.early_stopping_rounds, verbose=False), stop_at_deadline],
+    )
+    raw = booster.predict(cal_x, num_threads=1)
+    head = Head(booster, Platt.fit(raw, cal_y))
+    metrics = report(cal_y, head.predict(cal_x))
+    metrics["rounds"] = float(booster.best_iteration or booster.current_iteration())
+    return head, metrics
+
+
+@dataclass
+class ClickModel:
+    placements: dict[str, int]  # placement → its code; the stage applies to these placements only
+    stats: ItemStats
+    click: Head
+    conversion: Head | None  # None: too few purchases; pCVR is then the global rate
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def predict(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(pCTR, pCVR) of feature rows."""
+        ctr = self.click.predict(rows)
+        if self.conversion is None:
+            return ctr, np.full(len(rows), self.stats.global_cvr)
+        return ctr, self.conversion.predict(rows)
+
+    def score(
+        self,
+        item_ids: Sequence[str],
+        placement: str,
+        history: RecentItems,
+        space: ItemSpace,
+        query: str | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(pCTR, pCVR) of showing each item at the top of ``placement`` now."""
+        context = Context(self.placements.get(placement, -1), SERVING_POSITION, query, query_vector)
+        return self.predict(feature_rows(item_ids, context, history, self.stats, space))
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.click.booster.save_model(str(directory / "click.txt"))
+        if self.conversion is not None:
+            self.conversion.booster.save_model(str(directory / "conversion.txt"))
+        meta = {
+            "features": list(FEATURE_NAMES),
+            "placements": self.placements,
+            "click_calibration": self.click.calibration.to_json(),
+            "conversion_calibration": self.conversion.calibration.to_json() if self.conversion else None,
+            "metrics": self.metrics,
+        }
+        (directory / "ctr.json").write_text(json.dumps(meta))
+        (directory / "stats.json").write_text(json.dumps(asdict(self.stats)))
+
+    @classmethod
+    def load(cls, directory: Path) -> ClickModel:
+        import lightgbm
+
+        meta = json.loads((directory / "ctr.json").read_text())
+        if tuple(meta["features"]) != FEATURE_NAMES:
+            raise ModelError(
+                f"{directory}: the click model was trained by another version of Shelfwise: run `shelfwise train`"
+            )
+        click = Head(
+            lightgbm.Booster(model_file=str(directory / "click.txt")),
+            Platt.from_json(meta["click_calibration"]),
+        )
+        conversion = None
+        if meta["conversion_calibration"] is not None:
+            conversion = Head(
+                lightgbm.Booster(model_file=str(directory / "conversion.txt")),
+                Platt.from_json(meta["conversion_calibration"]),
+            )
+        stats = ItemStats(**json.loads((directory / "stats.json").read_text()))
+        return cls(meta["placements"], stats, click, conversion, meta.get("metrics", {}))
+
+
+def load_click_model(version_dir: Path) -> ClickModel | None:
+    """The version's click model, or None when it was trained without impressions."""
+    directory = version_dir / MODEL_DIR
+    return ClickModel.load(directory) if (directory / "ctr.json").exists() else None
