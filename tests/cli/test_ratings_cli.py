@@ -37,4 +37,4 @@ def test_without_ratings_it_is_one_line_and_a_non_zero_exit(run, tmp_path: Path)
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0 and "two ratings" in result.stderr
     unknown = run("evaluate", "--protocol", "stars")
-    assert unknown.returncode != 0 and "loo, temporal or ratings" in unknown.stderr
+    assert unknown.returncode != 0 and "impressions or ratings" in unknown.stderr
