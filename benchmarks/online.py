@@ -14,9 +14,10 @@ none, and revenue needs one.
    request_id and position. The simulator tallies what it received and did, per variant.
    The report must say the strong version wins with p < 0.05, pass the SRM check, and its counts
    must equal the tally exactly.
-3. Experiment B (new shoppers), same variants with ``--exploration`` of the slots random (propensity
-   logged); then ``experiments estimate`` for each version: the off-policy CTR must fall within the
-   95 % interval of the CTR that version earned live in experiment A.
+3. Experiment B (new shoppers, three times as many by default: the check below compares two noisy
+   figures, and the estimate's noise should not dominate), same variants with ``--exploration`` of
+   the slots random (propensity logged); then ``experiments estimate`` for each version: the
+   off-policy CTR must fall within the 95 % interval of the CTR that version earned live in A.
 
     .venv/bin/python benchmarks/online.py [--dataset beauty] [--shoppers 2000] [--home /tmp/sw-online]
 """
@@ -295,7 +296,12 @@ def compare(found: dict[str, Any], tallies: dict[str, Tally]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dataset", choices=["beauty", "toys"], default="beauty")
-    parser.add_argument("--shoppers", type=int, default=2000, help="shoppers per experiment")
+    parser.add_argument("--shoppers", type=int, default=2000, help="shoppers in the A/B experiment")
+    parser.add_argument(
+        "--explore-shoppers",
+        type=int,
+        help="shoppers in the exploration experiment (default: 3 × --shoppers)",
+    )
     parser.add_argument("--exploration", type=float, default=0.2)
     parser.add_argument("--max-minutes", type=float, default=3.0, help="training budget per version")
     parser.add_argument("--home", type=Path, help="build (or reuse) the shop here")
@@ -310,7 +316,8 @@ def main() -> None:
         prices = json.loads((home / "online-prices.json").read_text())
         wants = wants_of(args.dataset)
         rng = random.Random(args.seed)
-        chosen = rng.sample(sorted(wants), 2 * args.shoppers)
+        explore_shoppers = args.explore_shoppers or 3 * args.shoppers
+        chosen = rng.sample(sorted(wants), args.shoppers + explore_shoppers)
         group_a, group_b = chosen[: args.shoppers], chosen[args.shoppers :]
         server = Server(home)
         try:
