@@ -18,10 +18,12 @@ from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.errors import ModelError
 from shelfwise.history import load_training_view, sequences_of, trending_scores
 from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
+from shelfwise.search.factory import SEARCH_DIR
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 from shelfwise.storage.models import Manifest, ModelStore
 from shelfwise.training.nextitem import NextItemFit, catalog_texts, embed_catalog, fit_next_item
+from shelfwise.training.query_tuning_job import search_encoder_name
 from shelfwise.training.search_job import fit_search
 
 # Share of --max-minutes kept for the steps after the next-item model (complements, search ranker).
@@ -81,7 +83,7 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
         deadline = time.monotonic() + options.max_minutes * 60.0 - (time.perf_counter() - started)
         metrics.update(
             fit_search(
-                settings, store, writer.path / "search", options.seed, options.progress, deadline=deadline
+                settings, store, writer.path / SEARCH_DIR, options.seed, options.progress, deadline=deadline
             )
         )
         timings["search_s"] = time.perf_counter() - t0
@@ -105,7 +107,13 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
                 "flagged_events": audit.flagged_events if audit else 0,
             },
             metrics={k: float(v) for k, v in metrics.items()},
-            components={"model": options.model, "encoder": encoder_name},
+            components={
+                "model": options.model,
+                "encoder": encoder_name,
+                "search_encoder": search_encoder_name(
+                    settings, [item.title for item in items], writer.path / SEARCH_DIR
+                ),
+            },
             timings={k: round(v, 2) for k, v in timings.items()},
         )
         return writer.publish(manifest)
