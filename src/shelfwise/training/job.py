@@ -18,6 +18,7 @@ from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.errors import ModelError
 from shelfwise.history import load_training_view, sequences_of, trending_scores
 from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
+from shelfwise.search.behaviour import SEARCH_EVENT_TYPES
 from shelfwise.search.factory import SEARCH_DIR
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
@@ -28,6 +29,8 @@ from shelfwise.training.search_job import fit_search
 
 # Share of --max-minutes kept for the steps after the next-item model (complements, search ranker).
 AFTER_FIT_SHARE = 0.15
+# Kept on top of it when the store has a search log to fine-tune the query encoder on.
+QUERY_TUNING_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,14 @@ class TrainOptions:
     progress: bool = True
     encoder: str | None = None  # None: chosen from the catalog's language
     model: str = DEFAULT_MODEL
+
+
+def _tunes_query_encoder(settings: Settings, store: Store) -> bool:
+    """Whether the search step will fine-tune the query encoder: it is on and there is a search log
+    (one event carrying a query is enough to reserve the time; the step itself checks the rest)."""
+    if not settings.search.tune_query_encoder:
+        return False
+    return next(iter(store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True)), None) is not None
 
 
 def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
@@ -59,7 +70,8 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     t0 = time.perf_counter()
     # The next-item model gets what is left of the budget minus a share kept for the complement and
     # search steps that follow it, so the whole job ends within --max-minutes.
-    remaining = options.max_minutes * (1.0 - AFTER_FIT_SHARE) - (time.perf_counter() - started) / 60.0
+    after_share = AFTER_FIT_SHARE + (QUERY_TUNING_SHARE if _tunes_query_encoder(settings, store) else 0.0)
+    remaining = options.max_minutes * (1.0 - after_share) - (time.perf_counter() - started) / 60.0
     remaining = max(remaining, 0.5)
     model, metrics = fit_next_item(
         settings,
