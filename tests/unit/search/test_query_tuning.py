@@ -130,7 +130,11 @@ def test_the_fine_tuned_encoder_learns_a_word_no_title_contains(
     tuned_rank = _rank(items, index.query_encoder.encode_batch([QUERY])[0], kettle)
     assert pretrained_rank > 0
     assert tuned_rank == 0
-    # And search as served (fine-tuned cosines feed retrieval and the learned ranker).
+    # Search as served encodes queries with it (retrieval and the ranker's cosine both read
+    # ``encode_query``); the log's own click counts also favour the kettle, so the vector is checked.
+    served = index.encode_query(QUERY)
+    assert served is not None
+    np.testing.assert_allclose(served, index.query_encoder.encode_batch([QUERY])[0], atol=1e-6)
     assert before[0] != KETTLE
     assert service.search(QUERY, k=3)[0].item_id == KETTLE
 
