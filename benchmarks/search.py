@@ -408,7 +408,7 @@ def main() -> None:
         print(
             f"train ({name}): {facts['wall_s']:.0f}s wall, search step {facts.get('search_s', 0):.0f}s, "
             f"fine-tuning {facts.get('query_tuning_s', 0):.0f}s "
-            f"({facts.get('query_tuning_epochs', 0):.0f} epochs, held-out MRR "
+            f"({facts.get('query_tuning_steps', 0):.0f} steps, held-out MRR "
             f"{facts.get('query_tuning_mrr_pretrained', float('nan')):.4f} → "
             f"{facts.get('query_tuning_mrr', float('nan')):.4f})"
         )

@@ -5,7 +5,8 @@ after it) pairs. For each pair the query is pulled toward its product and pushed
 batch's other products (in-batch negatives) and from products the lexical index ranks high for it
 that nobody engaged with (hard negatives); softmax at temperature 0.05. Training starts from the
 bundled all-MiniLM-L6-v2, is early-stopped on held-out queries (mean reciprocal rank of their
-engaged products against the whole catalog; epoch 0 is the pretrained model, so a log that teaches
+engaged products against the whole catalog, checked every few dozen steps; the check before the
+first step is the pretrained model, so a log that teaches
 nothing keeps it) and stops at a deadline.
 
 Only the *query* side moves; products keep the vectors the pretrained model gave them. Re-encoding a
@@ -23,11 +24,12 @@ was tuned against. torch is needed for training only.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +50,13 @@ class QueryTuningConfig:
     batch_size: int = 32
     learning_rate: float = 3e-5
     hard_negatives: int = 10  # per query and step, drawn from its unengaged lexical top results
-    max_epochs: int = 10
-    patience: int = 2  # epochs without held-out gain before stopping
+    # Held-out checks: every ``check_every`` steps (batches drawn from reshuffled passes over the
+    # training queries), stopping after ``patience`` checks without gain or ``max_checks``. On Home
+    # Depot the held-out MRR peaked within the first pass and fell after it, so a check per pass
+    # was too coarse.
+    check_every: int = 40
+    patience: int = 3
+    max_checks: int = 30
     held_out_share: float = 0.1
     max_held_out: int = 400
     min_held_out: int = 20  # fewer: a small log validates on its training queries
@@ -57,9 +64,6 @@ class QueryTuningConfig:
     # faster per step and forgets less of the pretrained model.
     trainable_layers: int = 6
     max_length: int = 32  # word pieces of a query; longer queries are truncated
-    # An epoch is one pass over the training queries but at least this many steps: a small log
-    # would otherwise be checked against its held-out queries after every single step.
-    min_epoch_steps: int = 20
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class QueryLog:
 
 @dataclass
 class TuningResult:
-    model: Any | None  # the fine-tuned SentenceTransformer; None when no epoch beat the pretrained one
+    model: Any | None  # the fine-tuned SentenceTransformer; None when no check beat the pretrained one
     history: list[dict[str, float]] = field(default_factory=list)
     held_out_queries: int = 0
     pretrained_mrr: float = 0.0
@@ -184,16 +188,12 @@ class _Trainer:
         return float(loss.item())
 
 
-def _epoch_batches(
-    train: np.ndarray, config: QueryTuningConfig, rng: np.random.Generator
-) -> list[np.ndarray]:
-    """Shuffled batches of query indices for one epoch (passes repeated up to ``min_epoch_steps``)."""
-    batches: list[np.ndarray] = []
+def _batches(train: np.ndarray, config: QueryTuningConfig, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Endless shuffled batches of training query indices, pass after pass."""
     while True:
         shuffled = train[rng.permutation(len(train))]
-        batches += [shuffled[s : s + config.batch_size] for s in range(0, len(shuffled), config.batch_size)]
-        if len(batches) >= config.min_epoch_steps:
-            return batches
+        for start in range(0, len(shuffled), config.batch_size):
+            yield shuffled[start : start + config.batch_size]
 
 
 def fit_query_encoder(
@@ -205,7 +205,7 @@ def fit_query_encoder(
     threads: int = 1,
 ) -> TuningResult:
     """Fine-tune the bundled MiniLM's query side on ``log`` against the frozen ``item_vectors``
-    (rows as in the log). ``deadline`` is a ``time.monotonic()``; the best held-out epoch is kept."""
+    (rows as in the log). ``deadline`` is a ``time.monotonic()``; the best held-out check is kept."""
     import torch
 
     from shelfwise.encoders.minilm import load_sentence_transformer
@@ -218,6 +218,8 @@ def fit_query_encoder(
         raise ValueError("no queries to fine-tune on")
     train, held = held_out_split(log.queries, config)
     train = np.array([q for q in train if len(log.positives[q])], dtype=np.int64)
+    if len(train) == 0:
+        raise ValueError("no query has an engaged product to learn from")
     held_queries = [log.queries[q] for q in held]
     held_positives = [log.positives[q] for q in held]
     with limited_threads(threads):
@@ -233,16 +235,18 @@ def fit_query_encoder(
 
         pretrained = held_out_mrr()
         best_mrr, best_state, stale = pretrained, None, 0
-        history = [{"epoch": 0.0, "loss": float("nan"), "held_out_mrr": pretrained}]
-        for epoch in range(1, config.max_epochs + 1):
+        history = [{"step": 0.0, "loss": float("nan"), "held_out_mrr": pretrained}]
+        batches = _batches(train, config, rng)
+        for check in range(1, config.max_checks + 1):
             model.train()
             losses = []
-            for batch in _epoch_batches(train, config, rng):
+            for batch in itertools.islice(batches, config.check_every):
                 losses.append(trainer.step(batch, rng))
                 if time.monotonic() > deadline:
                     break
             mrr = held_out_mrr()
-            history.append({"epoch": float(epoch), "loss": float(np.mean(losses)), "held_out_mrr": mrr})
+            steps = float((check - 1) * config.check_every + len(losses))
+            history.append({"step": steps, "loss": float(np.mean(losses)), "held_out_mrr": mrr})
             if mrr > best_mrr:
                 best_mrr, stale = mrr, 0
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}

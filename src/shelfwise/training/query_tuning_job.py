@@ -86,7 +86,7 @@ def tune_query_encoder(
         "query_tuning_queries": float(len(log.queries)),
         "query_tuning_pairs": float(log.pairs),
         "query_tuning_held_out": float(result.held_out_queries),
-        "query_tuning_epochs": float(len(result.history) - 1),
+        "query_tuning_steps": result.history[-1]["step"],
         "query_tuning_mrr_pretrained": result.pretrained_mrr,
         "query_tuning_mrr": result.best_mrr,
     }
