@@ -45,10 +45,12 @@ def query_log(engine: SearchEngine, groups: Sequence[SearchGroup]) -> QueryLog:
     for group in groups:
         rows = {index.row_of[i] for i, grade in group.grades.items() if grade >= 1 and i in index.row_of}
         query = engine.parse(group.query)
-        if not rows or not query.text.strip():
+        # Whitespace does not change what the tokenizer sees: "cordless  drill" is "cordless drill".
+        text = " ".join(query.text.split())
+        if not rows or not text:
             continue
-        engaged.setdefault(query.text, set()).update(rows)
-        parsed.setdefault(query.text, query)
+        engaged.setdefault(text, set()).update(rows)
+        parsed.setdefault(text, query)
     texts = sorted(engaged)
     positives = [np.array(sorted(engaged[t]), dtype=np.int64) for t in texts]
     negatives = []
