@@ -60,8 +60,9 @@ class QueryTuningConfig:
     held_out_share: float = 0.1
     max_held_out: int = 400
     min_held_out: int = 20  # fewer: a small log validates on its training queries
-    # Transformer layers updated, counted from the top (the word embeddings never move): fewer is
-    # faster per step and forgets less of the pretrained model.
+    # Transformer layers updated, counted from the top (the word embeddings never move). Freezing
+    # the lower ones barely saves time on short queries, where the forward pass dominates (a step of
+    # 32 queries: 0.84 s training the top 2 layers, 0.91 s training all 6, loaded core), so all move.
     trainable_layers: int = 6
     max_length: int = 32  # word pieces of a query; longer queries are truncated
 
