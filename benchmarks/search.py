@@ -7,15 +7,21 @@ also a ``click``; relevance 3 also a ``purchase``), ingested as events with the 
 label. Figures on the test queries, all in this run:
 
 * BM25 (k1 1.2, b 0.75, lower-case word tokens) over the same titles: the baseline;
-* dense only (the same MiniLM int8 vectors, exact top-100);
+* dense only, frozen (the pretrained MiniLM int8 for queries and titles, exact top-100);
+* dense only, fine-tuned (the query encoder ``shelfwise train`` fine-tuned on the log, the same
+  title vectors);
 * hybrid without a re-ranker (CLI before ``shelfwise train``: fusion only);
-* full system (CLI after ``shelfwise train``: learned re-ranker + behaviour features).
+* full stack, frozen encoder (CLI after ``shelfwise train`` with ``search.tune_query_encoder``
+  off: learned re-ranker + behaviour features);
+* full stack, fine-tuned (CLI after a second ``shelfwise train`` with fine-tuning on: the ranker
+  learns on, and search serves, the fine-tuned cosines).
 
 NDCG@10 over judged products only (unjudged dropped), gain = relevance − 1; Recall@100 of judged
 products with relevance ≥ 2. Latency: p50/p99 per query in-process on the warm service (query
 encoding included).
 
-    .venv/bin/python benchmarks/search.py [--max-queries N] [--keep DIR]
+    .venv/bin/python benchmarks/search.py [--max-queries N] [--max-minutes M] [--keep DIR]
+    (SHELFWISE_SHARED_DATA=/path/to/shared/data when ../shared is not beside the checkout)
 """
 
 from __future__ import annotations
@@ -34,8 +40,12 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from shelfwise.encoders import TextEncoder
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "homedepot_search_relevance"
 SHELFWISE = Path(sys.executable).with_name("shelfwise")
@@ -139,15 +149,20 @@ def bm25_rankings(
     return out
 
 
-def dense_rankings(titles: dict[str, str], test: list[str]) -> list[list[str]]:
-    from shelfwise.encoders import EmbeddingCache, EncoderSettings, choose_encoder, item_text
+def dense_rankings(
+    titles: dict[str, str], test: list[str], query_encoder: TextEncoder | None = None
+) -> list[list[str]]:
+    """Exact cosine top-100 over the pretrained int8 title vectors (the search index's own), with
+    queries encoded by ``query_encoder`` (default: the same pretrained model)."""
+    from shelfwise.domain import Item
+    from shelfwise.encoders import EmbeddingCache, EncoderSettings, choose_encoder, encode, item_text
 
     settings = EncoderSettings()
     encoder = choose_encoder("en", settings)
     cache = EmbeddingCache(encoder, settings.resolved_embedding_cache_dir())
     ids = list(titles)
-    matrix = cache.encode([item_text(titles[i]) for i in ids], progress=True)
-    queries = encoder.encode_batch(test)
+    matrix = cache.encode([item_text(Item(i, titles[i])) for i in ids], progress=True)
+    queries = encode(query_encoder or encoder, test, progress=False)
     out = []
     for vector in queries:
         scores = matrix @ vector
@@ -168,6 +183,39 @@ def cli_rankings(env: dict[str, str], folder: Path, name: str, count: int) -> tu
 
 def run(env: dict[str, str], *args: str) -> None:
     subprocess.run([str(SHELFWISE), *args], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def train_and_report(
+    env: dict[str, str], home: Path, max_minutes: float, model: str | None
+) -> dict[str, float]:
+    """Run ``shelfwise train``; print and return its timings and search metrics from the manifest."""
+    from shelfwise.storage.models import ModelStore
+
+    t0 = time.perf_counter()
+    run(env, "train", "--max-minutes", str(max_minutes), *(("--model", model) if model else ()))
+    wall = time.perf_counter() - t0
+    models = ModelStore(home / "models")
+    manifest = models.manifest(models.active_version())
+    facts = {"wall_s": wall, **manifest.timings}
+    facts |= {k: v for k, v in manifest.metrics.items() if k.startswith(("query_tuning", "search_"))}
+    print(
+        f"train {manifest.version}: {wall:.0f}s wall; search encoder {manifest.components.get('search_encoder')}",
+        flush=True,
+    )
+    for key, value in sorted(facts.items()):
+        print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
+    return facts
+
+
+def query_encoding_ms(encoder: TextEncoder, queries: list[str]) -> float:
+    """Median milliseconds to encode one query (one thread), after a warm-up call."""
+    encoder.encode_batch(queries[:1])
+    times = []
+    for query in queries:
+        t0 = time.perf_counter()
+        encoder.encode_batch([query])
+        times.append((time.perf_counter() - t0) * 1000)
+    return float(np.median(times))
 
 
 def latency(home: Path, test: list[str]) -> dict[str, float]:
@@ -295,12 +343,22 @@ def main() -> None:
         "--min-history", type=int, default=3, help="personalization: earlier purchases needed"
     )
     parser.add_argument("--max-queries", type=int, default=0, help="cap test queries (0 = all)")
-    parser.add_argument("--max-minutes", type=float, default=5.0, help="budget of shelfwise train")
+    parser.add_argument("--max-minutes", type=float, default=20.0, help="budget of shelfwise train")
+    parser.add_argument(
+        "--train-model",
+        default=None,
+        help="next-item model of shelfwise train (default: the product's default, what a user gets). "
+        "Search reads none of it, but shares the budget: on 2026-12-03 the default candidate ranker took "
+        "11.5 min of 20 and left the search step a quarter of the log; `popularity` isolates search",
+    )
     parser.add_argument("--keep", type=Path, help="keep the SHELFWISE_HOME here")
     args = parser.parse_args()
     if args.experiment == "personalization":
         personalization_experiment(args.min_history, args.keep)
         return
+    global DATA
+    if os.environ.get("SHELFWISE_SHARED_DATA"):  # a worktree whose ../shared is elsewhere
+        DATA = Path(os.environ["SHELFWISE_SHARED_DATA"]) / DATA.name
     titles, judged = load()
     queries = sorted(judged)
     train = [q for q in queries if not is_test(q)]
@@ -324,29 +382,71 @@ def main() -> None:
         print(f"ingest: {time.perf_counter() - t0:.0f}s")
         results = {"BM25": metrics(bm25_rankings(titles, test), test, judged)}
         print("BM25", results["BM25"], flush=True)
-        results["dense only (MiniLM int8)"] = metrics(dense_rankings(titles, test), test, judged)
-        print("dense", results["dense only (MiniLM int8)"], flush=True)
+        frozen_dense = "dense only, frozen MiniLM int8"
+        results[frozen_dense] = metrics(dense_rankings(titles, test), test, judged)
+        print("dense", results[frozen_dense], flush=True)
         rankings, seconds = cli_rankings(env, folder, "fusion", len(test))
         results["hybrid, no re-ranker (CLI)"] = metrics(rankings, test, judged)
         print(f"hybrid {results['hybrid, no re-ranker (CLI)']} ({seconds:.0f}s for the batch)", flush=True)
-        t0 = time.perf_counter()
-        run(env, "train", "--max-minutes", str(args.max_minutes))
-        print(f"train: {time.perf_counter() - t0:.0f}s", flush=True)
-        rankings, seconds = cli_rankings(env, folder, "full", len(test))
-        results["full system (CLI, learned)"] = metrics(rankings, test, judged)
-        print(f"full {results['full system (CLI, learned)']} ({seconds:.0f}s for the batch)", flush=True)
+        # The same stack trained twice on the same log: query encoder frozen, then fine-tuned.
+        frozen_env = {**env, "SHELFWISE_SEARCH__TUNE_QUERY_ENCODER": "false"}
+        trainings = {"frozen": train_and_report(frozen_env, home, args.max_minutes, args.train_model)}
+        rankings, seconds = cli_rankings(env, folder, "full-frozen", len(test))
+        results["full stack, frozen encoder (CLI)"] = metrics(rankings, test, judged)
+        print(f"full, frozen {results['full stack, frozen encoder (CLI)']} ({seconds:.0f}s)", flush=True)
+        trainings["fine-tuned"] = train_and_report(env, home, args.max_minutes, args.train_model)
+        rankings, seconds = cli_rankings(env, folder, "full-tuned", len(test))
+        results["full stack, fine-tuned (CLI)"] = metrics(rankings, test, judged)
+        print(f"full, fine-tuned {results['full stack, fine-tuned (CLI)']} ({seconds:.0f}s)", flush=True)
+        tuned = load_tuned(home)
+        if tuned is not None:
+            results["dense only, fine-tuned queries"] = metrics(
+                dense_rankings(titles, test, tuned), test, judged
+            )
+            print("dense, fine-tuned", results["dense only, fine-tuned queries"], flush=True)
+        encoding = encoding_costs(tuned, test[:200])
         timing = latency(home, test[:500])
     base = results["BM25"]
-    print(f"\n{'method':32} {'NDCG@10':>8} {'×BM25':>6} {'R@100':>8} {'×BM25':>6}")
+    print(f"\n{'method':34} {'NDCG@10':>8} {'×BM25':>6} {'R@100':>8} {'×BM25':>6}")
     for name, value in results.items():
         print(
-            f"{name:32} {value['NDCG@10']:8.4f} {value['NDCG@10'] / base['NDCG@10']:6.3f} "
+            f"{name:34} {value['NDCG@10']:8.4f} {value['NDCG@10'] / base['NDCG@10']:6.3f} "
             f"{value['Recall@100']:8.4f} {value['Recall@100'] / base['Recall@100']:6.3f}"
         )
+    for name, facts in trainings.items():
+        print(
+            f"train ({name}): {facts['wall_s']:.0f}s wall, search step {facts.get('search_s', 0):.0f}s, "
+            f"fine-tuning {facts.get('query_tuning_s', 0):.0f}s "
+            f"({facts.get('query_tuning_steps', 0):.0f} steps, held-out MRR "
+            f"{facts.get('query_tuning_mrr_pretrained', float('nan')):.4f} → "
+            f"{facts.get('query_tuning_mrr', float('nan')):.4f})"
+        )
+    print(
+        "one query's encoding, p50: "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in encoding.items())
+        + "; titles re-encoded by fine-tuning: 0 (only the query side is tuned)"
+    )
     print(
         f"latency per query (warm, k=100, 1 thread): p50 {timing['p50_ms']:.1f} ms, p99 {timing['p99_ms']:.1f} ms; "
         f"warm-up {timing['warm_up_s']:.0f}s"
     )
+
+
+def load_tuned(home: Path) -> TextEncoder | None:
+    from shelfwise.search.factory import load_query_encoder
+    from shelfwise.storage.models import ModelStore
+
+    models = ModelStore(home / "models")
+    return load_query_encoder(models.path(models.active_version()))
+
+
+def encoding_costs(tuned: TextEncoder | None, queries: list[str]) -> dict[str, float]:
+    from shelfwise.encoders import EncoderSettings, choose_encoder
+
+    costs = {"pretrained": query_encoding_ms(choose_encoder("en", EncoderSettings()), queries)}
+    if tuned is not None:
+        costs["fine-tuned"] = query_encoding_ms(tuned, queries)
+    return costs
 
 
 if __name__ == "__main__":

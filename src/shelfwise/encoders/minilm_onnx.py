@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -159,23 +160,50 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
         )
 
 
-def _check_quality(model_file: Path, model_dir: Path) -> QualityReport:
+def _check_quality(
+    model_file: Path, tokenizer_file: Path, reference: Callable[[list[str]], np.ndarray]
+) -> QualityReport:
+    """Cosine of the int8 model's vectors to ``reference``'s (the fp32 model) on the check texts."""
     import onnxruntime
 
-    from shelfwise.encoders.minilm import load_sentence_transformer
-
     texts = quality_check_texts()
-    reference = load_sentence_transformer().encode(
-        texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=True
-    )
-    candidate = OnnxMiniLM(model_file, model_dir / "tokenizer.json").encode(texts)
-    cosines = np.sum(l2_normalise(reference) * candidate, axis=1)
+    candidate = OnnxMiniLM(model_file, tokenizer_file).encode(texts)
+    cosines = np.sum(l2_normalise(reference(texts)) * candidate, axis=1)
     return QualityReport(
         mean_cosine=float(cosines.mean()),
         min_cosine=float(cosines.min()),
         texts=len(texts),
         threshold=QUALITY_THRESHOLD,
         onnxruntime_version=onnxruntime.__version__,
+    )
+
+
+def build_int8(model_dir: Path, target: Path, reference: Callable[[list[str]], np.ndarray]) -> QualityReport:
+    """Export the transformer in ``model_dir`` (a Hugging Face folder), quantise it to int8 per
+    channel into ``target`` (written under a temporary name, then renamed) and check it against
+    ``reference``, the fp32 model's normalised vectors. Also used for fine-tuned query encoders."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32 = _temporary(target.with_name(target.name + ".fp32"))
+    int8 = _temporary(target)
+    try:
+        _export_fp32(model_dir, fp32)
+        quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8)
+        report = _check_quality(int8, model_dir / "tokenizer.json", reference)
+        os.replace(int8, target)
+    finally:
+        for leftover in (fp32, int8):
+            leftover.unlink(missing_ok=True)
+    return report
+
+
+def _bundled_reference(texts: list[str]) -> np.ndarray:
+    from shelfwise.encoders.minilm import load_sentence_transformer
+
+    return np.asarray(
+        load_sentence_transformer().encode(
+            texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=True
+        )
     )
 
 
@@ -191,20 +219,9 @@ def ensure_quantised_model(cache_dir: Path, model_dir: Path) -> QualityReport:
     existing = read_quality(cache_dir)
     if existing is not None:
         return existing
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     cache_dir.mkdir(parents=True, exist_ok=True)
-    fp32 = _temporary(cache_dir / "all-MiniLM-L6-v2.fp32.onnx")
-    int8 = _temporary(quantised_model_file(cache_dir))
-    try:
-        _export_fp32(model_dir, fp32)
-        quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8)
-        report = _check_quality(int8, model_dir)
-        os.replace(int8, quantised_model_file(cache_dir))
-        quality = _temporary(cache_dir / _QUALITY)
-        quality.write_text(json.dumps(asdict(report), indent=2))
-        os.replace(quality, cache_dir / _QUALITY)
-    finally:
-        for leftover in (fp32, int8):
-            leftover.unlink(missing_ok=True)
+    report = build_int8(model_dir, quantised_model_file(cache_dir), _bundled_reference)
+    quality = _temporary(cache_dir / _QUALITY)
+    quality.write_text(json.dumps(asdict(report), indent=2))
+    os.replace(quality, cache_dir / _QUALITY)
     return report

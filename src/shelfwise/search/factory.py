@@ -7,6 +7,7 @@ events. The learned ranker, when a model version has one, is passed in by the ca
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from shelfwise.domain import ENGAGEMENT_TYPES, Event, EventType, Item
 from shelfwise.encoders import EmbeddingCache, TextEncoder, encoder_for_catalog
+from shelfwise.encoders.query_tuning import TunedQueryEncoder
 from shelfwise.history import customer_of_users
 from shelfwise.search.behaviour import SEARCH_EVENT_TYPES, BehaviourStats, search_groups, without_returned
 from shelfwise.search.engine import SearchEngine
@@ -27,6 +29,9 @@ from shelfwise.storage.base import Store
 RETURN = EventType.RETURN.value
 
 SEARCH_DIR = "search"  # the learned ranker's folder inside a model version
+QUERY_ENCODER_DIR = "query_encoder"  # the fine-tuned query encoder's, inside SEARCH_DIR
+
+log = logging.getLogger(__name__)
 
 
 def search_encoder(settings: Settings, titles: list[str]) -> TextEncoder | None:
@@ -40,6 +45,29 @@ def search_encoder(settings: Settings, titles: list[str]) -> TextEncoder | None:
 def load_ranker(version_dir: Path | None) -> SearchRanker | None:
     """The learned re-ranker of a model version (None: no version, or no search log at training)."""
     return None if version_dir is None else SearchRanker.load(version_dir / SEARCH_DIR)
+
+
+def load_query_encoder(version_dir: Path | None, threads: int = 1) -> TunedQueryEncoder | None:
+    """The query encoder a model version fine-tuned on its search log (None: none was trained)."""
+    if version_dir is None:
+        return None
+    return TunedQueryEncoder.load(version_dir / SEARCH_DIR / QUERY_ENCODER_DIR, threads)
+
+
+def _matching(query_encoder: TunedQueryEncoder | None, encoder: TextEncoder | None) -> TextEncoder | None:
+    """``query_encoder`` if it was tuned against the vectors ``encoder`` gives items, else None: a
+    query vector is only comparable with item vectors of the model it was trained against."""
+    if query_encoder is None or encoder is None:
+        return None
+    if query_encoder.items_encoder != encoder.name or query_encoder.dim != encoder.dim:
+        log.warning(
+            "ignoring the fine-tuned query encoder %s: it was tuned for %s, search encodes items with %s",
+            query_encoder.name,
+            query_encoder.items_encoder,
+            encoder.name,
+        )
+        return None
+    return query_encoder
 
 
 def rules_of(store: Store) -> SearchRuleSet:
@@ -90,14 +118,16 @@ def build_engine(
     ranker: SearchRanker | None = None,
     cache: EmbeddingCache | None = None,
     progress: bool = False,
+    query_encoder: TunedQueryEncoder | None = None,
 ) -> tuple[SearchEngine, EmbeddingCache | None]:
     """A warm engine over the store's catalog (or ``items``) and search log, and the embedding
-    cache it encodes new items through (the caller closes it)."""
+    cache it encodes new items through (the caller closes it). ``query_encoder``: the served
+    version's fine-tuned query encoder, used when it matches the item encoder."""
     items = list(store.iter_items() if items is None else items)
     encoder = search_encoder(settings, [item.title for item in items])
     if cache is None and encoder is not None:
         cache = EmbeddingCache(encoder, settings.encoders.resolved_embedding_cache_dir())
-    index = SearchIndex(encoder, cache, settings.threads)
+    index = SearchIndex(encoder, cache, settings.threads, _matching(query_encoder, encoder))
     index.upsert(items, progress=progress)
     engine = SearchEngine(
         index=index,

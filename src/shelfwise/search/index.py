@@ -69,8 +69,17 @@ def _meta_text(item: Item) -> str:
 
 
 class SearchIndex:
-    def __init__(self, encoder: TextEncoder | None, cache: EmbeddingCache | None, threads: int = 1) -> None:
+    def __init__(
+        self,
+        encoder: TextEncoder | None,
+        cache: EmbeddingCache | None,
+        threads: int = 1,
+        query_encoder: TextEncoder | None = None,
+    ) -> None:
         self.encoder = encoder
+        # Queries may have their own encoder: one fine-tuned on the search log against ``encoder``'s
+        # item vectors (shelfwise.encoders.query_tuning). Items are always encoded by ``encoder``.
+        self.query_encoder = query_encoder
         self._cache = cache
         self._threads = threads
         self.lexical = LexicalIndex(threads)
@@ -138,13 +147,18 @@ class SearchIndex:
         self.prices = prices
         return len(items)
 
+    def use_query_encoder(self, encoder: TextEncoder | None) -> None:
+        """Encode queries with ``encoder`` from now on (None: the item encoder)."""
+        self.query_encoder = encoder
+        self._query_vectors.clear()
+
     def encode_query(self, text: str) -> np.ndarray | None:
         """The query's vector; shops see the same queries again and again, so recent ones are kept."""
         if self.encoder is None or not text.strip():
             return None
         vector = self._query_vectors.get(text)
         if vector is None:
-            vector = self.encoder.encode_batch([text])[0]
+            vector = (self.query_encoder or self.encoder).encode_batch([text])[0]
             if len(self._query_vectors) >= QUERY_CACHE_SIZE:
                 self._query_vectors.pop(next(iter(self._query_vectors)))  # oldest first (insertion order)
             self._query_vectors[text] = vector

@@ -91,7 +91,14 @@ class ListService:
     def search_source(self) -> SearchSource:
         served = self.served_or_none
         ranker = served.search_ranker if served is not None else None
-        return SearchSource(self._ctx.settings, self._search_ctx.store, ranker, progress=self._progress)
+        query_encoder = served.search_query_encoder if served is not None else None
+        return SearchSource(
+            self._ctx.settings,
+            self._search_ctx.store,
+            ranker,
+            progress=self._progress,
+            query_encoder=query_encoder,
+        )
 
     @cached_property
     def complement_source(self) -> ComplementSource:

@@ -13,11 +13,12 @@ import numpy as np
 
 from shelfwise.complements import COMPLEMENTS_DIR, ComplementModel
 from shelfwise.ctr import ClickModel, load_click_model
+from shelfwise.encoders.query_tuning import TunedQueryEncoder
 from shelfwise.errors import ModelError
 from shelfwise.history import ItemIndex
 from shelfwise.retrieval import SequentialRecommender
 from shelfwise.retrieval.registry import MODEL_DIR, load_model
-from shelfwise.search.factory import load_ranker
+from shelfwise.search.factory import load_query_encoder, load_ranker
 from shelfwise.search.ranker import SearchRanker
 from shelfwise.storage.models import Manifest, ModelStore
 
@@ -50,6 +51,11 @@ class ServedModel:
     def click_model(self) -> ClickModel | None:
         """None: the version was trained without impressions (no click stage)."""
         return load_click_model(self.directory)
+
+    @cached_property
+    def search_query_encoder(self) -> TunedQueryEncoder | None:
+        """The query encoder fine-tuned on the search log at training (None: the pretrained one)."""
+        return load_query_encoder(self.directory)
 
     @property
     def encoder_name(self) -> str | None:

@@ -20,3 +20,11 @@ class SearchSettings(BaseModel):
     # Weight of the customer's profile in the final score. Bounded: it reorders items of equal
     # explicit-intent match but never lifts an item above one that matches more of the query.
     personalization_weight: float = Field(0.3, ge=0)
+    # ``shelfwise train`` fine-tunes the query side of MiniLM on the search log (docs/search.md)
+    # when the log has at least ``tune_min_pairs`` (query, engaged product) pairs; otherwise, or
+    # when turned off, search keeps the pretrained encoder.
+    tune_query_encoder: bool = True
+    tune_min_pairs: int = Field(200, ge=1)
+    # Share of the search step's remaining time budget the fine-tuning may take (the rest replays
+    # the log for the learned re-ranker).
+    tune_share: float = Field(0.4, gt=0, lt=1)

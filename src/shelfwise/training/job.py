@@ -18,17 +18,22 @@ from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.errors import ModelError
 from shelfwise.history import load_training_view, sequences_of, trending_scores
 from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
+from shelfwise.search.behaviour import SEARCH_EVENT_TYPES
+from shelfwise.search.factory import SEARCH_DIR
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 from shelfwise.storage.models import Manifest, ModelStore
 from shelfwise.training.ctr_job import fit_ctr
 from shelfwise.training.nextitem import NextItemFit, catalog_texts, embed_catalog, fit_next_item
+from shelfwise.training.query_tuning_job import search_encoder_name
 from shelfwise.training.search_job import fit_search
 
 # Share of --max-minutes kept for the steps after the next-item model (complements, search ranker,
 # click model), and the part of it the click model (last) can count on.
 AFTER_FIT_SHARE = 0.15
 CTR_SHARE = 0.04
+# Kept on top of it when the store has a search log to fine-tune the query encoder on.
+QUERY_TUNING_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,14 @@ def _importances(model: object) -> dict[str, dict[str, float]]:
     importances = getattr(model, "feature_importances", None)
     gains = importances() if callable(importances) else {}
     return {"next-item ranker": gains} if gains else {}
+
+
+def _tunes_query_encoder(settings: Settings, store: Store) -> bool:
+    """Whether the search step will fine-tune the query encoder: it is on and there is a search log
+    (one event carrying a query is enough to reserve the time; the step itself checks the rest)."""
+    if not settings.search.tune_query_encoder:
+        return False
+    return next(iter(store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True)), None) is not None
 
 
 def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
@@ -67,7 +80,8 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     t0 = time.perf_counter()
     # The next-item model gets what is left of the budget minus a share kept for the complement and
     # search steps that follow it, so the whole job ends within --max-minutes.
-    remaining = options.max_minutes * (1.0 - AFTER_FIT_SHARE) - (time.perf_counter() - started) / 60.0
+    after_share = AFTER_FIT_SHARE + (QUERY_TUNING_SHARE if _tunes_query_encoder(settings, store) else 0.0)
+    remaining = options.max_minutes * (1.0 - after_share) - (time.perf_counter() - started) / 60.0
     remaining = max(remaining, 0.5)
     model, metrics = fit_next_item(
         settings,
@@ -95,7 +109,7 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
             fit_search(
                 settings,
                 store,
-                writer.path / "search",
+                writer.path / SEARCH_DIR,
                 options.seed,
                 options.progress,
                 deadline=search_deadline,
@@ -128,7 +142,14 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
                 "flagged_events": audit.flagged_events if audit else 0,
             },
             metrics={k: float(v) for k, v in metrics.items()},
-            components={"model": options.model, "encoder": encoder_name, "click_model": bool(ctr_metrics)},
+            components={
+                "model": options.model,
+                "encoder": encoder_name,
+                "click_model": bool(ctr_metrics),
+                "search_encoder": search_encoder_name(
+                    settings, [item.title for item in items], writer.path / SEARCH_DIR
+                ),
+            },
             timings={k: round(v, 2) for k, v in timings.items()},
             curves=getattr(model, "curves", {}),  # models that record none (transitions) have no curve
             importances=_importances(model),

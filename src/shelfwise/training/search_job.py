@@ -10,6 +10,9 @@
 4. LightGBM lambdarank (1 thread), early-stopped on 10% of the searches; validation NDCG@10 of the
    learned ranker and of the unlearned fusion are reported in the manifest.
 
+Before replaying, the query encoder is fine-tuned on the log (``query_tuning_job``); the replay
+then computes the semantic features with it, as serving will.
+
 No search log (or nothing learnable in it): nothing is written and search keeps the fusion.
 """
 
@@ -32,11 +35,12 @@ from shelfwise.search.behaviour import (
     search_groups,
 )
 from shelfwise.search.engine import SearchEngine
-from shelfwise.search.factory import build_engine, search_log
+from shelfwise.search.factory import QUERY_ENCODER_DIR, build_engine, search_log
 from shelfwise.search.features import FEATURE_NAMES
 from shelfwise.search.ranker import SearchRanker
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
+from shelfwise.training.query_tuning_job import tune_query_encoder
 
 FOLDS = 5
 COLLECT_SHARE = 0.7  # of the time left: replaying the log; the rest is for boosting
@@ -191,13 +195,20 @@ def fit_search(
         return {}
     engine, cache = build_engine(settings, store, progress=progress)  # no ranker: learn on the fusion
     try:
+        # The query encoder is fine-tuned first, so the ranker learns on the cosines it will serve.
+        tune_until = time.monotonic() + settings.search.tune_share * max(deadline - time.monotonic(), 0.0)
+        tuned, metrics = tune_query_encoder(
+            settings, engine, groups, directory / QUERY_ENCODER_DIR, seed, tune_until
+        )
+        if tuned is not None:
+            engine.index.use_query_encoder(tuned)
         until = time.monotonic() + COLLECT_SHARE * max(deadline - time.monotonic(), 0.0)
         train, valid = _collect(engine, groups, events, seed, progress, until)
     finally:
         if cache is not None:
             cache.close()
     if len(train.labels) < MIN_GROUPS:
-        return {}
+        return metrics
     if not valid.labels:  # tiny logs: validate on the training searches rather than not at all
         valid = train
     import lightgbm
@@ -242,11 +253,11 @@ def fit_search(
     ranker = SearchRanker(booster, {})
     learned = ndcg_at([ranker.score(f) for f in valid.features], valid.labels)
     fused = ndcg_at(valid.fused, valid.labels)
-    metrics = {
+    ranker_metrics = {
         "search_ndcg@10": learned,
         "search_fusion_ndcg@10": fused,
         "search_groups": float(len(train.labels) + (len(valid.labels) if valid is not train else 0)),
     }
-    ranker.metrics = metrics
+    ranker.metrics = ranker_metrics
     ranker.save(directory)
-    return metrics
+    return metrics | ranker_metrics

@@ -18,6 +18,7 @@ from typing import Any
 
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.encoders import EmbeddingCache
+from shelfwise.encoders.query_tuning import TunedQueryEncoder
 from shelfwise.errors import ConfigError
 from shelfwise.profiles import CustomerProfile
 from shelfwise.ranking.rules import RuleContext
@@ -48,11 +49,17 @@ class _State:
 
 class SearchSource:
     def __init__(
-        self, settings: Settings, store: Store, ranker: SearchRanker | None, progress: bool = False
+        self,
+        settings: Settings,
+        store: Store,
+        ranker: SearchRanker | None,
+        progress: bool = False,
+        query_encoder: TunedQueryEncoder | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
         self._ranker = ranker
+        self._query_encoder = query_encoder
         self._progress = progress
         self._engine: SearchEngine | None = None
         self._cache: EmbeddingCache | None = None
@@ -75,7 +82,11 @@ class SearchSource:
                 changes = self._store.changes_after(0)
                 self._change_seq = changes[-1].seq if changes else 0
                 self._engine, self._cache = build_engine(
-                    self._settings, self._store, ranker=self._ranker, progress=self._progress
+                    self._settings,
+                    self._store,
+                    ranker=self._ranker,
+                    progress=self._progress,
+                    query_encoder=self._query_encoder,
                 )
                 self._counts = (self._store.count_items(), self._store.count_events())
                 self._checked_at = time.monotonic()
