@@ -142,7 +142,6 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
             active.start()
         elif active.version is not None:
             metrics.model_swapped(active.version)
-        app.state.overview.warm()
         if settings.serve.auth and not app.state.keys.any_active():
             log.warning("no API key exists: create one with `shelfwise keys create --scope read`")
         # Catch up with other processes' writes on the event loop itself: the store connection

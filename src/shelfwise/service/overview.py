@@ -6,7 +6,6 @@ recency from the server's live profiles; catalog coverage from the served model'
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import time
 from collections import defaultdict
@@ -114,7 +113,8 @@ def daily_series(counts: list[DailyCount]) -> tuple[list[str], dict[str, list[in
 
 class OverviewService:
     """Keeps the coverage of the served version: it needs one home list per sampled customer, so it
-    is measured once per model version and ten minutes rather than on every page view."""
+    is measured once per model version and ten minutes rather than on every page view — and on the
+    first view, not at start-up (a server that never shows the dashboard never pays for it)."""
 
     def __init__(self, engine: ServingEngine) -> None:
         self._engine = engine
@@ -146,11 +146,6 @@ class OverviewService:
             coverage=coverage,
             notes=notes,
         )
-
-    def warm(self) -> None:
-        """Measure the served version's coverage now (at start-up), not on the first page view."""
-        with contextlib.suppress(ModelError):  # nothing served yet: measured once a model is
-            self.coverage()
 
     def coverage(self) -> Coverage:
         """Distinct items in the top-``COVERAGE_K`` home lists of an evenly spread sample of customers."""
