@@ -9,6 +9,7 @@ sequences, so serving uses every interaction, and keep the ranker as trained.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -275,7 +276,8 @@ class CandidateRankerRecommender:
     @staticmethod
     def _log(options: FitOptions, message: str) -> None:
         if options.progress:
-            print(message, flush=True)
+            # Progress is for the person watching; stdout stays the command's answer (--json).
+            print(message, file=sys.stderr, flush=True)
 
     # ----------------------------------------------------------------- serving
     def score(self, histories: Sequence[np.ndarray]) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -167,7 +168,11 @@ class SASRecModel:
             for name, curve in self.curves.items():
                 curve.append(metrics_now[name])
             if options.progress:
-                print(f"sasrec epoch {epochs} {metrics_now} {time.monotonic() - started:.0f}s", flush=True)
+                print(
+                    f"sasrec epoch {epochs} {metrics_now} {time.monotonic() - started:.0f}s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             if metrics_now["valid_ndcg@10"] > best:
                 best, stale, metrics = metrics_now["valid_ndcg@10"], 0, metrics_now
                 best_state = {k: v.clone() for k, v in self.network.state_dict().items()}
