@@ -16,6 +16,18 @@ from typing import Any
 
 STORE_DEFAULT_PHONE = "555-000-0000"
 STORES: tuple[str, ...] = tuple(f"store-{n:02d}" for n in range(1, 9))
+# Two stores per region: a shopper's region is where their home store is (shipping and billing too).
+REGIONS: dict[str, str] = {
+    store: ("north", "east", "south", "west")[n // 2] for n, store in enumerate(STORES)
+}
+AGE_BANDS: dict[str, float] = {
+    "18-24": 0.14,
+    "25-34": 0.26,
+    "35-44": 0.22,
+    "45-54": 0.18,
+    "55-64": 0.12,
+    "65+": 0.08,
+}
 DEPARTMENTS: tuple[str, ...] = (
     "Electronics",
     "Computers",
@@ -248,6 +260,7 @@ def _accounts_for(
                 f"@{person.first_name.lower()}{person.last_name.lower()[:3]}{rng.randrange(10, 99)}"
             )
             account.email = _messy_email(rng, email) if rng.random() < 0.4 else None
+        _add_profile(account, person)
         accounts.append(account)
     if person.family_id:
         device = f"tablet-{person.family_id}"
@@ -255,6 +268,24 @@ def _accounts_for(
         app_account.device_id = device
         shared_devices.setdefault(device, []).append(app_account.person_id)  # user ids set later
     return accounts
+
+
+def age_band(person: Person) -> str:
+    """The person's age band, drawn from their own seed so that adding it left every other draw of
+    the generator (and so every demo figure) as it was."""
+    rng = random.Random(
+        f"age|{person.person_id}|{person.first_name}|{person.last_name}|{person.price_level:.9f}"
+    )
+    return rng.choices(list(AGE_BANDS), weights=list(AGE_BANDS.values()))[0]
+
+
+def _add_profile(account: DemoAccount, person: Person) -> None:
+    """Region on every account with an address (not social handles); the age band where the shop
+    asks for a birth year: loyalty members and app profiles."""
+    if account.channel != "social":
+        account.attributes["region"] = REGIONS[person.home_store]
+    if account.member_id is not None or account.channel == "app":
+        account.attributes["age_band"] = age_band(person)
 
 
 def _email(rng: random.Random, person: Person) -> str:

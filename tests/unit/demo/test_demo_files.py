@@ -80,3 +80,26 @@ def test_catalog_reads_like_a_real_shop(shop: LoadedShop) -> None:
     assert len({item["category"].split(" > ")[0] for item in shop.items}) >= 8
     in_stock = sum(item["in_stock"] for item in shop.items) / len(shop.items)
     assert 0.85 < in_stock < 1.0
+
+
+def test_accounts_carry_region_and_age_band_for_the_fairness_report(shop: LoadedShop) -> None:
+    from collections import Counter, defaultdict
+
+    from shelfwise.demo.people import AGE_BANDS, REGIONS
+
+    regions: dict[str, set[str]] = defaultdict(set)
+    bands: dict[str, set[str]] = defaultdict(set)
+    for account in shop.accounts:
+        attributes, person = account["attributes"], shop.person_of[account["user_id"]]
+        assert ("region" in attributes) == (account["channel"] != "social")
+        if "region" in attributes:
+            regions[person].add(attributes["region"])
+        if account["channel"] == "app" or "member_id" in account:
+            bands[person].add(attributes["age_band"])
+        if account["channel"] == "store":  # the region is the home store's
+            assert attributes["region"] == REGIONS[attributes["home_store"]]
+    # One person, one region and one age across all their accounts.
+    assert all(len(seen) == 1 for seen in regions.values()) and all(len(seen) == 1 for seen in bands.values())
+    counts = Counter(next(iter(seen)) for seen in bands.values())
+    assert set(counts) == set(AGE_BANDS) and set(REGIONS.values()) == {"north", "east", "south", "west"}
+    assert counts["25-34"] > counts["65+"]  # drawn with the shop's age mix, not uniformly
