@@ -104,7 +104,7 @@ def _fairness(model: str, seed: int, max_minutes: float, output: Path) -> None:
     for family, gap in report.gaps.items():
         typer.echo(
             f"{family:>16}: NDCG@{k} gap {gap['gap']:.4f} ({gap['best']} best, {gap['worst']} worst; "
-            f"worst/best {gap['ratio']:.2f})"
+            f"worst/best {gap['ratio']:.2f}; permutation p {gap['p_value']:.3f})"
         )
     top = next(iter(report.exposure_by_brand.items()), None)
     if top is not None:

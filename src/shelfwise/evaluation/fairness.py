@@ -3,7 +3,9 @@
 - **Quality per customer group**: HR@k and NDCG@k of the held-out targets for each value of any
   customer attribute (age band, region, home store...), the target's channel and the history length,
   with the largest gap between the groups of each family (groups under ``min_cases`` are reported
-  but left out of the gap: a gap between two customers is noise).
+  but left out of the gap: a gap between two customers is noise). The largest of several noisy
+  group means is biased upwards, so each gap comes with a permutation p-value: how often shuffling
+  the labels among the same customers gives a gap at least as large.
 - **Exposure per brand (or seller) and per popularity decile**: each group's share of all top-k
   slots against its share of engagement in the training data. A ratio above 1 means the group is
   shown more than it is engaged with; the Gini coefficient of per-item exposure (0 = every item
@@ -21,6 +23,7 @@ import numpy as np
 from shelfwise.evaluation.metrics import hits_from_ranks, ndcg_from_ranks
 
 MIN_CASES = 20
+PERMUTATIONS = 999
 
 
 def gini(values: np.ndarray) -> float:
@@ -75,8 +78,26 @@ def quality_by_group(
                 else 0.0,
                 "hr_gap": max(r[f"hr@{k}"] for r in sized.values())
                 - min(r[f"hr@{k}"] for r in sized.values()),
+                "p_value": gap_p_value(gains, values, list(sized)),
             }
     return groups, gaps
+
+
+def gap_p_value(gains: np.ndarray, labels: np.ndarray, groups: list[str], seed: int = 0) -> float:
+    """Permutation p-value of the largest minus smallest group mean of ``gains`` over ``groups``:
+    labels are shuffled among the customers of those groups (sizes kept), seeded."""
+    keep = np.isin(labels, groups)
+    codes = np.searchsorted(np.asarray(sorted(groups), dtype=object), labels[keep])
+    values, sizes = gains[keep], np.bincount(codes, minlength=len(groups))
+
+    def spread(order: np.ndarray) -> float:
+        means = np.bincount(order, weights=values, minlength=len(groups)) / sizes
+        return float(means.max() - means.min())
+
+    observed = spread(codes)
+    rng = np.random.default_rng(seed)
+    larger = sum(spread(rng.permutation(codes)) >= observed - 1e-12 for _ in range(PERMUTATIONS))
+    return (1 + larger) / (1 + PERMUTATIONS)
 
 
 def exposure_counts(top_lists: np.ndarray, n_items: int) -> np.ndarray:
@@ -201,11 +222,17 @@ class FairnessReport:
                 lines.append(
                     f"| {family} | {group} | {row['n']:.0f} | {row[f'hr@{k}']:.4f} | {row[f'ndcg@{k}']:.4f} |"
                 )
-        lines += ["", "Largest gap per family (groups with at least 20 customers):", ""]
+        lines += [
+            "",
+            "Largest gap per family (groups with at least 20 customers; a large p-value means labels "
+            "shuffled at random give gaps as large, so the gap is not evidence of unequal quality):",
+            "",
+        ]
         for family, gap in self.gaps.items():
             lines.append(
                 f"- {family}: NDCG@{k} {gap['best']} − {gap['worst']} = {gap['gap']:.4f} "
-                f"(worst/best {gap['ratio']:.2f}); HR@{k} gap {gap['hr_gap']:.4f}"
+                f"(worst/best {gap['ratio']:.2f}, permutation p = {gap['p_value']:.3f}); "
+                f"HR@{k} gap {gap['hr_gap']:.4f}"
             )
         lines += [
             "",

@@ -29,6 +29,16 @@ def test_quality_per_group_and_the_largest_gap() -> None:
     assert groups["region"]["east"]["ndcg@10"] == pytest.approx(0.5)  # 1 / log2(4)
     assert gaps["region"]["best"] == "north" and gaps["region"]["worst"] == "south"
     assert gaps["region"]["gap"] == pytest.approx(1.0) and gaps["region"]["hr_gap"] == pytest.approx(1.0)
+    assert gaps["region"]["p_value"] == pytest.approx(1 / 1000)  # no shuffle separates them so cleanly
+
+
+def test_a_gap_between_groups_drawn_alike_is_not_significant() -> None:
+    rng = np.random.default_rng(5)
+    ranks = rng.integers(1, 30, size=600)  # the same quality for everyone
+    labels = {"age": list(rng.choice(["18-24", "25-34", "35-44", "45-54", "55-64", "65+"], size=600))}
+    _, gaps = quality_by_group(ranks, labels, k=10)
+    assert gaps["age"]["gap"] > 0.02  # six noisy means always spread a little...
+    assert gaps["age"]["p_value"] > 0.1  # ...and shuffling the labels spreads them as much
 
 
 def test_small_and_unknown_groups_are_listed_but_not_in_the_gap() -> None:
