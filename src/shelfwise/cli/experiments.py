@@ -153,9 +153,14 @@ def estimate(
             f"{version}: none of its items landed in a logged slot; no estimate (log more exploration)"
         )
         return
-    low, high = found["ci95"]
+    # One matched list gives a CTR but no spread to build an interval from.
+    spread = (
+        "no interval from one list"
+        if found["ci95"] is None
+        else "95% CI {:.4f}…{:.4f}".format(*found["ci95"])
+    )
     typer.echo(
-        f"{version}: estimated CTR {found['ctr']:.4f} (95% CI {low:.4f}…{high:.4f}) from {found['requests']} "
+        f"{version}: estimated CTR {found['ctr']:.4f} ({spread}) from {found['requests']} "
         f"logged lists, {found['matched_slots']} of {found['slots']} slots matched "
         f"(worth {found['effective_slots']:g} on-policy slots); logged CTR {found['logged_ctr']:.4f}"
     )

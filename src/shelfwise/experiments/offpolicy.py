@@ -7,8 +7,9 @@ Then ``CTR ≈ Σ w·c / Σ w``. Under the position-based click model (a shopper
 depends on the item and the position, not on the rest of the list), ``E[w·c]`` is the click
 probability of ``t_p`` at ``p`` wherever the logging policy could have shown ``t_p`` there;
 normalising by ``Σ w`` removes the sensitivity to the scale of the weights. The interval treats
-each request as one cluster (its slots share one shopper): ``Var ≈ Σ_r (C_r − ĈTR·W_r)² / (Σ W)²``
-with ``W_r = Σ_p w`` and ``C_r = Σ_p w·c`` (the delta method for a ratio estimator).
+each request as one cluster (its slots share one shopper): the delta-method interval of the ratio
+``Σ_r C_r / Σ_r W_r`` with ``W_r = Σ_p w`` and ``C_r = Σ_p w·c`` (``evaluation.ratio_interval``,
+the same one the online metrics use).
 
 Only lists with *full support* enter: every item of the version's list could have been shown in its
 slot by the logging policy (positive propensity). Otherwise the estimate would average over the
@@ -24,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
-from shelfwise.experiments.stats import Z95
+from shelfwise.evaluation.intervals import ratio_interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +73,8 @@ def snips(
     if total == 0:
         return OffPolicyEstimate(None, None, len(requests), count, 0, 0.0)
     ctr = sum(click_of.values()) / total
-    variance = sum((click_of[r] - ctr * w) ** 2 for r, w in weight_of.items()) / total**2
-    half = Z95 * math.sqrt(variance)
-    return OffPolicyEstimate(
-        ctr, (max(0.0, ctr - half), min(1.0, ctr + half)), len(requests), count, matched, total**2 / squares
-    )
+    clustered = list(weight_of)
+    interval = ratio_interval([click_of[r] for r in clustered], [weight_of[r] for r in clustered])
+    # One weighted request gives no spread to estimate: no interval rather than a zero-width one.
+    ci95 = None if math.isnan(interval.low) else (max(0.0, interval.low), min(1.0, interval.high))
+    return OffPolicyEstimate(ctr, ci95, len(requests), count, matched, total**2 / squares)

@@ -45,6 +45,11 @@ def test_snips_by_hand() -> None:
     assert (estimate.requests, estimate.slots, estimate.matched) == (2, 3, 2)
     assert estimate.effective_slots == pytest.approx(21.25**2 / (1.25**2 + 20**2))
     assert snips(slots, {"r1": ["q", "q"]}).ctr is None
+    # Two clusters: (C, W) = (1.25, 1.25) and (0, 20); k/(k−1) × Σ(C − R·W)² / (ΣW)², R = 1.25/21.25.
+    ratio = 1.25 / 21.25
+    half = 1.959964 * ((2 / 1) * ((1.25 - ratio * 1.25) ** 2 + (ratio * 20) ** 2) / 21.25**2) ** 0.5
+    assert estimate.ci95 == pytest.approx((max(0.0, ratio - half), ratio + half), abs=1e-5)
+    assert snips(slots, {"r1": ["a", "b"]}).ci95 is None  # one list: a CTR, no spread to measure
 
 
 def test_snips_recovers_another_policys_ctr_from_explored_logs() -> None:
