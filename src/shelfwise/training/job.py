@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from shelfwise.audit import training_view
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
@@ -57,6 +58,14 @@ def _shop_size(settings: Settings, store: Store, sequences: list[np.ndarray]) ->
 
 
 def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
+    # numpy's BLAS kept its own threads (one per core) while torch and LightGBM use
+    # settings.threads: on a loaded 2-core machine the per-customer similarity products of the
+    # ranker's training rows ran 20x slower (docs/performance.md).
+    with threadpool_limits(limits=settings.threads):
+        return _train(settings, store, options)
+
+
+def _train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     # Flagged accounts (fake orders, rings, bots) are kept out of every model and of trending.
