@@ -30,6 +30,7 @@ from shelfwise.training.nextitem import NextItemFit, catalog_texts, embed_catalo
 from shelfwise.training.query_tuning_job import search_encoder_name
 from shelfwise.training.search_job import fit_search
 
+
 @dataclass(frozen=True)
 class TrainOptions:
     seed: int = 0
