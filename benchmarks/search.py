@@ -348,8 +348,8 @@ def main() -> None:
         "--train-model",
         default=None,
         help="next-item model of shelfwise train (default: the product's default, what a user gets). "
-        "Search reads none of it, but shares the budget: on 2026-12-03 the default candidate ranker took "
-        "11.5 min of 20 and left the search step a quarter of the log; `popularity` isolates search",
+        "Search reads none of it, but shares the budget (training/budget.py splits it by what the shop "
+        "has: with the default model the whole log is replayed, docs/performance.md); `popularity` isolates search",
     )
     parser.add_argument("--keep", type=Path, help="keep the SHELFWISE_HOME here")
     args = parser.parse_args()

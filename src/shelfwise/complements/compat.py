@@ -341,6 +341,10 @@ class CompatIndex:
                     found[item] = ModelTie(mine, theirs)
         return found
 
+    def model_groups(self) -> list[list[tuple[int, Mention]]]:
+        """The mentions of each model (code and variants), with the item naming each."""
+        return list(self._by_model.values())
+
     def same_brand(self, anchor: ItemModels) -> dict[int, str]:
         """Items naming one of the anchor's brands without a model ("Vexo 20W Charger")."""
         found: dict[int, str] = {}

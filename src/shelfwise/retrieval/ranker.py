@@ -35,6 +35,8 @@ from shelfwise.retrieval.transitions import TransitionConfig, csr_value
 OUTSIDE_CANDIDATES = -1.0e4
 TIE_BREAK = 1.0e-4
 MIN_NEURAL_SEQUENCES = 100  # sequences of 3+ items before a SASRec is worth training
+# Of the budget, the time by which training rows stop being built (the rest: boosting, refits).
+ROWS_SHARE = 0.75
 
 
 @dataclass
@@ -86,8 +88,12 @@ class CandidateRankerRecommender:
         histories: list[np.ndarray],
         targets: np.ndarray,
         neural_seen_targets: bool = False,
+        until: float = float("inf"),
     ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
         """Feature rows of the users whose target is among the candidates (others carry no signal).
+
+        ``until``: a ``time.monotonic()`` after which no further batch is built (the rows so far
+        are kept), so a large shop's rows cannot eat the boosting's time and the job's deadline.
 
         ``neural_seen_targets``: the neural model and the adapter trained on these targets, so their
         features would leak; they are left missing (NaN), which LightGBM routes as unknown rather than
@@ -95,6 +101,8 @@ class CandidateRankerRecommender:
         """
         features, labels, groups, found = [], [], [], np.zeros(len(histories), dtype=bool)
         for start in range(0, len(histories), self.config.batch_size):
+            if time.monotonic() > until:
+                break
             part = histories[start : start + self.config.batch_size]
             neural = None if neural_seen_targets else self._neural_scores(part)
             batch = build_candidates(
@@ -151,8 +159,13 @@ class CandidateRankerRecommender:
         rng = np.random.default_rng(options.seed)
         is_valid = rng.random(len(usable)) < cfg.validation_share
         train_idx, valid_idx = np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
-        x_tr, y_tr, g_tr, _ = self._rows(held_out_stats, [prefixes[i] for i in train_idx], targets[train_idx])
+        # Rows stop at a share of the budget (the last steps' first), leaving time to boost.
+        budget_end = started + options.max_minutes * 60.0
+        rows_until = started + ROWS_SHARE * options.max_minutes * 60.0
         x_va, y_va, g_va, _ = self._rows(held_out_stats, [prefixes[i] for i in valid_idx], targets[valid_idx])
+        x_tr, y_tr, g_tr, _ = self._rows(
+            held_out_stats, [prefixes[i] for i in train_idx], targets[train_idx], until=rows_until
+        )
         # Earlier steps (second-to-last item, ...) multiply the training rows.
         for back in range(2, 2 + cfg.extra_steps):
             step_stats = ItemStatistics.fit(
@@ -167,6 +180,7 @@ class CandidateRankerRecommender:
                 [s[:-back] for s in step_users],
                 np.array([s[-back] for s in step_users]),
                 neural_seen_targets=True,
+                until=rows_until,
             )
             x_tr, y_tr, g_tr = np.concatenate([x_tr, x_step]), np.concatenate([y_tr, y_step]), g_tr + g_step
         self._log(
@@ -220,9 +234,8 @@ class CandidateRankerRecommender:
         # Serve with statistics over everything the customer base did, held-out items included.
         self.stats = ItemStatistics.fit(data.sequences, data.n_items, cfg.baseline, cfg.candidates)
         if self.neural is not None:
-            self.neural.train_on_full_sequences(
-                list(data.sequences), 1, time.monotonic() + 120.0, options.seed
-            )
+            final_until = min(time.monotonic() + 120.0, max(budget_end, time.monotonic() + 10.0))
+            self.neural.train_on_full_sequences(list(data.sequences), 1, final_until, options.seed)
         metrics["fit_seconds"] = time.monotonic() - started
         self._log(options, f"ranker fitted: {metrics}")
         return metrics

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from shelfwise.audit import training_view
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
@@ -23,17 +24,11 @@ from shelfwise.search.factory import SEARCH_DIR
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 from shelfwise.storage.models import Manifest, ModelStore
+from shelfwise.training.budget import ShopSize, plan_budget
 from shelfwise.training.ctr_job import fit_ctr
 from shelfwise.training.nextitem import NextItemFit, catalog_texts, embed_catalog, fit_next_item
 from shelfwise.training.query_tuning_job import search_encoder_name
 from shelfwise.training.search_job import fit_search
-
-# Share of --max-minutes kept for the steps after the next-item model (complements, search ranker,
-# click model), and the part of it the click model (last) can count on.
-AFTER_FIT_SHARE = 0.15
-CTR_SHARE = 0.04
-# Kept on top of it when the store has a search log to fine-tune the query encoder on.
-QUERY_TUNING_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -52,15 +47,26 @@ def _importances(model: object) -> dict[str, dict[str, float]]:
     return {"next-item ranker": gains} if gains else {}
 
 
-def _tunes_query_encoder(settings: Settings, store: Store) -> bool:
-    """Whether the search step will fine-tune the query encoder: it is on and there is a search log
-    (one event carrying a query is enough to reserve the time; the step itself checks the rest)."""
-    if not settings.search.tune_query_encoder:
-        return False
-    return next(iter(store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True)), None) is not None
+def _shop_size(settings: Settings, store: Store, sequences: list[np.ndarray]) -> ShopSize:
+    """What the next-item model and the search step learn from, for the budget split."""
+    search_events = sum(1 for _ in store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True))
+    tunes = settings.search.tune_query_encoder and search_events > 0
+    return ShopSize(
+        interactions=int(sum(len(s) for s in sequences)),
+        search_events=search_events,
+        tune_share=settings.search.tune_share if tunes else 0.0,
+    )
 
 
 def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
+    # numpy's BLAS kept its own threads (one per core) while torch and LightGBM use
+    # settings.threads: on a loaded 2-core machine the per-customer similarity products of the
+    # ranker's training rows ran 20x slower (docs/performance.md).
+    with threadpool_limits(limits=settings.threads):
+        return _train(settings, store, options)
+
+
+def _train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     # Flagged accounts (fake orders, rings, bots) are kept out of every model and of trending.
@@ -78,14 +84,12 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     timings["encode_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    # The next-item model gets what is left of the budget minus a share kept for the complement and
-    # search steps that follow it, so the whole job ends within --max-minutes.
-    after_share = AFTER_FIT_SHARE + (QUERY_TUNING_SHARE if _tunes_query_encoder(settings, store) else 0.0)
-    remaining = options.max_minutes * (1.0 - after_share) - (time.perf_counter() - started) / 60.0
-    remaining = max(remaining, 0.5)
+    # Deadlines for the steps that follow, split by what the shop has (training/budget.py), so the
+    # whole job ends within --max-minutes and a search log is not starved by the recommender.
+    budget = plan_budget(options.max_minutes, t0 - started, _shop_size(settings, store, sequences))
     model, metrics = fit_next_item(
         settings,
-        NextItemFit(options.model, options.seed, remaining, options.progress),
+        NextItemFit(options.model, options.seed, budget.next_item_minutes(t0 - started), options.progress),
         len(index),
         sequences,
         embeddings,
@@ -101,10 +105,10 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
         fit_complements(store, items, index, embeddings, writer.path / COMPLEMENTS_DIR)
         timings["complements_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        # What is left of --max-minutes: the search step stops replaying and boosting before the
-        # click model's share, the click model at the end.
-        deadline = time.monotonic() + options.max_minutes * 60.0 - (time.perf_counter() - started)
-        search_deadline = deadline - CTR_SHARE * options.max_minutes * 60.0
+        # The search step stops replaying and boosting at its deadline, the click model at the end.
+        start_monotonic = time.monotonic() - (time.perf_counter() - started)
+        deadline = start_monotonic + budget.total
+        search_deadline = start_monotonic + budget.search_end
         metrics.update(
             fit_search(
                 settings,

@@ -46,6 +46,9 @@ FOLDS = 5
 COLLECT_SHARE = 0.7  # of the time left: replaying the log; the rest is for boosting
 MAX_ROWS_PER_SEARCH = 600
 MIN_GROUPS = 4
+# Searches replayed at most: a sample of a larger log, spread over every fold (the deadline alone
+# would keep the first folds whole and drop the last). ~30 searches/s on one core: ~6 minutes.
+MAX_REPLAYED_SEARCHES = 10_000
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,16 @@ def _group_rows(
     return features, labels, subset.fused
 
 
+def sample_groups(groups: Sequence[SearchGroup], limit: int = MAX_REPLAYED_SEARCHES) -> list[SearchGroup]:
+    """At most ``limit`` searches, chosen by a hash of their id (the same log gives the same
+    sample), in their original order."""
+    if len(groups) <= limit:
+        return list(groups)
+    keys = np.array([_bucket("sample" + g.group_id, 2**31) for g in groups], dtype=np.int64)
+    chosen = np.sort(np.argsort(keys, kind="stable")[:limit])
+    return [groups[i] for i in chosen]
+
+
 def _fold_popularity(events: Sequence[Event], row_of: dict[str, int], n_rows: int) -> np.ndarray:
     """Engagement counts per fold from the search log itself: popularity counts every engagement,
     so a search's own clicks must be taken out of the popularity its rows see."""
@@ -123,17 +136,21 @@ def _collect(
     seed: int,
     progress: bool,
     until: float = math.inf,
+    replayed: Sequence[SearchGroup] | None = None,
 ) -> tuple[_Rows, _Rows]:
-    """Feature rows of every logged search, fold by fold (``until``: a ``time.monotonic()`` after
-    which no further search is replayed; the rows of the folds done so far are kept)."""
+    """Feature rows of every logged search (or of ``replayed``, a sample of ``groups``), fold by
+    fold (``until``: a ``time.monotonic()`` after which no further search is replayed; the rows of
+    the folds done so far are kept). Behaviour always comes from all of ``groups``."""
     from tqdm.auto import tqdm
 
     index = engine.index
     fold_popularity = _fold_popularity(events, index.row_of, len(engine.popularity))
     rng = np.random.default_rng(seed)
     folds = [_bucket(g.group_id, FOLDS) for g in groups]
+    replayed = groups if replayed is None else replayed
+    replayed_folds = [_bucket(g.group_id, FOLDS) for g in replayed]
     train, valid = _Rows([], [], []), _Rows([], [], [])
-    with tqdm(total=len(groups), desc="search log", unit="search", disable=not progress) as bar:
+    with tqdm(total=len(replayed), desc="search log", unit="search", disable=not progress) as bar:
         for fold in range(FOLDS):
             others = [g for g, f in zip(groups, folds, strict=True) if f != fold]
             # The fold's engine sees behaviour and popularity from the other folds only.
@@ -147,7 +164,7 @@ def _collect(
                     lambda row: index.rows[row].leaf,
                 ),
             )
-            for group, group_fold in zip(groups, folds, strict=True):
+            for group, group_fold in zip(replayed, replayed_folds, strict=True):
                 if group_fold != fold:
                     continue
                 if time.monotonic() > until:
@@ -203,7 +220,8 @@ def fit_search(
         if tuned is not None:
             engine.index.use_query_encoder(tuned)
         until = time.monotonic() + COLLECT_SHARE * max(deadline - time.monotonic(), 0.0)
-        train, valid = _collect(engine, groups, events, seed, progress, until)
+        # Behaviour and popularity still come from the whole log; only the replay is a sample.
+        train, valid = _collect(engine, groups, events, seed, progress, until, sample_groups(groups))
     finally:
         if cache is not None:
             cache.close()
