@@ -11,7 +11,9 @@ from shelfwise.cli.common import context
 from shelfwise.service.stats import store_stats
 
 
-def stats(as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False) -> None:
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
     """Counts of items, accounts, customers, events (by channel and type) and rejected rows."""
     data = store_stats(context())
     if as_json:

@@ -18,6 +18,7 @@ trusted as the LightGBM and torch files beside it.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -120,8 +121,16 @@ def load_index(
     workdir = _private_copy(directory / LEXICAL_DIR)
     index.lexical = LexicalIndex(threads, workdir)
     weakref.finalize(index, shutil.rmtree, workdir, True)
-    with open(directory / ROWS_FILE, "rb") as handle:
-        facts = pickle.load(handle)  # our own model store: see the module docstring
+    # Unpickling creates ~10 objects per row: with the collector on it runs dozens of full passes
+    # over them (1.4 s instead of 0.4 s on Beauty's 12k rows). Nothing here forms a cycle.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with open(directory / ROWS_FILE, "rb") as handle:
+            facts = pickle.load(handle)  # our own model store: see the module docstring
+    finally:
+        if collecting:
+            gc.enable()
     index.rows = facts["rows"]
     index.row_of = facts["row_of"]
     index.fingerprints = facts["fingerprints"]
