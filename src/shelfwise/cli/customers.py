@@ -11,17 +11,13 @@ import typer
 from shelfwise.cli.common import context
 from shelfwise.service.customers import CustomerService
 
-app = typer.Typer(
-    help="Customers: accounts from every channel linked into one person.", no_args_is_help=False
-)
+app = typer.Typer(help="Customers: accounts from every channel linked into one person.", no_args_is_help=False)
 
 
 @app.callback(invoke_without_command=True)
 def customers(
     ctx: typer.Context,
-    output: Annotated[
-        Path | None, typer.Option(help="Write one JSON line per customer to this file.")
-    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Write one JSON line per customer to this file.")] = None,
 ) -> None:
     """List customers: ``{"customer_id", "user_ids", "event_channels"}`` per line."""
     if ctx.invoked_subcommand is not None:
@@ -47,9 +43,7 @@ def customers(
 
 
 @app.command()
-def show(
-    customer: Annotated[str, typer.Argument(help="A customer id or any of its accounts' user ids.")],
-) -> None:
+def show(customer: Annotated[str, typer.Argument(help="A customer id or any of its accounts' user ids.")]) -> None:
     """Explain a customer: its accounts, and which keys linked which accounts."""
     view = CustomerService(context()).show(customer)
     ex = view.explanation

@@ -11,9 +11,7 @@ from shelfwise.cli.common import context
 from shelfwise.service.stats import store_stats
 
 
-def stats(
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
-) -> None:
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False) -> None:
     """Counts of items, accounts, customers, events (by channel and type) and rejected rows."""
     data = store_stats(context())
     if as_json:

@@ -36,9 +36,7 @@ def leave_last_two_out(sequences: Sequence[np.ndarray]) -> LastTwoHoldout:
     )
 
 
-def masked_target_ranks(
-    scores: np.ndarray, histories: Sequence[np.ndarray], targets: np.ndarray
-) -> np.ndarray:
+def masked_target_ranks(scores: np.ndarray, histories: Sequence[np.ndarray], targets: np.ndarray) -> np.ndarray:
     """1-based rank of each target with history items masked; every tie ranks above the target."""
     scores = scores.astype(np.float64, copy=True)
     for row, hist in enumerate(histories):
