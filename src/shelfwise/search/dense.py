@@ -24,8 +24,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 ANN_FILE = "ann.faiss"
-# Clusters scanned per query: measured on Home Depot (55k titles, MiniLM) for recall@200 ≥ 0.95.
-NPROBE_SHARE = 0.06
+# Measured on Home Depot (55k titles, MiniLM int8, 300 test queries, load 10): 2·√n lists with 15 %
+# of them probed find 0.970 of the exact top 100 and 0.963 of the top 200 in 1.4 ms (exact: 27 ms);
+# 4·√n lists cost twice the k-means time for the same recall, 6 % probed only reaches 0.90.
+NPROBE_SHARE = 0.15
 MIN_NPROBE = 8
 
 
@@ -40,8 +42,8 @@ def _faiss() -> Any | None:
 
 
 def ivf_lists(rows: int) -> int:
-    """Inverted lists for ``rows`` vectors: ~4·√n (faiss's rule of thumb), at least 16."""
-    return max(16, int(4 * math.sqrt(rows)))
+    """Inverted lists for ``rows`` vectors: 2·√n, at least 16."""
+    return max(16, int(2 * math.sqrt(rows)))
 
 
 class DenseIndex:
