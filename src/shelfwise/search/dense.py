@@ -117,6 +117,8 @@ class DenseIndex:
             self._ann = faiss.read_index(str(saved))
             if self._ann.ntotal != self._size:  # not saved with these rows: rebuild
                 self.build_ann()
+            else:  # the probe count is this code's, not the one the file was written with
+                self._ann.nprobe = max(MIN_NPROBE, math.ceil(NPROBE_SHARE * self._ann.nlist))
         else:
             self.build_ann()
 
