@@ -197,15 +197,19 @@ def _from_snapshot(
     since = [item for _, item in store.items_updated_since(meta.taken_at - ITEM_CLOCK_SLACK)]
     if cache is None and encoder is not None:
         cache = EmbeddingCache(encoder, settings.encoders.resolved_embedding_cache_dir())
-    index = load_index(
-        directory,
-        meta,
-        encoder,
-        cache,
-        settings.threads,
-        _matching(query_encoder, encoder),
-        settings.search.ann_min_items,
-    )
+    try:
+        index = load_index(
+            directory,
+            meta,
+            encoder,
+            cache,
+            settings.threads,
+            _matching(query_encoder, encoder),
+            settings.search.ann_min_items,
+        )
+    except Exception:  # a damaged file or rows pickled by other code: index the catalog instead
+        log.exception("search snapshot %s unreadable: indexing the catalog", directory)
+        return None, cache
     added = len({item.item_id for item in since if item.item_id not in index.row_of})
     if store.count_items() != len(index) + added:  # items gone, or another shop's store
         log.warning("search snapshot ignored: it does not match the store's catalog")

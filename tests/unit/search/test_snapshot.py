@@ -146,3 +146,11 @@ def test_no_snapshot_builds(tmp_path: Path) -> None:
     settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
     engine, _ = build_engine(settings, store, snapshot=tmp_path / "missing")
     assert len(engine.index) == len(CATALOG)
+
+
+def test_a_damaged_snapshot_is_rebuilt_from_the_store(tmp_path: Path) -> None:
+    settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
+    write_snapshot(settings, store, tmp_path / "snap")
+    (tmp_path / "snap" / "rows.pickle").write_bytes(b"not a pickle")
+    engine, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
+    assert next(s.item_id for s in engine.answer("dewalt drill", None, 3).items) == "drill-dewalt"
