@@ -8,6 +8,9 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from shelfwise.api import create_app
+from shelfwise.domain import Item
+from shelfwise.search.snapshot import SNAPSHOT_DIR, read_meta
+from shelfwise.service.context import ServiceContext
 from shelfwise.settings import Settings
 
 
@@ -37,3 +40,16 @@ def test_not_ready_without_a_model_while_still_alive(shop: Callable[[], Settings
         answer = client.get("/readyz")
         assert answer.status_code == 503
         assert answer.json()["model"] is False
+
+
+def test_ready_from_the_trained_snapshot_and_a_later_item_is_searchable(shop: Callable[[], Settings]) -> None:
+    settings = _settings(shop())
+    snapshot = settings.artifacts_dir / "v0001" / SNAPSHOT_DIR
+    assert read_meta(snapshot) is not None and read_meta(snapshot).items == 5  # type: ignore[union-attr]
+    ctx = ServiceContext(settings)  # an item written after training, while no server runs
+    ctx.store.upsert_items([Item("grinder", "Burr Coffee Grinder", category=("Kitchen",))])
+    ctx.close()
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 200
+        found = client.get("/v1/search", params={"q": "coffee grinder", "k": 3}).json()
+        assert found["items"][0]["item_id"] == "grinder"

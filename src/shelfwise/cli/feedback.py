@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from shelfwise.cli.common import context
-from shelfwise.service.online_metrics import online_metrics_report
 
 _COLUMNS = (
     ("requests", "requests", "{:d}"),
@@ -38,6 +37,8 @@ def online_metrics(
 ) -> None:
     """Requests, impressions, clicks, CTR, carts, purchases, conversion, revenue and revenue per 1,000
     impressions from the feedback log, each rate with its 95 % interval (docs/feedback.md)."""
+    from shelfwise.service.online_metrics import online_metrics_report  # scipy: only for this command
+
     report = online_metrics_report(context().store, since, until, by)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from shelfwise.cli.common import context
-from shelfwise.service.models import ModelService
 
 app = typer.Typer(help="Trained model versions: which one is served, roll back.", no_args_is_help=True)
 
@@ -16,6 +15,8 @@ app = typer.Typer(help="Trained model versions: which one is served, roll back."
 @app.command("list")
 def list_versions() -> None:
     """Every version with its status; * marks the one served."""
+    from shelfwise.service.models import ModelService  # the training code: only when used
+
     service = ModelService(context())
     found = service.versions()
     if not found:
@@ -36,6 +37,8 @@ def list_versions() -> None:
 @app.command("rollback")
 def rollback() -> None:
     """Pin the good version before the served one; a running server switches within its poll interval."""
+    from shelfwise.service.models import ModelService  # the training code: only when used
+
     version = ModelService(context()).rollback()
     typer.echo(f"serving {version} (pinned; `shelfwise models use latest` to follow new trainings again)")
 
@@ -43,6 +46,8 @@ def rollback() -> None:
 @app.command("use")
 def use(version: Annotated[str, typer.Argument(help="A version (v0003) or `latest`.")]) -> None:
     """Pin a version, or `latest` to remove the pin."""
+    from shelfwise.service.models import ModelService  # the training code: only when used
+
     served = ModelService(context()).use(version)
     if version == "latest":
         typer.echo(f"serving the newest good version, now {served}")

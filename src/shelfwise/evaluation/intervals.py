@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 DEFAULT_CONFIDENCE = 0.95
 
@@ -41,6 +40,8 @@ def z_value(confidence: float = DEFAULT_CONFIDENCE) -> float:
     """The two-sided standard-normal quantile: 1.959… for 95 %."""
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    from scipy.stats import norm  # ~1 s of import: only when an interval is computed
+
     return float(norm.ppf(0.5 + confidence / 2.0))
 
 

@@ -18,7 +18,6 @@ from collections.abc import Collection, Mapping, Sequence
 from itertools import combinations
 
 import numpy as np
-from scipy.stats import rankdata
 
 RankedList = Sequence[int] | np.ndarray
 
@@ -187,6 +186,8 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     if n_pos == 0 or n_neg == 0:
         raise ValueError("AUC needs at least one positive and one negative label")
     # Mann–Whitney U with average ranks: tied pairs contribute exactly one half.
+    from scipy.stats import rankdata  # ~1 s of import: only where a rank statistic is computed
+
     ranks = rankdata(scores, method="average")
     u = ranks[labels].sum() - n_pos * (n_pos + 1) / 2.0
     return float(u / (n_pos * n_neg))

@@ -1,30 +1,54 @@
-"""The next-item models ``shelfwise train`` can fit, by explicit name (no dynamic class lookup)."""
+"""The next-item models ``shelfwise train`` can fit, by explicit name (no dynamic class lookup).
+
+Each model's module is imported when the model is first created or loaded: the candidate ranker
+brings torch (SASRec) and LightGBM, seconds of import that a one-off search or a command that
+never scores a recommendation should not pay.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from shelfwise.errors import ModelError
 from shelfwise.retrieval import SequentialRecommender
-from shelfwise.retrieval.ranker import CandidateRankerRecommender
-from shelfwise.retrieval.transitions import PopularityModel, TransitionModel
 
 MODEL_DIR = "model"
 _KIND_FILE = "kind.txt"
 DEFAULT_MODEL = "candidate_ranker"
 
-MODELS: dict[str, type] = {
-    "candidate_ranker": CandidateRankerRecommender,
-    "transitions": TransitionModel,
-    "popularity": PopularityModel,
+
+def _candidate_ranker() -> Any:
+    from shelfwise.retrieval.ranker import CandidateRankerRecommender
+
+    return CandidateRankerRecommender
+
+
+def _transitions() -> Any:
+    from shelfwise.retrieval.transitions import TransitionModel
+
+    return TransitionModel
+
+
+def _popularity() -> Any:
+    from shelfwise.retrieval.transitions import PopularityModel
+
+    return PopularityModel
+
+
+MODELS: dict[str, Callable[[], Any]] = {
+    "candidate_ranker": _candidate_ranker,
+    "transitions": _transitions,
+    "popularity": _popularity,
 }
 
 
 def create_model(name: str = DEFAULT_MODEL) -> SequentialRecommender:
-    try:
-        return MODELS[name]()
-    except KeyError:
-        raise ModelError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}") from None
+    if name not in MODELS:
+        raise ModelError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    model: SequentialRecommender = MODELS[name]()()
+    return model
 
 
 def save_model(model: SequentialRecommender, name: str, directory: Path) -> None:
@@ -36,6 +60,8 @@ def save_model(model: SequentialRecommender, name: str, directory: Path) -> None
 def load_model(directory: Path) -> SequentialRecommender:
     try:
         name = (directory / _KIND_FILE).read_text().strip()
-        return MODELS[name].load(directory)
+        model_class = MODELS[name]()
     except (OSError, KeyError) as exc:
         raise ModelError(f"{directory}: cannot load model ({exc})") from exc
+    loaded: SequentialRecommender = model_class.load(directory)
+    return loaded

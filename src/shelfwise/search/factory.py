@@ -3,19 +3,26 @@
 ``build_engine`` indexes the catalog (lexical + dense), reads the search log into behaviour
 statistics and counts engagement popularity. ``refresh_log`` re-reads the last two after new
 events. The learned ranker, when a model version has one, is passed in by the caller.
+
+``write_snapshot`` (called by ``shelfwise train``) saves the index into the model version;
+``build_engine(snapshot=...)`` starts from it when it still matches the store (same encoder
+choice, no item gone) and indexes on top the items written since it was taken, so a snapshot
+never serves a stale catalog. Anything else falls back to indexing the whole catalog.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from shelfwise.domain import ENGAGEMENT_TYPES, Event, EventType, Item
-from shelfwise.encoders import EmbeddingCache, TextEncoder, encoder_for_catalog
+from shelfwise.encoders import EmbeddingCache, TextEncoder, encoder_for_catalog, encoder_of_version
 from shelfwise.encoders.query_tuning import TunedQueryEncoder
+from shelfwise.errors import ConfigError
 from shelfwise.history import customer_of_users
 from shelfwise.search.behaviour import SEARCH_EVENT_TYPES, BehaviourStats, search_groups, without_returned
 from shelfwise.search.engine import SearchEngine
@@ -23,12 +30,16 @@ from shelfwise.search.index import SearchIndex
 from shelfwise.search.query import parse_query
 from shelfwise.search.ranker import SearchRanker
 from shelfwise.search.rules import SearchRuleSet
+from shelfwise.search.snapshot import SnapshotMeta, lexical_dir, load_index, read_meta, save_index
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 
 RETURN = EventType.RETURN.value
 
 SEARCH_DIR = "search"  # the learned ranker's folder inside a model version
+# A writer stamps an item's row before it waits for the write lock, so a row committed after the
+# snapshot was taken may carry a stamp up to this much older (as in ServingEngine.sync).
+ITEM_CLOCK_SLACK = 5.0
 QUERY_ENCODER_DIR = "query_encoder"  # the fine-tuned query encoder's, inside SEARCH_DIR
 
 log = logging.getLogger(__name__)
@@ -119,16 +130,24 @@ def build_engine(
     cache: EmbeddingCache | None = None,
     progress: bool = False,
     query_encoder: TunedQueryEncoder | None = None,
+    snapshot: Path | None = None,
 ) -> tuple[SearchEngine, EmbeddingCache | None]:
     """A warm engine over the store's catalog (or ``items``) and search log, and the embedding
     cache it encodes new items through (the caller closes it). ``query_encoder``: the served
-    version's fine-tuned query encoder, used when it matches the item encoder."""
-    items = list(store.iter_items() if items is None else items)
-    encoder = search_encoder(settings, [item.title for item in items])
-    if cache is None and encoder is not None:
-        cache = EmbeddingCache(encoder, settings.encoders.resolved_embedding_cache_dir())
-    index = SearchIndex(encoder, cache, settings.threads, _matching(query_encoder, encoder))
-    index.upsert(items, progress=progress)
+    version's fine-tuned query encoder, used when it matches the item encoder. ``snapshot``: a
+    model version's saved index, used when it matches the store (see the module docstring)."""
+    index = None
+    if snapshot is not None and items is None:
+        index, cache = _from_snapshot(settings, store, snapshot, cache, query_encoder)
+    if index is None:
+        items = list(store.iter_items() if items is None else items)
+        encoder = search_encoder(settings, [item.title for item in items])
+        if cache is None and encoder is not None:
+            cache = EmbeddingCache(encoder, settings.encoders.resolved_embedding_cache_dir())
+        index = SearchIndex(
+            encoder, cache, settings.threads, _matching(query_encoder, encoder), settings.search.ann_min_items
+        )
+        index.upsert(items, progress=progress)
     engine = SearchEngine(
         index=index,
         behaviour=behaviour_of(store, index),
@@ -139,3 +158,82 @@ def build_engine(
         rules=rules_of(store),
     )
     return engine, cache
+
+
+def _snapshot_encoder(settings: Settings, meta: SnapshotMeta) -> TextEncoder | None:
+    """The item encoder the snapshot's vectors came from (ConfigError: not available here)."""
+    if meta.encoder is None:
+        return None
+    encoder = encoder_of_version(meta.encoder, settings.encoders)
+    if encoder.name != meta.encoder or encoder.dim != meta.dim:
+        raise ConfigError(f"the snapshot was encoded with {meta.encoder}, this process has {encoder.name}")
+    return encoder
+
+
+def _from_snapshot(
+    settings: Settings,
+    store: Store,
+    directory: Path,
+    cache: EmbeddingCache | None,
+    query_encoder: TunedQueryEncoder | None,
+) -> tuple[SearchIndex | None, EmbeddingCache | None]:
+    """The saved index brought up to date with the store, or None when it cannot be."""
+    meta = read_meta(directory)
+    if meta is None:
+        return None, cache
+    if meta.encoder_choice != settings.search.encoder:
+        log.info(
+            "search snapshot ignored: taken with encoder %s, settings say %s",
+            meta.encoder_choice,
+            settings.search.encoder,
+        )
+        return None, cache
+    try:
+        encoder = _snapshot_encoder(settings, meta)
+    except ConfigError as exc:
+        log.warning("search snapshot ignored: %s", exc)
+        return None, cache
+    # Read before loading: every item written since the snapshot (new or edited) is indexed on top.
+    since = [item for _, item in store.items_updated_since(meta.taken_at - ITEM_CLOCK_SLACK)]
+    if cache is None and encoder is not None:
+        cache = EmbeddingCache(encoder, settings.encoders.resolved_embedding_cache_dir())
+    try:
+        index = load_index(
+            directory,
+            meta,
+            encoder,
+            cache,
+            settings.threads,
+            _matching(query_encoder, encoder),
+            settings.search.ann_min_items,
+        )
+    except Exception:  # a damaged file or rows pickled by other code: index the catalog instead
+        log.exception("search snapshot %s unreadable: indexing the catalog", directory)
+        return None, cache
+    added = len({item.item_id for item in since if item.item_id not in index.row_of})
+    if store.count_items() != len(index) + added:  # items gone, or another shop's store
+        log.warning("search snapshot ignored: it does not match the store's catalog")
+        return None, cache
+    index.upsert(since)  # only new or changed items are written (fingerprints)
+    return index, cache
+
+
+def write_snapshot(settings: Settings, store: Store, directory: Path, progress: bool = False) -> SnapshotMeta:
+    """Index the store's catalog into ``directory`` (a model version's ``SNAPSHOT_DIR``)."""
+    taken_at = time.time()  # before reading: an item written meanwhile is re-indexed at load
+    items = list(store.iter_items())
+    encoder = search_encoder(settings, [item.title for item in items])
+    cache = EmbeddingCache(encoder, settings.encoders.resolved_embedding_cache_dir()) if encoder else None
+    try:
+        index = SearchIndex(
+            encoder,
+            cache,
+            settings.threads,
+            ann_min_items=settings.search.ann_min_items,
+            lexical_dir=lexical_dir(directory),
+        )
+        index.upsert(items, progress=progress)
+        return save_index(index, directory, settings.search.encoder, taken_at)
+    finally:
+        if cache is not None:
+            cache.close()

@@ -8,9 +8,10 @@ cache, so only texts never seen before reach the model) without touching the oth
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -75,15 +76,19 @@ class SearchIndex:
         cache: EmbeddingCache | None,
         threads: int = 1,
         query_encoder: TextEncoder | None = None,
+        ann_min_items: int = 0,
+        lexical_dir: Path | None = None,
     ) -> None:
+        """``ann_min_items``: catalog size from which dense retrieval is approximate (0: never);
+        ``lexical_dir``: keep the lexical index in this directory (default: in memory)."""
         self.encoder = encoder
         # Queries may have their own encoder: one fine-tuned on the search log against ``encoder``'s
         # item vectors (shelfwise.encoders.query_tuning). Items are always encoded by ``encoder``.
         self.query_encoder = query_encoder
         self._cache = cache
         self._threads = threads
-        self.lexical = LexicalIndex(threads)
-        self.dense = DenseIndex(encoder.dim) if encoder is not None else None
+        self.lexical = LexicalIndex(threads, lexical_dir)
+        self.dense = DenseIndex(encoder.dim, ann_min_items) if encoder is not None else None
         self.lexicon = Lexicon()
         self.rows: list[Row] = []
         self.row_of: dict[str, int] = {}
@@ -91,7 +96,7 @@ class SearchIndex:
         self.prices = np.zeros(0, dtype=np.float64)  # nan: no price
         # Catalog evidence for category intent: leaf categories of the items each term occurs in.
         self.term_categories: dict[str, Counter[str]] = {}
-        self._query_vectors: dict[str, np.ndarray] = {}
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -157,9 +162,11 @@ class SearchIndex:
         if self.encoder is None or not text.strip():
             return None
         vector = self._query_vectors.get(text)
-        if vector is None:
-            vector = (self.query_encoder or self.encoder).encode_batch([text])[0]
-            if len(self._query_vectors) >= QUERY_CACHE_SIZE:
-                self._query_vectors.pop(next(iter(self._query_vectors)))  # oldest first (insertion order)
-            self._query_vectors[text] = vector
+        if vector is not None:
+            self._query_vectors.move_to_end(text)  # least recently used goes first
+            return vector
+        vector = (self.query_encoder or self.encoder).encode_batch([text])[0]
+        if len(self._query_vectors) >= QUERY_CACHE_SIZE:
+            self._query_vectors.popitem(last=False)
+        self._query_vectors[text] = vector
         return vector

@@ -9,13 +9,16 @@
 
 Queries are built term by term from the same analyzers (never through tantivy's query parser,
 which would turn many n-grams into a phrase query). Items are added or replaced one by one, so
-the index follows the catalog without a rebuild.
+the index follows the catalog without a rebuild. The index lives in memory, or in a directory
+when one is given: ``train`` writes it into the model version, and serving opens a copy of it
+(``shelfwise.search.snapshot``) instead of indexing the whole catalog at start-up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import tantivy
@@ -62,20 +65,29 @@ def _gram_analyzer() -> tantivy.TextAnalyzer:
 
 
 class LexicalIndex:
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, path: Path | None = None) -> None:
+        """An empty in-memory index, or the index in directory ``path`` (opened when it exists,
+        created empty when it does not)."""
         builder = tantivy.SchemaBuilder()
         builder.add_integer_field(ROW, stored=False, indexed=True, fast=True)
         builder.add_text_field(WORDS, tokenizer_name="sw_words", index_option="freq")
         builder.add_text_field(META, tokenizer_name="sw_words", index_option="freq")
         builder.add_text_field(GRAMS, tokenizer_name="sw_grams", index_option="freq")
         self._schema = builder.build()
-        self._index = tantivy.Index(self._schema)  # in memory: rebuilt from the store at warm-up
+        if path is None:
+            self._index = tantivy.Index(self._schema)  # in memory: rebuilt from the store at warm-up
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
         self._words = _word_analyzer()
         self._grams = _gram_analyzer()
         self._index.register_tokenizer("sw_words", self._words)
         self._index.register_tokenizer("sw_grams", self._grams)
         self._threads = threads
         self._searcher: tantivy.Searcher | None = None
+        if path is not None:
+            self._index.reload()
+            self._searcher = self._index.searcher()
 
     def upsert(self, documents: Sequence[LexicalDocument]) -> None:
         if not documents:

@@ -15,6 +15,7 @@ import numpy as np
 from shelfwise.domain import Item, ScoredItem
 from shelfwise.profiles import ProfileBook
 from shelfwise.ranking.negatives import NegativeFeedback
+from shelfwise.search.snapshot import SNAPSHOT_DIR
 from shelfwise.service.click_stage import ClickStage
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.fresh_items import FreshItems
@@ -98,6 +99,7 @@ class ListService:
             ranker,
             progress=self._progress,
             query_encoder=query_encoder,
+            snapshot=served.directory / SNAPSHOT_DIR if served is not None else None,
         )
 
     @cached_property

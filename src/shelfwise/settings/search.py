@@ -12,6 +12,9 @@ class SearchSettings(BaseModel):
     # multilingual USE for Chinese/mixed ones; "none" turns semantic retrieval off (lexical only);
     # any other name must be an encoder plugged in through SHELFWISE_ENCODER_PLUGINS.
     encoder: str = Field("auto", min_length=1)
+    # Catalog size from which semantic retrieval uses an approximate index (faiss IVF, the `ann`
+    # extra) instead of the exact product; 0 keeps it exact. Measured: benchmarks/search_ann.py.
+    ann_min_items: int = Field(20_000, ge=0)
     # Candidates taken from each retriever (word BM25, character n-grams, embeddings) before fusion.
     candidates_per_source: int = Field(200, ge=10)
     # Seconds between full catalog re-checks (changed items); a changed item count triggers one

@@ -20,7 +20,8 @@ from shelfwise.errors import ModelError
 from shelfwise.history import load_training_view, sequences_of, trending_scores
 from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
 from shelfwise.search.behaviour import SEARCH_EVENT_TYPES
-from shelfwise.search.factory import SEARCH_DIR
+from shelfwise.search.factory import SEARCH_DIR, write_snapshot
+from shelfwise.search.snapshot import SNAPSHOT_DIR
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 from shelfwise.storage.models import Manifest, ModelStore
@@ -126,6 +127,10 @@ def _train(settings: Settings, store: Store, options: TrainOptions) -> Path:
         )
         metrics.update(ctr_metrics)
         timings["ctr_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        # Serving and one-off searches start from this index instead of indexing the catalog.
+        write_snapshot(settings, store, writer.path / SNAPSHOT_DIR)
+        timings["search_index_s"] = time.perf_counter() - t0
         (writer.path / "items.json").write_text(
             json.dumps({"item_ids": index.item_ids, "known": index.known.tolist()})
         )

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from shelfwise.domain import Item, ScoredItem
@@ -55,8 +56,12 @@ class SearchSource:
         ranker: SearchRanker | None,
         progress: bool = False,
         query_encoder: TunedQueryEncoder | None = None,
+        snapshot: Path | None = None,
     ) -> None:
+        """``snapshot``: the served version's saved index (``shelfwise.search.snapshot``): the
+        engine starts from it, plus the items written since, instead of indexing the catalog."""
         self._settings = settings
+        self._snapshot = snapshot
         self._store = store
         self._ranker = ranker
         self._query_encoder = query_encoder
@@ -87,6 +92,7 @@ class SearchSource:
                     ranker=self._ranker,
                     progress=self._progress,
                     query_encoder=self._query_encoder,
+                    snapshot=self._snapshot,
                 )
                 self._counts = (self._store.count_items(), self._store.count_events())
                 self._checked_at = time.monotonic()

@@ -1,0 +1,95 @@
+"""Start-up benchmark: seconds from ``shelfwise serve`` to ``/readyz`` = 200, and of a one-off
+``shelfwise search`` (process start to exit), on an existing home (build one with serve.py for
+Beauty, search.py --keep for Home Depot).
+
+``--baseline-src DIR`` runs the same measurements with another checkout's ``src`` (e.g.
+``git archive <commit> src | tar -x -C /tmp/base``) alternately with this one, so both sides see
+the same machine load; the 1-minute load average is printed with every figure.
+
+    .venv/bin/python benchmarks/startup.py --home /tmp/sw-beauty --query "vitamin c serum" \
+        [--baseline-src /tmp/base/src] [--repeat 3] [--no-serve]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from serve import SHELFWISE, free_port, load, wait_ready  # beside this file
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def _env(home: Path, src: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SHELFWISE_HOME": str(home),
+        "PYTHONPATH": str(src),
+        "OMP_NUM_THREADS": "1",
+        "OMP_WAIT_POLICY": "PASSIVE",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "SHELFWISE_SERVE__RELOAD_POLL_SECONDS": "0",
+    }
+
+
+def serve_to_ready(env: dict[str, str]) -> float:
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(SHELFWISE), "serve", "--port", str(port), "--log-level", "warning"], env=env
+    )
+    try:
+        wait_ready(port, "/readyz", process, timeout=600, interval=0.05)
+        return time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def cli_search(env: dict[str, str], query: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([str(SHELFWISE), "search", query], env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--query", default="vitamin c serum")
+    parser.add_argument("--baseline-src", type=Path, help="another checkout's src, measured alternately")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-serve", action="store_true", help="only the one-off CLI search")
+    args = parser.parse_args()
+    sides = {"this": SRC} | ({"baseline": args.baseline_src} if args.baseline_src else {})
+    figures: dict[tuple[str, str], list[float]] = {}
+    for _ in range(args.repeat):
+        for name, src in sides.items():
+            env = _env(args.home, src)
+            if not args.no_serve:
+                seconds = serve_to_ready(env)
+                figures.setdefault((name, "serve → /readyz"), []).append(seconds)
+                print(f"{name:<9} serve → /readyz {seconds:6.2f} s ({load()})", flush=True)
+            seconds = cli_search(env, args.query)
+            figures.setdefault((name, "one-off search"), []).append(seconds)
+            print(f"{name:<9} one-off search  {seconds:6.2f} s ({load()})", flush=True)
+    print("medians:")
+    for (name, what), values in figures.items():
+        print(f"  {name:<9} {what:<16} {statistics.median(values):6.2f} s (n={len(values)})")
+    if args.baseline_src:
+        for what in ("serve → /readyz", "one-off search"):
+            if ("this", what) in figures:
+                ratio = statistics.median(figures[("this", what)]) / statistics.median(
+                    figures[("baseline", what)]
+                )
+                print(f"  {what}: this / baseline = {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Dense retrieval: exact below ``ann_min_items``, the faiss IVF index from there on, kept in step
+with changed and new rows and saved with a snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shelfwise.search.dense import DenseIndex
+
+pytest.importorskip("faiss")
+
+DIM = 32
+
+
+def _clustered(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, DIM))
+    vectors = centres[rng.integers(0, 40, n)] + 0.3 * rng.normal(size=(n, DIM))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def test_small_catalogs_stay_exact() -> None:
+    dense = DenseIndex(DIM, ann_min_items=5000)
+    vectors = _clustered(3000)
+    dense.set_rows(np.arange(3000), vectors)
+    assert not dense.approximate
+    rows, _ = dense.top(vectors[7], 10)
+    assert rows[0] == 7 and list(rows) == list(dense.top_exact(vectors[7], 10)[0])
+
+
+def test_large_catalogs_answer_approximately_with_high_recall() -> None:
+    dense = DenseIndex(DIM, ann_min_items=1000)
+    vectors = _clustered(3000)
+    dense.set_rows(np.arange(3000), vectors)
+    assert dense.approximate
+    queries = _clustered(50, seed=1)
+    recall = np.mean([len(set(dense.top(q, 50)[0]) & set(dense.top_exact(q, 50)[0])) / 50 for q in queries])
+    assert recall >= 0.9
+    rows, scores = dense.top(vectors[42], 5)
+    assert rows[0] == 42 and scores[0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_changed_row_moves_and_a_new_row_is_found() -> None:
+    dense = DenseIndex(DIM, ann_min_items=1000)
+    vectors = _clustered(3000)
+    dense.set_rows(np.arange(3000), vectors)
+    moved = _unit(np.random.default_rng(5).normal(size=DIM))
+    dense.set_rows(np.array([5]), moved[None])
+    assert dense.top(moved, 1)[0][0] == 5
+    assert 5 not in set(dense.top(vectors[5], 20)[0])  # its old vector is gone from the index
+    added = _unit(np.random.default_rng(6).normal(size=DIM))
+    dense.set_rows(np.array([3000]), added[None])
+    assert len(dense) == 3001 and dense.top(added, 1)[0][0] == 3000
+
+
+def test_saved_index_is_loaded_with_its_rows(tmp_path: Path) -> None:
+    dense = DenseIndex(DIM, ann_min_items=1000)
+    vectors = _clustered(3000)
+    dense.set_rows(np.arange(3000), vectors)
+    dense.save_ann(tmp_path)
+    loaded = DenseIndex(DIM, ann_min_items=1000)
+    loaded.load(dense.matrix(), tmp_path)
+    assert loaded.approximate
+    query = _clustered(1, seed=9)[0]
+    assert list(loaded.top(query, 20)[0]) == list(dense.top(query, 20)[0])

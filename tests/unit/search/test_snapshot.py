@@ -1,0 +1,156 @@
+"""The search index saved by ``train``: same answers as indexing afresh, never a stale catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shelfwise.domain import Item
+from shelfwise.search import factory
+from shelfwise.search.engine import SearchEngine
+from shelfwise.search.factory import build_engine, write_snapshot
+from shelfwise.search.snapshot import read_meta
+from shelfwise.settings import Settings
+from shelfwise.storage import open_store
+from shelfwise.storage.base import Store
+
+CATALOG = [
+    Item(
+        "drill-dewalt",
+        "DeWalt 20V MAX Cordless Drill",
+        brand="DeWalt",
+        category=("Tools", "Drills"),
+        price=99.0,
+    ),
+    Item(
+        "drill-makita",
+        "Makita 18V Cordless Drill Driver",
+        brand="Makita",
+        category=("Tools", "Drills"),
+        price=89.0,
+    ),
+    Item(
+        "saw-dewalt", "DeWalt Circular Saw 7-1/4 in.", brand="DeWalt", category=("Tools", "Saws"), price=129.0
+    ),
+    Item(
+        "shoe-nike",
+        "Nike Revolution Running Shoes",
+        brand="Nike",
+        category=("Shoes", "Running Shoes"),
+        price=45.0,
+        attributes={"color": "red"},
+    ),
+    Item(
+        "shoe-asics",
+        "Asics Gel Running Shoes",
+        brand="Asics",
+        category=("Shoes", "Running Shoes"),
+        price=40.0,
+        attributes={"color": "blue"},
+    ),
+    Item("stud-2x4", "2 in. x 4 in. x 96 in. Premium Kiln-Dried Stud", category=("Lumber",), price=3.5),
+    Item("pipe-half", "1/2 in. x 10 ft. Copper Pipe", category=("Plumbing",), price=19.0),
+    Item(
+        "ear-huawei",
+        "华为 FreeBuds 无线蓝牙耳机 主动降噪",
+        brand="华为",
+        category=("数码", "耳机"),
+        price=199.0,
+    ),
+]
+QUERIES = ["dewalt drillls", "red running shoes under $50", "2x4 8ft", "无线蓝牙耳机", "copper pipe", "saw"]
+
+
+def _settings(tmp_path: Path, **search: object) -> Settings:
+    return Settings(
+        home=tmp_path / "home",
+        search={"encoder": "fake", **search},
+        encoders={"cache_dir": tmp_path / "cache"},
+    )
+
+
+def _store(tmp_path: Path, items: list[Item], name: str = "shop") -> Store:
+    store = open_store(f"sqlite:///{tmp_path / name}.db")
+    store.upsert_items(items)
+    return store
+
+
+def _answers(engine: SearchEngine, queries: list[str]) -> list[list[tuple[str, float]]]:
+    return [[(s.item_id, round(s.score, 6)) for s in engine.answer(q, None, 10).items] for q in queries]
+
+
+def _no_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indexing the catalog from scratch starts by choosing the encoder: make that fail."""
+
+    def fail(*_: object) -> None:
+        raise AssertionError("the catalog was indexed from scratch instead of from the snapshot")
+
+    monkeypatch.setattr(factory, "search_encoder", fail)
+
+
+def test_snapshot_answers_like_a_fresh_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
+    meta = write_snapshot(settings, store, tmp_path / "snap")
+    assert meta.items == len(CATALOG) and read_meta(tmp_path / "snap") == meta
+    fresh, _ = build_engine(settings, store)
+    expected = _answers(fresh, QUERIES)
+    _no_rebuild(monkeypatch)
+    loaded, cache = build_engine(settings, store, snapshot=tmp_path / "snap")
+    assert _answers(loaded, QUERIES) == expected
+    assert expected[0][0][0] == "drill-dewalt"  # the answers compared are the right ones
+    if cache is not None:
+        cache.close()
+
+
+def test_items_written_after_the_snapshot_are_searchable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
+    write_snapshot(settings, store, tmp_path / "snap")
+    store.upsert_items(
+        [
+            Item("jigsaw-bosch", "Bosch Orbital Jigsaw 6.5 Amp", brand="Bosch", category=("Tools", "Saws")),
+            Item(
+                "shoe-asics", "Asics Gel Trail Sneakers", brand="Asics", category=("Shoes", "Running Shoes")
+            ),
+        ]
+    )
+    _no_rebuild(monkeypatch)
+    engine, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
+    assert next(s.item_id for s in engine.answer("jigsaw", None, 3).items) == "jigsaw-bosch"
+    assert next(s.item_id for s in engine.answer("trail sneakers", None, 3).items) == "shoe-asics"
+    assert engine.index.rows[engine.index.row_of["shoe-asics"]].item.title == "Asics Gel Trail Sneakers"
+    assert len(engine.index) == len(CATALOG) + 1
+    # The snapshot itself is untouched: loading it again still needs the new item indexed on top.
+    assert read_meta(tmp_path / "snap").items == len(CATALOG)  # type: ignore[union-attr]
+
+
+def test_a_snapshot_of_another_catalog_is_not_used(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    write_snapshot(settings, _store(tmp_path, CATALOG, "full"), tmp_path / "snap")
+    smaller = _store(tmp_path, [it for it in CATALOG if not it.item_id.startswith("drill")], "smaller")
+    engine, _ = build_engine(settings, smaller, snapshot=tmp_path / "snap")
+    assert "drill-dewalt" not in engine.index.row_of
+    assert "drill" not in " ".join(s.item_id for s in engine.answer("cordless drill", None, 10).items)
+
+
+def test_another_encoder_choice_indexes_afresh(tmp_path: Path) -> None:
+    store = _store(tmp_path, CATALOG)
+    write_snapshot(_settings(tmp_path), store, tmp_path / "snap")
+    engine, _ = build_engine(_settings(tmp_path, encoder="none"), store, snapshot=tmp_path / "snap")
+    assert engine.index.dense is None  # "none": lexical only, as configured now
+
+
+def test_no_snapshot_builds(tmp_path: Path) -> None:
+    settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
+    engine, _ = build_engine(settings, store, snapshot=tmp_path / "missing")
+    assert len(engine.index) == len(CATALOG)
+
+
+def test_a_damaged_snapshot_is_rebuilt_from_the_store(tmp_path: Path) -> None:
+    settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
+    write_snapshot(settings, store, tmp_path / "snap")
+    (tmp_path / "snap" / "rows.pickle").write_bytes(b"not a pickle")
+    engine, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
+    assert next(s.item_id for s in engine.answer("dewalt drill", None, 3).items) == "drill-dewalt"
