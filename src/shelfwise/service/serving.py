@@ -323,13 +323,17 @@ class ServingEngine(ServingExperiments):
         placement = placement or "home"
         route = self._route(placement, user_id)
         lists = route.model.lists
-        ranked = self.experiments.answer(route, k, lambda n: lists.recommend(user_id, n, placement, exclude))
+        ranked = self.experiments.answer(
+            route, k, lambda n: lists.recommend(user_id, n, placement, exclude, stages_off=route.stages_off)
+        )
         return self._served(ranked, user_id)
 
     def search(self, query: str, user_id: str | None, k: int) -> RankedList:
         route = self._route("search", user_id)
         lists = route.model.lists
-        ranked = self.experiments.answer(route, k, lambda n: lists.search(query, user_id=user_id, k=n))
+        ranked = self.experiments.answer(
+            route, k, lambda n: lists.search(query, user_id=user_id, k=n, stages_off=route.stages_off)
+        )
         return self._served(ranked, user_id)
 
     def explain_search(self, query: str) -> dict[str, Any]:
@@ -346,7 +350,12 @@ class ServingEngine(ServingExperiments):
             )  # newer than the model
         route = self._route("product", user_id)
         lists = route.model.lists
-        return self._served(self.experiments.answer(route, k, lambda n: lists.similar(item_id, k=n)), user_id)
+        return self._served(
+            self.experiments.answer(
+                route, k, lambda n: lists.similar(item_id, k=n, stages_off=route.stages_off)
+            ),
+            user_id,
+        )
 
     def impression_counts(self) -> tuple[int, int, int]:
         """(written, pending, dropped) impression rows of this process (zeros when logging is off)."""
@@ -381,7 +390,9 @@ class ServingEngine(ServingExperiments):
         self.item(item_id)
         route = self._route("product", user_id)
         lists = route.model.lists
-        ranked = self.experiments.answer(route, k, lambda n: lists.complementary([item_id], k=n))
+        ranked = self.experiments.answer(
+            route, k, lambda n: lists.complementary([item_id], k=n, stages_off=route.stages_off)
+        )
         return self._served(ranked, user_id)
 
     # ------------------------------------------------------------------ writes
@@ -396,7 +407,9 @@ class ServingEngine(ServingExperiments):
         def on_events(keyed: Sequence[tuple[str, Event]]) -> None:
             unknown_lists.extend(attribute(keyed).unknown_lists)
 
-        return Ingestor(self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=on_events)
+        return Ingestor(
+            self._ctx.store, customers.pseudonymize, customers.customer_id_for, on_events=on_events
+        )
 
     def ingest(self, kind: BatchKind, rows: Sequence[Any]) -> BatchOutcome:
         """Validate the whole batch (``BatchRejected`` names each bad row), write it in one
@@ -450,7 +463,9 @@ class ServingEngine(ServingExperiments):
         """Try again the clicks whose list was not stored when they came (see LIST_WAIT_SECONDS)."""
         now = self._waiting_tried_at = time.monotonic()
         alive = [entry for entry in self._waiting if entry[0] > now]
-        unknown = {key for key, _ in self._attributor()([(key, event) for _, key, event in alive]).unknown_lists}
+        unknown = {
+            key for key, _ in self._attributor()([(key, event) for _, key, event in alive]).unknown_lists
+        }
         self._waiting = deque((entry for entry in alive if entry[1] in unknown), maxlen=MAX_WAITING)
 
     def _submit_fresh(self, items: list[Item]) -> None:
