@@ -9,7 +9,7 @@ import pytest
 from ctr_logs import click_log, log_of, space
 
 from shelfwise.ctr import ClickModel, RecentItems, ece, fit_click_model
-from shelfwise.ctr.calibration import Platt, auc
+from shelfwise.ctr.calibration import Platt, auc, ece_noise_floor
 from shelfwise.ctr.sweep import sweep
 
 ITEMS = [f"i{n}" for n in range(10)]
@@ -28,6 +28,15 @@ def test_auc_and_ece_have_known_values() -> None:
     labels = np.array([0, 1] * 50)
     assert ece(labels, np.full(100, 0.5)) == pytest.approx(0.0)
     assert ece(labels, np.full(100, 0.9)) == pytest.approx(0.4)
+
+
+def test_the_ece_noise_floor_is_the_binomial_spread_of_the_bins() -> None:
+    # 1,000 predictions of 0.5 in 10 bins of 100: each bin's rate strays by sd 0.05, and the mean
+    # absolute value of that is 0.05 · sqrt(2 / pi) = 0.0399.
+    assert ece_noise_floor(np.full(1000, 0.5), draws=400) == pytest.approx(0.0399, abs=0.003)
+    # Ten times the impressions: a third of the floor (1 / sqrt(10)).
+    assert ece_noise_floor(np.full(10_000, 0.5), draws=400) == pytest.approx(0.0126, abs=0.001)
+    assert ece_noise_floor(np.full(1000, 1.0)) == 0.0  # certain outcomes do not stray
 
 
 def test_platt_scaling_recovers_a_known_distortion() -> None:
