@@ -91,11 +91,15 @@ def _round(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dataset", choices=["beauty", "toys"], default="beauty")
     parser.add_argument("--shoppers", type=int, default=3000, help="shoppers per round")
     parser.add_argument("--max-minutes", type=float, default=3.0, help="training budget per version")
-    parser.add_argument("--home", type=Path, help="build (or reuse) the shop here (round 1 runs on its first two versions)")
+    parser.add_argument(
+        "--home", type=Path, help="build (or reuse) the shop here (round 1 runs on its first two versions)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()

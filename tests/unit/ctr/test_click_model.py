@@ -51,6 +51,25 @@ def test_platt_scaling_recovers_a_known_distortion() -> None:
     assert ece(labels, fitted(raw)) < 0.01
 
 
+def test_the_calibration_prior_yields_to_strong_evidence_and_resists_a_lucky_slice() -> None:
+    rng = np.random.default_rng(3)
+    # Strong evidence: 200,000 scores whose truth is sigmoid(2 · logit − 1) are fixed despite the prior.
+    raw = rng.uniform(0.05, 0.6, 200_000)
+    logit = np.log(raw / (1 - raw))
+    labels = rng.random(len(raw)) < 1 / (1 + np.exp(-(2 * logit - 1)))
+    assert ece(labels, raw) > 0.05
+    assert ece(labels, Platt.fit(raw, labels, prior=1000.0)(raw)) < 0.01
+    # Calibrated scores (truth = score) and a small slice whose clicks ran 4 points low by chance:
+    # plain Platt follows the slice, the prior keeps most of the truth.
+    truth = rng.uniform(0.5, 0.9, 2000)
+    lucky = rng.random(len(truth)) < truth - 0.04
+    fresh = rng.uniform(0.5, 0.9, 200_000)
+    fresh_labels = rng.random(len(fresh)) < fresh
+    plain, shrunk = Platt.fit(truth, lucky), Platt.fit(truth, lucky, prior=1000.0)
+    assert ece(fresh_labels, plain(fresh)) > 0.03
+    assert ece(fresh_labels, shrunk(fresh)) < 0.02
+
+
 def test_predicted_click_rates_match_the_true_ones() -> None:
     """Calibration: "3 %" means 3 % — per item, and over fresh impressions (ECE)."""
     examples = click_log(TRUE_RATE, [1.0], one_slot, 20000, seed=1)
