@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ SHARED = Path(
 seqrec_cli.DATA = SHARED / "amazon2014_seqrec"
 LOOK = 0.85  # probability of examining the next position
 BUY = 0.3  # probability of buying a clicked item
+BUY_UNWANTED = 0.1  # ... one clicked for its appeal, not wanted (ctr_loop.py's shoppers only)
 HELD_OUT = 2  # the last items of each customer: what the shopper wants
 
 
@@ -63,6 +65,7 @@ class Tally:
     clicks: int = 0
     purchases: int = 0
     revenue: float = 0.0
+    wanted_clicks: int = 0  # clicks on an item the shopper wanted (the rest: its appeal, ctr_loop.py)
 
     def ctr_interval(self) -> tuple[float, float, float]:
         """CTR with a 95 % normal interval, clustered by list (a list's slots share one shopper)."""
@@ -188,9 +191,13 @@ def shop(
     wants: dict[str, set[str]],
     prices: dict[str, float],
     seed: int,
+    appeal: Mapping[str, float] | None = None,
 ) -> dict[str, Tally]:
     """Each shopper asks for one list, looks, clicks what they want, sometimes buys; returns the
-    simulator's own tally per variant (lists that carried ``experiment`` only)."""
+    simulator's own tally per variant (lists that carried ``experiment`` only).
+
+    ``appeal`` (``ctr_loop.py``): an examined item the shopper does not want is still clicked with
+    probability ``appeal[item]``, and such a click is bought with probability ``BUY_UNWANTED``."""
     rng = random.Random(seed)
     read, ingest = server.client("read"), server.client("ingest")
     tallies: dict[str, Tally] = defaultdict(Tally)
@@ -206,11 +213,17 @@ def shop(
         clicks = 0
         for position, entry in enumerate(body["items"]):
             item = entry["item_id"]
-            if item not in wants[shopper] or rng.random() >= LOOK**position:
+            wanted = item in wants[shopper]
+            if not wanted and appeal is None:
+                continue  # (no draw: the random stream of plain online.py runs is unchanged)
+            if rng.random() >= LOOK**position:
+                continue
+            if not wanted and rng.random() >= appeal.get(item, 0.0):  # type: ignore[union-attr]
                 continue
             clicks += 1
+            tally.wanted_clicks += wanted
             events.append(_event(shopper, "click", item, body["request_id"], position))
-            if rng.random() < BUY:
+            if rng.random() < (BUY if wanted else BUY_UNWANTED):
                 events.append(_event(shopper, "purchase", item, body["request_id"], position, prices[item]))
                 tally.purchases += 1
                 tally.revenue += prices[item]
@@ -240,10 +253,17 @@ def _post(client: httpx.Client, events: list[dict[str, Any]]) -> None:
         events.clear()
 
 
-def start_experiment(server: Server, name: str, weak: str, strong: str, exploration: float) -> dict[str, Any]:
+def start_experiment(
+    server: Server,
+    name: str,
+    weak: str,
+    strong: str,
+    exploration: float,
+    stages_off: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
     admin = server.client("admin")
     body = {"name": name, "placement": "home", "variants": {"control": weak, "treatment": strong},
-            "traffic": [50, 50], "exploration": exploration}  # fmt: skip
+            "traffic": [50, 50], "exploration": exploration, "stages_off": stages_off or {}}  # fmt: skip
     response = admin.post("/v1/admin/experiments", json=body)
     if response.status_code != 201:
         raise SystemExit(f"cannot create {name}: {response.text}")

@@ -45,6 +45,17 @@ def test_an_experiment_round_trips_with_its_variant_order(store: Store) -> None:
     assert [e.name for e in store.list_experiments()] == ["b", "home-ab"]  # oldest first
 
 
+def test_the_stages_a_variant_runs_without_round_trip(store: Store) -> None:
+    record = ExperimentRecord(
+        "loop", "home", {"control": "v0003", "treatment": "v0003"}, {"control": 0.5, "treatment": 0.5},
+        "salt", "running", 1.0, stages_off={"control": ("click",)},
+    )  # fmt: skip
+    store.add_experiment(record)
+    assert store.get_experiment("loop") == record
+    assert store.get_experiment("loop").stages_off == {"control": ("click",)}
+    assert store.list_experiments()[0].stages_off == {"control": ("click",)}
+
+
 def test_names_are_unique_and_one_experiment_runs_per_placement(store: Store) -> None:
     store.add_experiment(_experiment())
     with pytest.raises(ConflictError, match="already exists"):

@@ -160,6 +160,11 @@ class ExperimentCreate(BaseModel):
     )
     traffic: list[float] | None = Field(None, description="Percent per variant, in order, summing to 100.")
     exploration: float = Field(0.0, ge=0.0, le=0.5, description="Share of slots shown at random.")
+    stages_off: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='{"control": ["click"]}: variant → scoring stages it runs without (one version '
+        "with and without its click stage).",
+    )
 
 
 class ExperimentShip(BaseModel):

@@ -22,6 +22,10 @@ def _service() -> ExperimentService:
     return ExperimentService(context())
 
 
+def _without(stages: tuple[str, ...]) -> str:
+    return f" without {', '.join(stages)}" if stages else ""
+
+
 def _echo_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False))
 
@@ -37,17 +41,36 @@ def create(
     exploration: Annotated[
         float, typer.Option(min=0.0, max=0.5, help="Share of slots shown at random, propensity logged.")
     ] = 0.0,
+    without: Annotated[
+        list[str] | None,
+        typer.Option(help="VARIANT=STAGE, repeated: the variant runs without that scoring stage (click)."),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Start an experiment; running servers route its placement within seconds."""
-    from shelfwise.service.experiments import experiment_dict, parse_traffic, parse_variants
+    from shelfwise.service.experiments import (
+        experiment_dict,
+        parse_stages_off,
+        parse_traffic,
+        parse_variants,
+    )
 
     pairs = parse_variants(variant)
-    created = _service().create(name, placement, pairs, parse_traffic(traffic, len(pairs)), exploration)
+    created = _service().create(
+        name,
+        placement,
+        pairs,
+        parse_traffic(traffic, len(pairs)),
+        exploration,
+        parse_stages_off(without or []),
+    )
     if json_output:
         _echo_json(experiment_dict(created))
         return
-    split = ", ".join(f"{v}={created.variants[v]} ({share * 100:g}%)" for v, share in created.traffic.items())
+    split = ", ".join(
+        f"{v}={created.variants[v]}{_without(created.stages_off.get(v, ()))} ({share * 100:g}%)"
+        for v, share in created.traffic.items()
+    )
     typer.echo(f"started {created.name} on {created.placement}: {split}")
 
 
@@ -108,7 +131,8 @@ def render_report(found: dict[str, Any]) -> str:
     lines.append(f"{'variant':<14}{'version':<9}" + "".join(f"{c:>12}" for c in columns))
     for name, row in found["variants"].items():
         cells = "".join(f"{_cell(row[c]):>12}" for c in columns)
-        lines.append(f"{name:<14}{row['model_version'] or '-':<9}{cells}")
+        off = "".join(f" -{stage}" for stage in row.get("stages_off", ()))
+        lines.append(f"{name:<14}{(row['model_version'] or '-') + off:<9}{cells}")
     for treatment, lifts in found["lift"].items():
         for metric, value in lifts.items():
             interval, p = found["ci95"][treatment][metric], found["p_value"][treatment][metric]

@@ -28,16 +28,21 @@ class Platt:
     b: float = 0.0
 
     @classmethod
-    def fit(cls, raw: np.ndarray, labels: np.ndarray, iterations: int = 50) -> Platt:
+    def fit(cls, raw: np.ndarray, labels: np.ndarray, iterations: int = 50, prior: float = 0.0) -> Platt:
+        """Maximum likelihood, or with ``prior`` > 0 maximum a posteriori under a Gaussian prior
+        of that precision centred on the identity (a = 1, b = 0): the scores are a log-loss-trained
+        model's, calibrated to start with, so a slice of a few thousand impressions (whose click rate
+        strays by ±0.02 by chance) moves them only as far as its evidence outweighs the prior. The
+        data's weight on ``b`` is Σ p(1 − p): about 600 on 3,000 impressions at a 70 % click rate."""
         x = _logit(raw)
         y = np.asarray(labels, dtype=np.float64)
         a, b = 1.0, 0.0
-        for _ in range(iterations):  # Newton's method on the (convex) log loss
+        for _ in range(iterations):  # Newton's method on the (convex) penalised log loss
             p = 1.0 / (1.0 + np.exp(-(a * x + b)))
             w = np.maximum(p * (1 - p), 1e-9)
-            gradient = np.array([np.dot(p - y, x), np.sum(p - y)])
+            gradient = np.array([np.dot(p - y, x) + prior * (a - 1.0), np.sum(p - y) + prior * b])
             hessian = np.array([[np.dot(w, x * x), np.dot(w, x)], [np.dot(w, x), np.sum(w)]])
-            hessian += np.eye(2) * 1e-6
+            hessian += np.eye(2) * (prior + 1e-6)
             step = np.linalg.solve(hessian, gradient)
             a, b = a - step[0], b - step[1]
             if np.abs(step).max() < 1e-8:
@@ -91,6 +96,18 @@ def ece(labels: np.ndarray, probabilities: np.ndarray, bins: int = 10) -> float:
     for chunk in np.array_split(order, min(bins, len(p))):
         total += len(chunk) * abs(p[chunk].mean() - y[chunk].mean())
     return float(total / len(p))
+
+
+def ece_noise_floor(probabilities: np.ndarray, bins: int = 10, draws: int = 200, seed: int = 0) -> float:
+    """The ECE a perfectly calibrated model would still show on these predictions: the mean ECE
+    over ``draws`` label sets drawn as Bernoulli(prediction). Each bin's click rate is a binomial
+    proportion, so on a few thousand impressions it strays by ±0.02 from its mean prediction even
+    when nothing is wrong; an ECE at this floor says "calibrated as far as this sample can tell"."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    if len(p) == 0:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    return float(np.mean([ece(rng.random(len(p)) < p, p, bins) for _ in range(draws)]))
 
 
 def report(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:

@@ -48,6 +48,9 @@ class ClickModelConfig:
     early_stopping_rounds: int = 50
     min_data_in_leaf: int = 50
     calibration_share: float = 0.2
+    # Precision of the Platt prior at the identity (``Platt.fit``): plain Platt on the newest 20 %
+    # shifted Home Depot's probabilities by that slice's chance click rate (held-out ECE 0.028).
+    calibration_prior: float = 1000.0
     min_impressions: int = 200  # fewer: no click model (nothing changes)
     min_clicks: int = 10
     min_purchases: int = 10  # fewer: no conversion model, pCVR is the global rate
@@ -115,7 +118,7 @@ def fit_head(
         callbacks=[lightgbm.early_stopping(config.early_stopping_rounds, verbose=False), stop_at_deadline],
     )
     raw = booster.predict(cal_x, num_threads=1)
-    head = Head(booster, Platt.fit(raw, cal_y))
+    head = Head(booster, Platt.fit(raw, cal_y, prior=config.calibration_prior))
     metrics = report(cal_y, head.predict(cal_x))
     metrics["rounds"] = float(booster.best_iteration or booster.current_iteration())
     return head, metrics

@@ -103,7 +103,13 @@ def build_report(
     members: dict[str, list[tuple[str, CustomerTally]]] = {v: [] for v in experiment.variants}
     for (variant, customer), entry in sorted(tallies.items()):
         members.setdefault(variant, []).append((customer, entry))
-    variants = {name: _summary(rows, experiment.variants.get(name)) for name, rows in members.items()}
+    variants = {
+        name: {
+            **_summary(rows, experiment.variants.get(name)),
+            "stages_off": list(experiment.stages_off.get(name, ())),
+        }
+        for name, rows in members.items()
+    }
     control = experiment.control
     adjusted, cuped_info = _cuped_metrics(members, prior)
     lift: dict[str, dict[str, float | None]] = {}

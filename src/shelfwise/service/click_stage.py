@@ -26,9 +26,12 @@ from shelfwise.settings import Settings
 from shelfwise.settings.ctr import Objective
 
 QUERY_CACHE = 2048  # query vectors kept (search traffic repeats its head queries)
+STAGE_NAME = "click"
 
 
 class ClickStage:
+    name = STAGE_NAME
+
     def __init__(
         self,
         model: ClickModel,

@@ -3,7 +3,7 @@ the store change, then this server's routing follows at once instead of at its n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from shelfwise.service.experiments import ExperimentService
 from shelfwise.service.serving import ServingEngine
@@ -17,8 +17,11 @@ def create_experiment(
     variants: Sequence[tuple[str, str]],
     traffic: Sequence[float] | None = None,
     exploration: float = 0.0,
+    stages_off: Mapping[str, Sequence[str]] | None = None,
 ) -> ExperimentRecord:
-    created = ExperimentService(engine.context).create(name, placement, variants, traffic, exploration)
+    created = ExperimentService(engine.context).create(
+        name, placement, variants, traffic, exploration, stages_off
+    )
     engine.experiments_changed()
     return created
 

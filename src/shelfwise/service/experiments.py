@@ -12,18 +12,20 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from shelfwise.domain import customer_id_for
 from shelfwise.errors import ConflictError, NotFoundError, ValidationError
 from shelfwise.experiments.report import ALPHA, PriorBehaviour, build_report, tally
+from shelfwise.service.click_stage import STAGE_NAME as CLICK_STAGE
 from shelfwise.service.context import ServiceContext
 from shelfwise.settings.rules import PLACEMENTS
 from shelfwise.storage.base import ExperimentRecord, FeedbackStore
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_EXPLORATION = 0.5  # beyond this the "experiment" mostly shows random items
+SCORING_STAGES = (CLICK_STAGE,)  # what a variant may run without (``ListRequest.stages_off``)
 
 
 def parse_variants(pairs: Sequence[str]) -> list[tuple[str, str]]:
@@ -34,6 +36,17 @@ def parse_variants(pairs: Sequence[str]) -> list[tuple[str, str]]:
         if not sep or not name.strip() or not version.strip():
             raise ValidationError(f"expected NAME=VERSION, got {pair!r}", field="variant")
         out.append((name.strip(), version.strip()))
+    return out
+
+
+def parse_stages_off(pairs: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """``["control=click"]`` → ``{"control": ("click",)}`` (a variant may be named more than once)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for pair in pairs:
+        name, sep, stage = pair.partition("=")
+        if not sep or not name.strip() or not stage.strip():
+            raise ValidationError(f"expected VARIANT=STAGE, got {pair!r}", field="without")
+        out[name.strip()] = (*out.get(name.strip(), ()), stage.strip())
     return out
 
 
@@ -67,8 +80,11 @@ class ExperimentService:
         variants: Sequence[tuple[str, str]],
         traffic: Sequence[float] | None = None,
         exploration: float = 0.0,
+        stages_off: Mapping[str, Sequence[str]] | None = None,
     ) -> ExperimentRecord:
-        """Start an experiment; the first variant is the control. ``traffic`` in percent (sum 100)."""
+        """Start an experiment; the first variant is the control. ``traffic`` in percent (sum 100).
+        ``stages_off``: variant → scoring stages it runs without (``{"control": ["click"]}``: one
+        version with and without its click stage)."""
         if not _NAME.match(name):
             raise ValidationError("letters, digits, '.', '_' or '-' (at most 64)", field="name")
         if placement not in PLACEMENTS:
@@ -81,6 +97,7 @@ class ExperimentService:
         self._check_variants(variants)
         if not 0.0 <= exploration <= MAX_EXPLORATION:
             raise ValidationError(f"a share between 0 and {MAX_EXPLORATION}", field="exploration")
+        off = _check_stages_off(stages_off or {}, [variant for variant, _ in variants])
         record = ExperimentRecord(
             name=name,
             placement=placement,
@@ -90,6 +107,7 @@ class ExperimentService:
             status="running",
             created_at=time.time(),
             exploration=exploration,
+            stages_off=off,
         )
         self._store.add_experiment(record)
         return record
@@ -129,6 +147,12 @@ class ExperimentService:
             variant = self.winner(experiment)
         if variant not in experiment.variants:
             raise ValidationError(f"no variant {variant!r} in {name}", field="variant")
+        if experiment.stages_off.get(variant):
+            # Shipping pins a version, and a version serves every stage it has.
+            raise ConflictError(
+                f"variant {variant} runs without {', '.join(experiment.stages_off[variant])}: a pinned "
+                "version serves all its stages; switch the stage off in the settings instead"
+            )
         self._ctx.models.pin(experiment.variants[variant])
         self._store.end_experiment(name, "shipped", time.time(), shipped_variant=variant)
         return self.get(name)
@@ -211,6 +235,24 @@ class ExperimentService:
         return {c: PriorBehaviour(int(r[0]), int(r[1]), r[2]) for c, r in totals.items()}
 
 
+def _check_stages_off(
+    stages_off: Mapping[str, Sequence[str]], variants: Sequence[str]
+) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for variant, stages in stages_off.items():
+        if variant not in variants:
+            raise ValidationError(f"no variant {variant!r} to switch stages off for", field="without")
+        unknown = sorted(set(stages) - set(SCORING_STAGES))
+        if unknown:
+            raise ValidationError(
+                f"unknown scoring stage {', '.join(unknown)}: one of {', '.join(SCORING_STAGES)}",
+                field="without",
+            )
+        if stages:
+            out[variant] = tuple(dict.fromkeys(stages))
+    return out
+
+
 def experiment_dict(experiment: ExperimentRecord) -> dict[str, Any]:
     return {
         "name": experiment.name,
@@ -223,4 +265,5 @@ def experiment_dict(experiment: ExperimentRecord) -> dict[str, Any]:
         "created_at": experiment.created_at,
         "stopped_at": experiment.stopped_at,
         "shipped_variant": experiment.shipped_variant,
+        "stages_off": {variant: list(stages) for variant, stages in experiment.stages_off.items()},
     }

@@ -149,8 +149,10 @@ class ListService:
         placement: str = "home",
         exclude: Sequence[str] = (),
         exclude_purchased: bool | None = None,
+        stages_off: frozenset[str] = frozenset(),
     ) -> RankedList:
-        """Next items for a user id (any channel) or customer id; unknown ids get what is trending."""
+        """Next items for a user id (any channel) or customer id; unknown ids get what is trending.
+        ``stages_off``: scoring stages to skip (an experiment variant's)."""
         return self.pipeline.run(
             ListRequest(
                 "recommendations",
@@ -159,6 +161,7 @@ class ListService:
                 user_id,
                 exclude=frozenset(exclude),
                 exclude_purchased=exclude_purchased,
+                stages_off=stages_off,
             )
         )
 
@@ -179,19 +182,37 @@ class ListService:
         return self.pipeline.run_many(requests)
 
     def complementary(
-        self, item_ids: Sequence[str], k: int = 10, placement: str | None = None, user_id: str | None = None
+        self,
+        item_ids: Sequence[str],
+        k: int = 10,
+        placement: str | None = None,
+        user_id: str | None = None,
+        stages_off: frozenset[str] = frozenset(),
     ) -> RankedList:
         """What goes with one product ("product" placement) or a cart of several ("cart")."""
         placement = placement or ("product" if len(item_ids) == 1 else "cart")
-        return self.pipeline.run(ListRequest("complementary", placement, k, user_id, tuple(item_ids)))
+        return self.pipeline.run(
+            ListRequest("complementary", placement, k, user_id, tuple(item_ids), stages_off=stages_off)
+        )
 
     def similar(
-        self, item_id: str, k: int = 10, placement: str = "product", user_id: str | None = None
+        self,
+        item_id: str,
+        k: int = 10,
+        placement: str = "product",
+        user_id: str | None = None,
+        stages_off: frozenset[str] = frozenset(),
     ) -> RankedList:
-        return self.pipeline.run(ListRequest("similar", placement, k, user_id, (item_id,)))
+        return self.pipeline.run(
+            ListRequest("similar", placement, k, user_id, (item_id,), stages_off=stages_off)
+        )
 
-    def search(self, query: str, user_id: str | None = None, k: int = 10) -> RankedList:
-        return self.pipeline.run(ListRequest("search", "search", k, user_id, query=query))
+    def search(
+        self, query: str, user_id: str | None = None, k: int = 10, stages_off: frozenset[str] = frozenset()
+    ) -> RankedList:
+        return self.pipeline.run(
+            ListRequest("search", "search", k, user_id, query=query, stages_off=stages_off)
+        )
 
     def answer(self, query: str, user_id: str | None = None, k: int = 10) -> RankedList:
         """``search``: the list also says what the query relaxed and any merchant redirect."""

@@ -46,6 +46,13 @@ class Route(Generic[M]):
     def exploring(self) -> bool:
         return self.experiment is not None and self.experiment.record.exploration > 0
 
+    @property
+    def stages_off(self) -> frozenset[str]:
+        """The scoring stages the variant runs without (none outside an experiment)."""
+        if self.experiment is None or self.variant is None:
+            return frozenset()
+        return frozenset(self.experiment.record.stages_off.get(self.variant, ()))
+
 
 class ExperimentRouter(Generic[M]):
     def __init__(self) -> None:

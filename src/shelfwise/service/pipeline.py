@@ -46,6 +46,9 @@ class ListRequest:
     exclude_purchased: bool | None = None  # None: the settings decide
     # False: the model's own order (offline evaluation exports); the shop's rules are not applied.
     apply_rules: bool = True
+    # Scoring stages (by ``ScoringStage.name``) this request runs without: an experiment's variant
+    # serving the same version with and without its click stage.
+    stages_off: frozenset[str] = frozenset()
 
     @property
     def fetch(self) -> int:
@@ -110,6 +113,8 @@ class ListSource(Protocol):
 class ScoringStage(Protocol):
     """A re-scoring stage between the source and the rules (the click model): it reorders the
     over-fetched candidates of the requests it applies to."""
+
+    name: str  # what an experiment's variant names to run without it (``ListRequest.stages_off``)
 
     def applies(self, request: ListRequest) -> bool: ...
 
@@ -203,7 +208,7 @@ class RequestPipeline:
     ) -> RankedList:
         # Re-scoring stages first: the negative-feedback demotion below must act on the final scores.
         for stage in self._stages:
-            if stage.applies(request):
+            if stage.name not in request.stages_off and stage.applies(request):
                 candidates = stage.rescore(request, customer, candidates)
         pool = [c for c in candidates.items if c.item_id not in request.exclude]
         disliked = customer.disliked if customer is not None else frozenset()

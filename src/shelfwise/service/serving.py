@@ -339,13 +339,17 @@ class ServingEngine(ServingExperiments):
         placement = placement or "home"
         route = self._route(placement, user_id)
         lists = route.model.lists
-        ranked = self.experiments.answer(route, k, lambda n: lists.recommend(user_id, n, placement, exclude))
+        ranked = self.experiments.answer(
+            route, k, lambda n: lists.recommend(user_id, n, placement, exclude, stages_off=route.stages_off)
+        )
         return self._served(ranked, user_id)
 
     def search(self, query: str, user_id: str | None, k: int) -> RankedList:
         route = self._route("search", user_id)
         lists = route.model.lists
-        ranked = self.experiments.answer(route, k, lambda n: lists.search(query, user_id=user_id, k=n))
+        ranked = self.experiments.answer(
+            route, k, lambda n: lists.search(query, user_id=user_id, k=n, stages_off=route.stages_off)
+        )
         return self._served(ranked, user_id)
 
     def explain_search(self, query: str) -> dict[str, Any]:
@@ -362,7 +366,12 @@ class ServingEngine(ServingExperiments):
             )  # newer than the model
         route = self._route("product", user_id)
         lists = route.model.lists
-        return self._served(self.experiments.answer(route, k, lambda n: lists.similar(item_id, k=n)), user_id)
+        return self._served(
+            self.experiments.answer(
+                route, k, lambda n: lists.similar(item_id, k=n, stages_off=route.stages_off)
+            ),
+            user_id,
+        )
 
     def impression_counts(self) -> tuple[int, int, int]:
         """(written, pending, dropped) impression rows of this process (zeros when logging is off)."""
@@ -397,7 +406,9 @@ class ServingEngine(ServingExperiments):
         self.item(item_id)
         route = self._route("product", user_id)
         lists = route.model.lists
-        ranked = self.experiments.answer(route, k, lambda n: lists.complementary([item_id], k=n))
+        ranked = self.experiments.answer(
+            route, k, lambda n: lists.complementary([item_id], k=n, stages_off=route.stages_off)
+        )
         return self._served(ranked, user_id)
 
     # ------------------------------------------------------------------ writes

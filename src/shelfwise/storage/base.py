@@ -233,6 +233,9 @@ class ExperimentRecord:
     exploration: float = 0.0  # share of slots filled at random, with the propensity logged
     stopped_at: float | None = None
     shipped_variant: str | None = None
+    # variant → scoring stages it runs without (e.g. ``{"control": ("click",)}``: the same version
+    # with and without its click stage); a variant not named runs every stage its version has.
+    stages_off: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def control(self) -> str:

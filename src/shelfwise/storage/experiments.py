@@ -18,7 +18,8 @@ from shelfwise.errors import ConflictError, ValidationError
 from shelfwise.storage.base import EXPERIMENT_STATUSES, EXPERIMENTS_CHANGE, ExperimentRecord
 
 _COLUMNS = (
-    "name, placement, variants, traffic, salt, status, exploration, created_at, stopped_at, shipped_variant"
+    "name, placement, variants, traffic, salt, status, exploration, created_at, stopped_at, shipped_variant, "
+    "stages_off"
 )
 
 
@@ -46,7 +47,7 @@ class ExperimentTables:
                         "stop it first"
                     )
             self._conn.execute(
-                self._sql(f"INSERT INTO experiments ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"),
+                self._sql(f"INSERT INTO experiments ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
                 (
                     experiment.name,
                     experiment.placement,
@@ -58,6 +59,7 @@ class ExperimentTables:
                     experiment.created_at,
                     experiment.stopped_at,
                     experiment.shipped_variant,
+                    orjson.dumps(experiment.stages_off).decode(),
                 ),
             )
             self.record_change(EXPERIMENTS_CHANGE, experiment.name)
@@ -100,7 +102,7 @@ class ExperimentTables:
 
 
 def _record(row: tuple[Any, ...]) -> ExperimentRecord:
-    name, placement, variants, traffic, salt, status, exploration, created, stopped, shipped = row
+    name, placement, variants, traffic, salt, status, exploration, created, stopped, shipped, off = row
     return ExperimentRecord(
         name=name,
         placement=placement,
@@ -112,4 +114,5 @@ def _record(row: tuple[Any, ...]) -> ExperimentRecord:
         exploration=float(exploration),
         stopped_at=None if stopped is None else float(stopped),
         shipped_variant=shipped,
+        stages_off={variant: tuple(stages) for variant, stages in orjson.loads(off).items()},
     )

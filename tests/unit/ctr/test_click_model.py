@@ -9,7 +9,7 @@ import pytest
 from ctr_logs import click_log, log_of, space
 
 from shelfwise.ctr import ClickModel, RecentItems, ece, fit_click_model
-from shelfwise.ctr.calibration import Platt, auc
+from shelfwise.ctr.calibration import Platt, auc, ece_noise_floor
 from shelfwise.ctr.sweep import sweep
 
 ITEMS = [f"i{n}" for n in range(10)]
@@ -30,6 +30,15 @@ def test_auc_and_ece_have_known_values() -> None:
     assert ece(labels, np.full(100, 0.9)) == pytest.approx(0.4)
 
 
+def test_the_ece_noise_floor_is_the_binomial_spread_of_the_bins() -> None:
+    # 1,000 predictions of 0.5 in 10 bins of 100: each bin's rate strays by sd 0.05, and the mean
+    # absolute value of that is 0.05 · sqrt(2 / pi) = 0.0399.
+    assert ece_noise_floor(np.full(1000, 0.5), draws=400) == pytest.approx(0.0399, abs=0.003)
+    # Ten times the impressions: a third of the floor (1 / sqrt(10)).
+    assert ece_noise_floor(np.full(10_000, 0.5), draws=400) == pytest.approx(0.0126, abs=0.001)
+    assert ece_noise_floor(np.full(1000, 1.0)) == 0.0  # certain outcomes do not stray
+
+
 def test_platt_scaling_recovers_a_known_distortion() -> None:
     """Scores whose true click probability is sigmoid(2 · logit(score) − 1): the fit finds 2 and −1."""
     rng = np.random.default_rng(0)
@@ -40,6 +49,25 @@ def test_platt_scaling_recovers_a_known_distortion() -> None:
     assert fitted.a == pytest.approx(2.0, abs=0.1)
     assert fitted.b == pytest.approx(-1.0, abs=0.1)
     assert ece(labels, fitted(raw)) < 0.01
+
+
+def test_the_calibration_prior_yields_to_strong_evidence_and_resists_a_lucky_slice() -> None:
+    rng = np.random.default_rng(3)
+    # Strong evidence: 200,000 scores whose truth is sigmoid(2 · logit − 1) are fixed despite the prior.
+    raw = rng.uniform(0.05, 0.6, 200_000)
+    logit = np.log(raw / (1 - raw))
+    labels = rng.random(len(raw)) < 1 / (1 + np.exp(-(2 * logit - 1)))
+    assert ece(labels, raw) > 0.05
+    assert ece(labels, Platt.fit(raw, labels, prior=1000.0)(raw)) < 0.01
+    # Calibrated scores (truth = score) and a small slice whose clicks ran 4 points low by chance:
+    # plain Platt follows the slice, the prior keeps most of the truth.
+    truth = rng.uniform(0.5, 0.9, 2000)
+    lucky = rng.random(len(truth)) < truth - 0.04
+    fresh = rng.uniform(0.5, 0.9, 200_000)
+    fresh_labels = rng.random(len(fresh)) < fresh
+    plain, shrunk = Platt.fit(truth, lucky), Platt.fit(truth, lucky, prior=1000.0)
+    assert ece(fresh_labels, plain(fresh)) > 0.03
+    assert ece(fresh_labels, shrunk(fresh)) < 0.02
 
 
 def test_predicted_click_rates_match_the_true_ones() -> None:

@@ -102,6 +102,9 @@ def test_an_item_shown_often_and_never_clicked_drops(tmp_path: Path) -> None:
     assert ignored not in after[:3]
     # The stage re-scores: every score is a probability of a sale (pCTR × pCVR).
     assert all(0.0 < s.score < 1.0 for s in ListService(with_stage).recommend("u0", k=10))
+    # The same version, asked to run without the stage (an experiment's control): the plain order.
+    skipped = ListService(with_stage).recommend("u0", k=10, stages_off=frozenset({"click"}))
+    assert [s.item_id for s in skipped] == _ids(without_stage, "u0")
 
 
 def test_without_impressions_there_is_no_stage_and_lists_do_not_change(tmp_path: Path) -> None:

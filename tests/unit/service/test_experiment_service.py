@@ -14,7 +14,7 @@ from shelfwise.errors import ConflictError, NotFoundError, ValidationError
 from shelfwise.experiments.assignment import assign
 from shelfwise.experiments.report import PriorBehaviour
 from shelfwise.service.context import ServiceContext
-from shelfwise.service.experiments import ExperimentService, parse_traffic, parse_variants
+from shelfwise.service.experiments import ExperimentService, parse_stages_off, parse_traffic, parse_variants
 from shelfwise.settings import Settings
 
 VARIANTS = [("control", "v0001"), ("treatment", "v0002")]
@@ -59,7 +59,26 @@ def test_create_checks_every_argument(ctx: ServiceContext) -> None:
     assert [e.name for e in service.list("running")] == ["a"]
 
 
+def test_a_variant_may_run_without_the_click_stage_but_cannot_be_shipped(ctx: ServiceContext) -> None:
+    service = ExperimentService(ctx, MemoryFeedback())
+    same = [("control", "v0001"), ("treatment", "v0001")]
+    with pytest.raises(ValidationError, match="unknown scoring stage rerank"):
+        service.create("a", "home", same, stages_off={"control": ["rerank"]})
+    with pytest.raises(ValidationError, match="no variant 'other'"):
+        service.create("a", "home", same, stages_off={"other": ["click"]})
+    created = service.create("a", "home", same, stages_off={"control": ["click", "click"], "treatment": []})
+    assert created.stages_off == {"control": ("click",)}
+    assert service.get("a").stages_off == {"control": ("click",)}
+    # Shipping pins a version, which serves every stage it has: the stage-less variant cannot ship.
+    with pytest.raises(ConflictError, match="without click"):
+        service.ship("a", "control")
+    assert service.ship("a", "treatment").shipped_variant == "treatment"
+
+
 def test_parsing_the_command_line_forms() -> None:
+    assert parse_stages_off(["control=click", "b = click"]) == {"control": ("click",), "b": ("click",)}
+    with pytest.raises(ValidationError, match="VARIANT=STAGE"):
+        parse_stages_off(["control"])
     assert parse_variants(["control=v0003", " treatment = v0004"]) == [
         ("control", "v0003"),
         ("treatment", "v0004"),

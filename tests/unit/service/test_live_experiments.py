@@ -118,3 +118,18 @@ def test_every_account_of_one_customer_gets_the_same_variant() -> None:
         )
     assert seen == {"control", "treatment"}
     store.close()
+
+
+def test_a_route_carries_the_stages_its_variant_runs_without() -> None:
+    router: ExperimentRouter[Loaded] = ExperimentRouter()
+    record = ExperimentRecord(
+        "loop", "home", {"control": "v1", "treatment": "v1"}, {"control": 0.5, "treatment": 0.5},
+        "salt-loop", "running", 0.0, stages_off={"control": ("click",)},
+    )  # fmt: skip
+    router.follow([record], Loaded)
+    seen = {}
+    for n in range(40):
+        route = router.route("home", f"c-{n}", Loaded("v9"))
+        seen[route.variant] = route.stages_off
+    assert seen == {"control": frozenset({"click"}), "treatment": frozenset()}
+    assert router.route("cart", "c-1", Loaded("v9")).stages_off == frozenset()  # no experiment there

@@ -29,7 +29,13 @@ async def list_experiments(engine: Engine) -> Response:
 async def create_experiment(engine: Engine, body: ExperimentCreate) -> Response:
     """Every server process routes the placement within seconds; this one at once."""
     created = experiment_actions.create_experiment(
-        engine, body.name, body.placement, list(body.variants.items()), body.traffic, body.exploration
+        engine,
+        body.name,
+        body.placement,
+        list(body.variants.items()),
+        body.traffic,
+        body.exploration,
+        body.stages_off,
     )
     return json_response(experiment_dict(created), 201)
 
