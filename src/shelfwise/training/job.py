@@ -15,6 +15,7 @@ import numpy as np
 
 from shelfwise.audit import training_view
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
+from shelfwise.engine import Engine, open_engine
 from shelfwise.errors import ModelError
 from shelfwise.history import load_training_view, sequences_of, trending_scores
 from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
@@ -43,6 +44,8 @@ class TrainOptions:
     progress: bool = True
     encoder: str | None = None  # None: chosen from the catalog's language
     model: str = DEFAULT_MODEL
+    engine: str = "local"  # where the heavy stages run: local, or ray (the `ray` extra)
+    address: str | None = None  # a running Ray cluster; None starts a local one
 
 
 def _importances(model: object) -> dict[str, dict[str, float]]:
@@ -61,6 +64,14 @@ def _tunes_query_encoder(settings: Settings, store: Store) -> bool:
 
 
 def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
+    engine = open_engine(options.engine, options.address)
+    try:
+        return _train(settings, store, options, engine)
+    finally:
+        engine.close()
+
+
+def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engine) -> Path:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     # Flagged accounts (fake orders, rings, bots) are kept out of every model and of trending.
@@ -74,7 +85,7 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
 
     t0 = time.perf_counter()
     texts = catalog_texts(items, index)
-    embeddings, encoder_name = embed_catalog(settings, texts, options.encoder, options.progress)
+    embeddings, encoder_name = embed_catalog(settings, texts, options.encoder, options.progress, engine)
     timings["encode_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -85,7 +96,7 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     remaining = max(remaining, 0.5)
     model, metrics = fit_next_item(
         settings,
-        NextItemFit(options.model, options.seed, remaining, options.progress),
+        NextItemFit(options.model, options.seed, remaining, options.progress, engine),
         len(index),
         sequences,
         embeddings,
@@ -144,6 +155,7 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
             metrics={k: float(v) for k, v in metrics.items()},
             components={
                 "model": options.model,
+                "engine": engine.name,
                 "encoder": encoder_name,
                 "click_model": bool(ctr_metrics),
                 "search_encoder": search_encoder_name(
