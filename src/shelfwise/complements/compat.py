@@ -341,6 +341,18 @@ class CompatIndex:
                     found[item] = ModelTie(mine, theirs)
         return found
 
+    def mention_groups(self) -> dict[tuple[str, tuple[str, ...]], list[tuple[Mention, list[int]]]]:
+        """Per model (code, variants): one mention per (line, brand) and the items behind each.
+        Whether two mentions of one model tie depends on their line and brand only, so a caller can
+        match an anchor against these few groups instead of against every item naming the code."""
+        out: dict[tuple[str, tuple[str, ...]], list[tuple[Mention, list[int]]]] = {}
+        for key, entries in self._by_model.items():
+            groups: dict[tuple[str, str], tuple[Mention, list[int]]] = {}
+            for item, mention in entries:
+                groups.setdefault((mention.line, mention.brand), (mention, []))[1].append(item)
+            out[key] = list(groups.values())
+        return out
+
     def same_brand(self, anchor: ItemModels) -> dict[int, str]:
         """Items naming one of the anchor's brands without a model ("Vexo 20W Charger")."""
         found: dict[int, str] = {}

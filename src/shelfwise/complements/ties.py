@@ -61,18 +61,26 @@ def make_ties(
 
 
 def named_categories(index: CompatIndex, category_of: np.ndarray, n_categories: int) -> sp.csr_matrix:
-    """``[b, c]`` = 1 when item b names a model that an item of category c also names."""
+    """``[b, c]`` = 1 when item b names a model that an item of category c also names.
+
+    Read per group of mentions (``CompatIndex.mention_groups``), not per pair of items: a code that
+    thousands of titles name ("0.5", "100") made the pairwise walk quadratic (500 s for 7,800 Beauty
+    items)."""
+    groups = {
+        key: [(mention, {int(c) for c in category_of[items]}) for mention, items in entries]
+        for key, entries in index.mention_groups().items()
+    }
     rows, cols = [], []
     for item, models in enumerate(index.models):
-        if not models.mentions:
-            continue
-        for other in index.same_model(models):
-            rows.append(item)
-            cols.append(int(category_of[other]))
+        named: set[int] = set()
+        for mine in models.mentions:
+            for theirs, categories in groups.get((mine.code, mine.variants), ()):
+                if mine.same_model(theirs):
+                    named |= categories
+        rows += [item] * len(named)
+        cols += sorted(named)
     data = np.ones(len(rows), dtype=np.float32)
-    matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(index), n_categories))
-    matrix.sum_duplicates()
-    return matrix
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(index), n_categories))
 
 
 def fit_rates(
