@@ -29,6 +29,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -71,13 +72,19 @@ def store_url(store: str, home: Path, server: str) -> Iterator[str]:
 def run(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float, str]:
     """(wall seconds, stderr) of a CLI call; raises TimeoutError past ``timeout``."""
     started = time.perf_counter()
+    # Its own process group: on a timeout the whole tree goes (``time -v``'s child, a Ray cluster),
+    # not only the direct child.
+    process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
     try:
-        done = subprocess.run(cmd, env=env, timeout=timeout, capture_output=True, text=True)
+        _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
         raise TimeoutError(f"{' '.join(cmd[:3])} > {timeout:.0f}s") from None
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} failed: {done.stderr[-800:]}")
-    return time.perf_counter() - started, done.stderr
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} failed: {stderr[-800:]}")
+    return time.perf_counter() - started, stderr
 
 
 def train(env: dict[str, str], home: Path, engine: str, args: argparse.Namespace) -> dict[str, float]:
