@@ -19,7 +19,7 @@ goes by popularity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,7 +85,7 @@ def named_categories(index: CompatIndex, category_of: np.ndarray, n_categories: 
 
 def fit_rates(
     weight: sp.csr_matrix,
-    ties_of: list[Ties | None],
+    ties_of: Iterable[Ties | None],
     category_of: np.ndarray,
     n_categories: int,
     prior: float,
