@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -21,13 +22,23 @@ def train(
     model: Annotated[
         str | None, typer.Option(help="Next-item model: candidate_ranker (default), transitions, popularity.")
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the heavy stages run: local (this process) or ray (Ray tasks; the `ray` extra)."
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="--engine ray: a running Ray cluster's address (default: start a local one)."),
+    ] = None,
 ) -> None:
     """Train every model from the store and publish a new model version."""
     from shelfwise.service.models import ModelService, TrainOptions  # heavy imports: only when training
 
-    options = TrainOptions(seed=seed, max_minutes=max_minutes, encoder=encoder)
+    options = TrainOptions(seed=seed, max_minutes=max_minutes, encoder=encoder, engine=engine, address=address)
     if model is not None:
-        options = TrainOptions(seed=seed, max_minutes=max_minutes, encoder=encoder, model=model)
+        options = replace(options, model=model)
     manifest = ModelService(context()).train(options)
     directory = context().models.path(manifest.version)
     typer.echo(f"trained {manifest.version} in {manifest.timings.get('total_s', 0):.0f}s → {directory}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +79,10 @@ class EmbeddingCache:
         batch_size: int = 64,
         progress: bool = True,
         threads: int = 1,
+        encode_missing: Callable[[list[str]], np.ndarray] | None = None,
     ) -> np.ndarray:
+        """``encode_missing``: how the texts not in the cache get encoded (None: this encoder, here);
+        training passes its engine's sharded encoding."""
         name = self.encoder.name
         keys = [content_key(name, text) for text in texts]
         cached = self._lookup(sorted(set(keys)))
@@ -88,9 +91,12 @@ class EmbeddingCache:
             if key not in cached and key not in missing:
                 missing[key] = text
         if missing:
-            fresh = encode(
-                self.encoder, list(missing.values()), batch_size, progress=progress, threads=threads
-            )
+            if encode_missing is not None:
+                fresh = encode_missing(list(missing.values()))
+            else:
+                fresh = encode(
+                    self.encoder, list(missing.values()), batch_size, progress=progress, threads=threads
+                )
             with self._db() as db:
                 db.executemany(
                     "INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)",

@@ -18,7 +18,9 @@ import importlib
 import os
 from collections.abc import Callable, Sequence
 
-from shelfwise.encoders.base import TextEncoder
+import numpy as np
+
+from shelfwise.encoders.base import TextEncoder, encode
 from shelfwise.encoders.text import choose_encoder, detect_language
 from shelfwise.errors import ConfigError
 from shelfwise.settings.encoders import EncoderSettings
@@ -82,3 +84,10 @@ def encoder_of_version(name: str, settings: EncoderSettings | None = None) -> Te
     if "use" in name.lower() or "universal" in name.lower() or "multilingual" in name.lower():
         return choose_encoder("multi", settings)
     raise ConfigError(f"model version was encoded with {name!r}, which is not installed here")
+
+
+def encode_shard(texts: Sequence[str], spec: tuple[str, EncoderSettings]) -> np.ndarray:
+    """One shard of a catalog encoded by the encoder named ``spec[0]`` (loaded where this runs: a
+    distributed engine's worker builds its own copy by name instead of receiving the model)."""
+    name, settings = spec
+    return encode(encoder_of_version(name, settings), list(texts), progress=False)

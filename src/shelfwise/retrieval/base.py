@@ -9,6 +9,8 @@ from typing import Protocol, Self, runtime_checkable
 
 import numpy as np
 
+from shelfwise.engine import Engine
+
 
 @dataclass
 class TrainingData:
@@ -39,6 +41,8 @@ class FitOptions:
     max_minutes: float = 20.0
     threads: int = 1
     progress: bool = True
+    # Where the heavy counting and the ranker's training rows run (None: in this process).
+    engine: Engine | None = None
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from shelfwise.engine import Engine, LocalEngine, map_combine
 from shelfwise.retrieval.transitions import (
     TransitionConfig,
     TransitionModel,
@@ -20,6 +21,7 @@ from shelfwise.retrieval.transitions import (
     item_counts,
     normalise_rows,
     pair_counts,
+    sum_matrices,
 )
 
 FEATURE_NAMES: list[str] = [
@@ -86,23 +88,26 @@ class ItemStatistics:
         n_items: int,
         baseline_config: TransitionConfig,
         candidate_config: CandidateConfig,
+        engine: Engine | None = None,
     ) -> ItemStatistics:
-        from shelfwise.retrieval.base import TrainingData
-
+        """Every count in one pass over the engine's shards of customers, then normalised here."""
+        gaps = _pair_specs(baseline_config, candidate_config)
+        counted = map_combine(
+            engine or LocalEngine(), _count_shard, sequences, (n_items, gaps), _add_shard_counts
+        )
+        pairs, follows, counts = counted
+        forward_counts, next_counts, far = pairs[gaps[1]], pairs[gaps[2]], pairs[gaps[3]]
         baseline = TransitionModel(baseline_config)
-        baseline.fit(TrainingData(n_items, list(sequences)))
-        forward_counts = pair_counts(sequences, n_items, 5, 0.6)
-        next_counts = pair_counts(sequences, n_items, 1, 1.0)
-        far = pair_counts(sequences, n_items, candidate_config.cooccur_gap, 1.0)
+        baseline.set_counts(pairs[gaps[0]], counts)
         return cls(
             baseline=baseline,
             forward=normalise_rows(forward_counts, 1.0),
             next_item=normalise_rows(next_counts, 1.0),
             reverse=normalise_rows(forward_counts.T.tocsr(), 1.0),
             cooccur=normalise_rows((far + far.T).tocsr(), 0.5),
-            counts=item_counts(sequences, n_items),
+            counts=counts,
             in_degree=np.diff(next_counts.tocsc().indptr).astype(np.float32),
-            follows=customer_follow_counts(sequences, n_items, FOLLOW_GAP),
+            follows=follows,
         )
 
     def save(self, directory: Path) -> None:
@@ -129,6 +134,29 @@ class ItemStatistics:
             if (directory / "follows.npz").exists()
             else None,
         )
+
+
+PairSpec = tuple[int, float]  # (max_gap, decay) of one pair_counts
+ShardCounts = tuple[dict[PairSpec, sp.csr_matrix], sp.csr_matrix, np.ndarray]
+
+
+def _pair_specs(baseline: TransitionConfig, candidates: CandidateConfig) -> list[PairSpec]:
+    """The pair counts statistics need: baseline, forward, next item, co-occurrence."""
+    return [(baseline.max_gap, baseline.decay), (5, 0.6), (1, 1.0), (candidates.cooccur_gap, 1.0)]
+
+
+def _count_shard(sequences: Sequence[np.ndarray], spec: tuple[int, list[PairSpec]]) -> ShardCounts:
+    """One shard's counts (the baseline's pairs are counted once when they equal the forward ones)."""
+    n_items, gaps = spec
+    pairs = {gap: pair_counts(sequences, n_items, *gap) for gap in dict.fromkeys(gaps)}
+    return pairs, customer_follow_counts(sequences, n_items, FOLLOW_GAP), item_counts(sequences, n_items)
+
+
+def _add_shard_counts(parts: list[ShardCounts]) -> ShardCounts:
+    """Counts over disjoint customers add up (the follow counts too: one customer, one shard)."""
+    pairs = {gap: sum_matrices([p[0][gap] for p in parts]) for gap in parts[0][0]}
+    follows = sum_matrices([p[1] for p in parts])
+    return pairs, follows, np.sum([p[2] for p in parts], axis=0).astype(np.float32)
 
 
 @dataclass

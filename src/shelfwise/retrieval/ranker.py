@@ -18,6 +18,7 @@ from typing import Self
 
 import numpy as np
 
+from shelfwise.engine import Engine, LocalEngine, map_combine
 from shelfwise.evaluation.sequences import rank_metrics
 from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
 from shelfwise.retrieval.features import (
@@ -61,6 +62,67 @@ class RankerConfig:
     adapter_minutes: float = 2.0
 
 
+@dataclass
+class RowContext:
+    """What every shard of training users shares: the fitted state candidate features read."""
+
+    stats: ItemStatistics
+    embeddings: np.ndarray | None
+    candidates: CandidateConfig
+    batch_size: int
+    neural: SASRecModel | None
+    adapted: np.ndarray | None
+    # The neural model and the adapter trained on these targets, so their features would leak: they
+    # are left missing (NaN), which LightGBM routes as unknown rather than as a weak score.
+    neural_seen_targets: bool = False
+    until: float = float("inf")  # time.time() after which no further batch is built
+
+
+Rows = tuple[np.ndarray, np.ndarray, list[int], np.ndarray]  # features, labels, group sizes, found
+
+
+def candidate_rows(users: Sequence[tuple[np.ndarray, np.int64]], context: RowContext) -> Rows:
+    """Feature rows of the users (history, target) whose target is among the candidates (the others
+    carry no signal), and which users those were."""
+    histories = [h for h, _ in users]
+    targets = np.array([t for _, t in users], dtype=np.int64)
+    features, labels, groups, found = [], [], [], np.zeros(len(histories), dtype=bool)
+    for start in range(0, len(histories), context.batch_size):
+        if time.time() > context.until:
+            break
+        part = histories[start : start + context.batch_size]
+        neural = None
+        if context.neural is not None and not context.neural_seen_targets:
+            neural = context.neural.score(part)
+        batch = build_candidates(
+            context.stats, context.embeddings, part, context.candidates, neural, context.adapted
+        )
+        if context.neural_seen_targets:
+            leaked = (NEURAL_FEATURES if context.neural is not None else ()) + (
+                ADAPTED_FEATURES if context.adapted is not None else ()
+            )
+            for name in leaked:
+                batch.features[:, :, FEATURE_NAMES.index(name)] = np.nan
+        hits = batch.candidates == targets[start : start + len(part), None]
+        for row in np.flatnonzero(hits.any(axis=1)):
+            features.append(batch.features[row])
+            labels.append(hits[row].astype(np.float32))
+            groups.append(batch.candidates.shape[1])
+        found[start : start + len(part)] = hits.any(axis=1)
+    if not features:
+        return np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros(0, np.float32), [], found
+    return np.concatenate(features), np.concatenate(labels), groups, found
+
+
+def _concatenate_rows(parts: list[Rows]) -> Rows:
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        [g for p in parts for g in p[2]],
+        np.concatenate([p[3] for p in parts]),
+    )
+
+
 class CandidateRankerRecommender:
     """Learned re-ranking of transition and text-neighbour candidates."""
 
@@ -87,47 +149,28 @@ class CandidateRankerRecommender:
         stats: ItemStatistics,
         histories: list[np.ndarray],
         targets: np.ndarray,
+        engine: Engine,
         neural_seen_targets: bool = False,
         until: float = float("inf"),
     ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
-        """Feature rows of the users whose target is among the candidates (others carry no signal).
-
-        ``until``: a ``time.monotonic()`` after which no further batch is built (the rows so far
-        are kept), so a large shop's rows cannot eat the boosting's time and the job's deadline.
-
-        ``neural_seen_targets``: the neural model and the adapter trained on these targets, so their
-        features would leak; they are left missing (NaN), which LightGBM routes as unknown rather than
-        as a weak score.
-        """
-        features, labels, groups, found = [], [], [], np.zeros(len(histories), dtype=bool)
-        for start in range(0, len(histories), self.config.batch_size):
-            if time.monotonic() > until:
-                break
-            part = histories[start : start + self.config.batch_size]
-            neural = None if neural_seen_targets else self._neural_scores(part)
-            batch = build_candidates(
-                stats, self.embeddings, part, self.config.candidates, neural, self.adapted
-            )
-            if neural_seen_targets:
-                leaked = (NEURAL_FEATURES if self.neural is not None else ()) + (
-                    ADAPTED_FEATURES if self.adapted is not None else ()
-                )
-                for name in leaked:
-                    batch.features[:, :, FEATURE_NAMES.index(name)] = np.nan
-            hits = batch.candidates == targets[start : start + len(part), None]
-            for row in np.flatnonzero(hits.any(axis=1)):
-                features.append(batch.features[row])
-                labels.append(hits[row].astype(np.float32))
-                groups.append(batch.candidates.shape[1])
-            found[start : start + len(part)] = hits.any(axis=1)
-        if not features:
-            return np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros(0, np.float32), [], found
-        return np.concatenate(features), np.concatenate(labels), groups, found
+        """Feature rows of the users whose target is among the candidates, built per shard of users
+        on ``engine`` (see ``candidate_rows``). ``until``: a ``time.monotonic()`` after which no
+        further batch is built (the rows so far are kept), so a large shop's rows cannot eat the
+        boosting's time and the job's deadline."""
+        # Shards may run in other processes (Ray), whose monotonic clocks differ: pass wall time.
+        wall_until = time.time() + (until - time.monotonic()) if until != float("inf") else until
+        context = RowContext(
+            stats, self.embeddings, self.config.candidates, self.config.batch_size,
+            self.neural, self.adapted, neural_seen_targets, wall_until,
+        )  # fmt: skip
+        users = list(zip(histories, np.asarray(targets, dtype=np.int64), strict=True))
+        return map_combine(engine, candidate_rows, users, context, _concatenate_rows)
 
     def fit(self, data: TrainingData, options: FitOptions | None = None) -> dict[str, float]:
         import lightgbm
 
         options = options or FitOptions()
+        engine = options.engine or LocalEngine()
         started = time.monotonic()
         cfg = self.config
         self.n_items = data.n_items
@@ -155,6 +198,7 @@ class CandidateRankerRecommender:
             data.n_items,
             cfg.baseline,
             cfg.candidates,
+            engine,
         )
         rng = np.random.default_rng(options.seed)
         is_valid = rng.random(len(usable)) < cfg.validation_share
@@ -162,9 +206,11 @@ class CandidateRankerRecommender:
         # Rows stop at a share of the budget (the last steps' first), leaving time to boost.
         budget_end = started + options.max_minutes * 60.0
         rows_until = started + ROWS_SHARE * options.max_minutes * 60.0
-        x_va, y_va, g_va, _ = self._rows(held_out_stats, [prefixes[i] for i in valid_idx], targets[valid_idx])
+        x_va, y_va, g_va, _ = self._rows(
+            held_out_stats, [prefixes[i] for i in valid_idx], targets[valid_idx], engine
+        )
         x_tr, y_tr, g_tr, _ = self._rows(
-            held_out_stats, [prefixes[i] for i in train_idx], targets[train_idx], until=rows_until
+            held_out_stats, [prefixes[i] for i in train_idx], targets[train_idx], engine, until=rows_until
         )
         # Earlier steps (second-to-last item, ...) multiply the training rows.
         for back in range(2, 2 + cfg.extra_steps):
@@ -173,12 +219,14 @@ class CandidateRankerRecommender:
                 data.n_items,
                 cfg.baseline,
                 cfg.candidates,
+                engine,
             )
             step_users = [usable[i] for i in train_idx if len(usable[i]) > cfg.min_history + back - 1]
             x_step, y_step, g_step, _ = self._rows(
                 step_stats,
                 [s[:-back] for s in step_users],
                 np.array([s[-back] for s in step_users]),
+                engine,
                 neural_seen_targets=True,
                 until=rows_until,
             )
@@ -206,7 +254,9 @@ class CandidateRankerRecommender:
         if not g_tr:
             # Nothing learnable (tiny or degenerate data): serve the transition baseline.
             self.booster = None
-            self.stats = ItemStatistics.fit(data.sequences, data.n_items, cfg.baseline, cfg.candidates)
+            self.stats = ItemStatistics.fit(
+                data.sequences, data.n_items, cfg.baseline, cfg.candidates, engine
+            )
             return {"fit_seconds": time.monotonic() - started}
         train_set = lightgbm.Dataset(x_tr, y_tr, group=g_tr, feature_name=FEATURE_NAMES)
         budget_s = max(options.max_minutes * 60.0 - (time.monotonic() - started) - 60.0, 30.0)
@@ -232,7 +282,7 @@ class CandidateRankerRecommender:
         metrics = self._evaluate(valid_hist, targets[valid_idx])
         metrics["rounds"] = float(self.booster.best_iteration or self.booster.current_iteration())  # type: ignore[attr-defined]
         # Serve with statistics over everything the customer base did, held-out items included.
-        self.stats = ItemStatistics.fit(data.sequences, data.n_items, cfg.baseline, cfg.candidates)
+        self.stats = ItemStatistics.fit(data.sequences, data.n_items, cfg.baseline, cfg.candidates, engine)
         if self.neural is not None:
             final_until = min(time.monotonic() + 120.0, max(budget_end, time.monotonic() + 10.0))
             self.neural.train_on_full_sequences(list(data.sequences), 1, final_until, options.seed)

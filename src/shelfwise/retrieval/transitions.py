@@ -16,6 +16,7 @@ from typing import Self
 import numpy as np
 import scipy.sparse as sp
 
+from shelfwise.engine import Engine, LocalEngine, map_combine
 from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
 
 
@@ -30,8 +31,14 @@ class TransitionConfig:
     popularity_weight: float = 0.001
 
 
-def pair_counts(sequences: Sequence[np.ndarray], n_items: int, max_gap: int, decay: float) -> sp.csr_matrix:
-    """Forward pair weights ``W[a, b] = Σ decay**(gap-1)`` over a-before-b pairs within ``max_gap``."""
+def pair_counts(
+    sequences: Sequence[np.ndarray], n_items: int, max_gap: int, decay: float, engine: Engine | None = None
+) -> sp.csr_matrix:
+    """Forward pair weights ``W[a, b] = Σ decay**(gap-1)`` over a-before-b pairs within ``max_gap``.
+
+    With an engine, counted per shard of customers and summed (pairs never cross customers)."""
+    if engine is not None and engine.shards > 1:
+        return map_combine(engine, _pair_counts_shard, sequences, (n_items, max_gap, decay), sum_matrices)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
@@ -52,6 +59,18 @@ def pair_counts(sequences: Sequence[np.ndarray], n_items: int, max_gap: int, dec
     matrix.setdiag(0)  # repeated purchases of the same item say nothing about the next one
     matrix.eliminate_zeros()
     return matrix.astype(np.float32)
+
+
+def _pair_counts_shard(sequences: Sequence[np.ndarray], spec: tuple[int, int, float]) -> sp.csr_matrix:
+    return pair_counts(sequences, *spec)
+
+
+def sum_matrices(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """Shard results added up: sparse counts are additive over disjoint sets of customers."""
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total = total + part
+    return total.tocsr()
 
 
 def customer_follow_counts(sequences: Sequence[np.ndarray], n_items: int, max_gap: int) -> sp.csr_matrix:
@@ -124,12 +143,17 @@ class TransitionModel:
 
     def fit(self, data: TrainingData, options: FitOptions | None = None) -> dict[str, float]:
         cfg = self.config
-        self.n_items = data.n_items
-        forward = pair_counts(data.sequences, data.n_items, cfg.max_gap, cfg.decay)
-        self.transitions = normalise_rows(forward + cfg.reverse_weight * forward.T.tocsr(), cfg.power)
-        counts = item_counts(data.sequences, data.n_items)
-        self.popularity = counts / max(float(counts.max()), 1.0)
+        engine = (options.engine if options else None) or LocalEngine()
+        forward = pair_counts(data.sequences, data.n_items, cfg.max_gap, cfg.decay, engine)
+        self.set_counts(forward, item_counts(data.sequences, data.n_items))
         return {}
+
+    def set_counts(self, forward: sp.csr_matrix, counts: np.ndarray) -> None:
+        """The model from its counts: forward pair weights (``pair_counts``) and item counts."""
+        cfg = self.config
+        self.n_items = forward.shape[0]
+        self.transitions = normalise_rows(forward + cfg.reverse_weight * forward.T.tocsr(), cfg.power)
+        self.popularity = counts / max(float(counts.max()), 1.0)
 
     def score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         if self.transitions is None or self.popularity is None:

@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from shelfwise.audit import training_view
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
+from shelfwise.engine import Engine, open_engine
 from shelfwise.errors import ModelError
 from shelfwise.history import load_training_view, sequences_of, trending_scores
 from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
@@ -39,6 +40,8 @@ class TrainOptions:
     progress: bool = True
     encoder: str | None = None  # None: chosen from the catalog's language
     model: str = DEFAULT_MODEL
+    engine: str = "local"  # where the heavy stages run: local, or ray (the `ray` extra)
+    address: str | None = None  # a running Ray cluster; None starts a local one
 
 
 def _importances(model: object) -> dict[str, dict[str, float]]:
@@ -63,11 +66,15 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     # numpy's BLAS kept its own threads (one per core) while torch and LightGBM use
     # settings.threads: on a loaded 2-core machine the per-customer similarity products of the
     # ranker's training rows ran 20x slower (docs/performance.md).
-    with threadpool_limits(limits=settings.threads):
-        return _train(settings, store, options)
+    engine = open_engine(options.engine, options.address)
+    try:
+        with threadpool_limits(limits=settings.threads):
+            return _train(settings, store, options, engine)
+    finally:
+        engine.close()
 
 
-def _train(settings: Settings, store: Store, options: TrainOptions) -> Path:
+def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engine) -> Path:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     # Flagged accounts (fake orders, rings, bots) are kept out of every model and of trending.
@@ -81,7 +88,7 @@ def _train(settings: Settings, store: Store, options: TrainOptions) -> Path:
 
     t0 = time.perf_counter()
     texts = catalog_texts(items, index)
-    embeddings, encoder_name = embed_catalog(settings, texts, options.encoder, options.progress)
+    embeddings, encoder_name = embed_catalog(settings, texts, options.encoder, options.progress, engine)
     timings["encode_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -90,7 +97,9 @@ def _train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     budget = plan_budget(options.max_minutes, t0 - started, _shop_size(settings, store, sequences))
     model, metrics = fit_next_item(
         settings,
-        NextItemFit(options.model, options.seed, budget.next_item_minutes(t0 - started), options.progress),
+        NextItemFit(
+            options.model, options.seed, budget.next_item_minutes(t0 - started), options.progress, engine
+        ),
         len(index),
         sequences,
         embeddings,
@@ -153,6 +162,7 @@ def _train(settings: Settings, store: Store, options: TrainOptions) -> Path:
             metrics={k: float(v) for k, v in metrics.items()},
             components={
                 "model": options.model,
+                "engine": engine.name,
                 "encoder": encoder_name,
                 "click_model": bool(ctr_metrics),
                 "search_encoder": search_encoder_name(

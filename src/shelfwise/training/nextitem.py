@@ -10,6 +10,8 @@ import numpy as np
 
 from shelfwise.domain import Item
 from shelfwise.encoders import EmbeddingCache, encoder_for_catalog, item_text
+from shelfwise.encoders.registry import encode_shard
+from shelfwise.engine import Engine, map_combine
 from shelfwise.history import ItemIndex
 from shelfwise.retrieval import FitOptions, SequentialRecommender, TrainingData
 from shelfwise.retrieval.registry import create_model
@@ -23,13 +25,21 @@ def catalog_texts(items: Sequence[Item], index: ItemIndex) -> list[str]:
 
 
 def embed_catalog(
-    settings: Settings, texts: list[str], choice: str | None, progress: bool
+    settings: Settings, texts: list[str], choice: str | None, progress: bool, engine: Engine | None = None
 ) -> tuple[np.ndarray, str]:
-    """(L2-normalised vectors, the encoder's name) through the content-hash cache."""
+    """(L2-normalised vectors, the encoder's name) through the content-hash cache; the texts the
+    cache lacks are encoded in shards on ``engine`` when it has more than one."""
     encoder = encoder_for_catalog(choice, texts, settings.encoders)
     cache = EmbeddingCache(encoder, settings.encoders.resolved_embedding_cache_dir())
+    sharded = None
+    if engine is not None and engine.shards > 1:
+        spec = (encoder.name, settings.encoders)
+
+        def sharded(missing: list[str]) -> np.ndarray:
+            return map_combine(engine, encode_shard, missing, spec, np.concatenate)
+
     try:
-        vectors = cache.encode(texts, progress=progress)
+        vectors = cache.encode(texts, progress=progress, encode_missing=sharded)
     finally:
         cache.close()
     return np.asarray(vectors, dtype=np.float32), encoder.name
@@ -41,6 +51,7 @@ class NextItemFit:
     seed: int = 0
     max_minutes: float = 20.0
     progress: bool = False
+    engine: Engine | None = None  # None: in this process
 
 
 def fit_next_item(
@@ -60,7 +71,11 @@ def fit_next_item(
             trending=trending,
         ),
         FitOptions(
-            seed=fit.seed, max_minutes=fit.max_minutes, threads=settings.threads, progress=fit.progress
+            seed=fit.seed,
+            max_minutes=fit.max_minutes,
+            threads=settings.threads,
+            progress=fit.progress,
+            engine=fit.engine,
         ),
     )
     return model, dict(metrics or {})

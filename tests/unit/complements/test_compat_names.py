@@ -147,3 +147,22 @@ def test_numbers_in_prose_are_not_models_unless_written_like_one() -> None:
     assert not NAMES.of_item("Jersey top", prose, {}, None).mentions
     found = NAMES.of_item("Case, Black", "Slim case made for the Vexo Q9 and the Pixel 8.", {}, None)
     assert [m.text for m in found.mentions] == ["Vexo Q9", "Pixel 8"]
+
+
+def test_named_categories_are_the_categories_of_the_items_naming_the_same_model() -> None:
+    from shelfwise.complements.ties import named_categories
+
+    index = CompatIndex(
+        _models("Case for Galaxy S24", "Samsung S24 charger", "Galaxy Tab S24 Cover", "Case for Pixel 8", "Plain mug")
+    )  # fmt: skip
+    # Categories: 0 cases, 1 chargers, 2 covers, 3 mugs.
+    named = named_categories(index, np.array([0, 1, 2, 0, 3]), 4).toarray()
+    # "Galaxy S24" and "Samsung S24" are one model, "Galaxy Tab S24" another; the bare "Samsung S24"
+    # (no line word) may be either, so the charger ties to both and both to it.
+    assert named.tolist() == [
+        [1, 1, 0, 0],
+        [1, 1, 1, 0],
+        [0, 1, 1, 0],
+        [1, 0, 0, 0],
+        [0, 0, 0, 0],
+    ]
