@@ -14,7 +14,7 @@ from shelfwise.training import job
 def test_train_limits_blas_threads_to_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen: list[int] = []
 
-    def record(settings: Settings, store: object, options: job.TrainOptions) -> Path:
+    def record(settings: Settings, store: object, options: job.TrainOptions, engine: object) -> Path:
         seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
         return tmp_path
 
