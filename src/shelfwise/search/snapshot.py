@@ -7,7 +7,9 @@
 * ``ann.faiss``: the approximate index over them, when the catalog is large enough;
 * ``rows.pickle``: the per-row facts ranking reads (items, brands, categories, terms, units,
   prices, the spelling lexicon), which cost most of a rebuild (tokenising every title);
-* ``snapshot.json``: what the guard checks (format, encoder, item count, when it was taken).
+* ``snapshot.json``: what the guard checks (format, encoder, item count, when it was taken);
+* ``behaviour.pickle``: the search log's behaviour statistics and the event-log mark they cover
+  (``LogMark``): reused while no search event, return, forget or identity change came after it.
 
 Loading opens a private copy of the lexical folder (hard links: tantivy never rewrites a file, it
 adds segments and replaces its meta file), so serving can index new items on top without touching
@@ -31,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from shelfwise.encoders import EmbeddingCache, TextEncoder
+from shelfwise.search.behaviour import BehaviourStats
 from shelfwise.search.index import SearchIndex
 from shelfwise.search.lexical import LexicalIndex
 
@@ -40,6 +43,16 @@ META_FILE = "snapshot.json"
 ROWS_FILE = "rows.pickle"
 VECTORS_FILE = "vectors.npy"
 LEXICAL_DIR = "lexical"
+BEHAVIOUR_FILE = "behaviour.pickle"
+
+
+@dataclass(frozen=True)
+class LogMark:
+    """Where the store's event log stood when statistics were read from it."""
+
+    event_seq: int  # every event up to this seq was stored
+    change_seq: int  # the change log's last entry
+    stored_events: int  # events with seq <= event_seq (later deletions show as fewer)
 
 
 @dataclass(frozen=True)
@@ -140,3 +153,22 @@ def load_index(
     if index.dense is not None:
         index.dense.load(np.load(directory / VECTORS_FILE), directory)
     return index
+
+
+def save_behaviour(directory: Path, stats: BehaviourStats, mark: LogMark) -> None:
+    with open(directory / BEHAVIOUR_FILE, "wb") as handle:
+        pickle.dump(
+            {"format": FORMAT, "mark": mark, "stats": stats}, handle, protocol=pickle.HIGHEST_PROTOCOL
+        )
+
+
+def load_behaviour(directory: Path) -> tuple[LogMark, BehaviourStats] | None:
+    """The saved statistics and their mark; None when missing, unreadable or of another format."""
+    try:
+        with open(directory / BEHAVIOUR_FILE, "rb") as handle:
+            saved = pickle.load(handle)  # our own model store: see the module docstring
+        if saved["format"] == FORMAT and isinstance(saved["stats"], BehaviourStats):
+            return saved["mark"], saved["stats"]
+    except Exception:  # missing or damaged: the caller reads the search log instead
+        return None
+    return None
