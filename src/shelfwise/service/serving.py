@@ -123,16 +123,17 @@ class ServingEngine(ServingExperiments):
         # Start-up creates millions of long-lived objects (profiles, index rows, the model): the
         # cyclic collector would run dozens of full passes over them while they are being built
         # (~30 % of the profile load). Paused meanwhile, then everything built is frozen out of
-        # its generations, so later passes (during requests) no longer walk it.
+        # its generations, so later passes (during requests) no longer walk it. No full collection
+        # first: on Beauty it found ~7k unreachable objects (a few hundred kB, then kept for good)
+        # and cost 0.7 s of the start-up.
         collecting = gc.isenabled()
         gc.disable()
         try:
             self._start(poll)
         finally:
+            gc.freeze()
             if collecting:
                 gc.enable()
-            gc.collect()
-            gc.freeze()
 
     def _start(self, poll: bool) -> None:
         store = self._ctx.store
