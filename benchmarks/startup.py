@@ -7,9 +7,9 @@ Beauty, search.py --keep for Home Depot).
 the same machine load; the 1-minute load average is printed with every figure.
 ``--baseline-home DIR``: the baseline runs on its own copy of the home (``cp -a``), so migrations
 this checkout adds (indexes) are not applied to the baseline's store.
-``--snapshot-profiles``: first write the live-profile snapshot into the home's newest version
-when it has none (what ``shelfwise train`` writes from this checkout on; a home trained by an
-older checkout lacks it).
+``--snapshot-profiles``: first write the live-profile snapshot and the search log's behaviour
+statistics into the home's newest version when it has none (what ``shelfwise train`` writes from
+this checkout on; a home trained by an older checkout lacks them).
 
     .venv/bin/python benchmarks/startup.py --home /tmp/sw-beauty --query "vitamin c serum" \
         [--baseline-src /tmp/base/src --baseline-home /tmp/sw-beauty-base] [--repeat 3] [--no-serve]
@@ -64,17 +64,28 @@ def cli_search(env: dict[str, str], query: str) -> float:
 
 
 def snapshot_profiles(home: Path) -> None:
-    """Write the profile snapshot ``train`` writes, into the newest version, if it is missing."""
+    """Write the snapshots ``train`` writes since this branch (live profiles, the search log's
+    behaviour statistics) into the newest version, where they are missing."""
     code = (
         "import time\n"
-        "from shelfwise.profiles.snapshot import PROFILES_FILE, write_snapshot\n"
+        "from shelfwise.profiles.snapshot import PROFILES_FILE, read_snapshot, write_snapshot\n"
+        "from shelfwise.search.factory import build_engine\n"
+        "from shelfwise.search.snapshot import BEHAVIOUR_FILE, SNAPSHOT_DIR, LogMark, save_behaviour\n"
         "from shelfwise.service.context import ServiceContext\n"
         "ctx = ServiceContext()\n"
-        "path = ctx.models.path(ctx.models.newest_good()) / PROFILES_FILE\n"
+        "version = ctx.models.path(ctx.models.newest_good())\n"
+        "path = version / PROFILES_FILE\n"
         "if not path.exists():\n"
         "    t = time.perf_counter()\n"
         "    write_snapshot(ctx.store, path, ctx.settings.serve.profile_max_items)\n"
         "    print(f'wrote {path} in {time.perf_counter() - t:.1f} s')\n"
+        "if not (version / SNAPSHOT_DIR / BEHAVIOUR_FILE).exists():\n"
+        "    t = time.perf_counter()\n"
+        "    mark = read_snapshot(path)\n"
+        "    engine, _ = build_engine(ctx.settings, ctx.store, snapshot=version / SNAPSHOT_DIR)\n"
+        "    save_behaviour(version / SNAPSHOT_DIR, engine.behaviour,\n"
+        "                   LogMark(mark.event_seq, mark.change_seq, mark.stored_events))\n"
+        "    print(f'wrote the behaviour statistics in {time.perf_counter() - t:.1f} s')\n"
     )
     subprocess.run([sys.executable, "-c", code], env=_env(home, SRC), check=True)
 
