@@ -144,11 +144,19 @@ def scrub(path: Path, customers: Collection[str]) -> None:
 
 
 def scrub_versions(models: ModelStore, customers: Collection[str]) -> None:
-    """``scrub`` every version's snapshot (forget copies versions, so older ones hold it too)."""
-    for version in models.versions():
+    """After a forget: scrub the newest version's snapshot and delete older versions' (a server
+    starts from the newest; forget's refit copies versions, so rewriting them all would grow
+    with every forget)."""
+    newest = True
+    for version in reversed(models.versions()):
         path = models.root / version / PROFILES_FILE
-        if path.exists():
+        if not path.exists():
+            continue
+        if newest:
             scrub(path, customers)
+            newest = False
+        else:
+            path.unlink(missing_ok=True)
 
 
 def newest_snapshot(models: ModelStore) -> Path | None:

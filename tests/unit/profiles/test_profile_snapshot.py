@@ -12,6 +12,7 @@ from shelfwise.domain import Event, customer_id_for
 from shelfwise.profiles import ProfileBook, snapshot
 from shelfwise.profiles.snapshot import profile_fields, resume, write_snapshot
 from shelfwise.storage import Store, open_store
+from shelfwise.storage.models import ModelStore
 
 MAX_ITEMS = 3
 
@@ -206,3 +207,17 @@ def _forget(store: Store, user: str) -> None:
         store.delete_events_of([user])
         store.delete_accounts([user])
         store.record_change("forget", customer_id_for(user))
+
+
+def test_a_forget_scrubs_the_newest_snapshot_and_drops_older_ones(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    models = ModelStore(tmp_path / "models")
+    for version in ("v0001", "v0002"):
+        write_snapshot(store, models.root / version / snapshot.PROFILES_FILE, MAX_ITEMS)
+    _forget(store, "bob")
+    snapshot.scrub_versions(models, [customer_id_for("bob")])
+    assert not (models.root / "v0001" / snapshot.PROFILES_FILE).exists()
+    newest = models.root / "v0002" / snapshot.PROFILES_FILE
+    assert b"bob" not in newest.read_bytes()
+    book = resume(store, newest, MAX_ITEMS)
+    assert book is not None and _fields(book) == _full(store)
