@@ -78,7 +78,8 @@ class ListService:
     # ------------------------------------------------------------------ assembly
     @cached_property
     def served(self) -> ServedModel:
-        return load_served(self._ctx.models, self._version)
+        # A one-off search (``kinds`` given) reads vectors only for the rows it touches.
+        return load_served(self._ctx.models, self._version, mapped=self._kinds is not None)
 
     @cached_property
     def served_or_none(self) -> ServedModel | None:

@@ -68,14 +68,18 @@ class ServedModel:
         return str(name) if name else None
 
 
-def load_served(models: ModelStore, version: str | None = None) -> ServedModel:
-    """``version``, or the active one (the pin when there is one, else the newest good version)."""
+def load_served(models: ModelStore, version: str | None = None, mapped: bool = False) -> ServedModel:
+    """``version``, or the active one (the pin when there is one, else the newest good version).
+    ``mapped``: the item vectors are memory-mapped (read-only), so a one-off command reads only
+    the rows it uses (Home Depot's are 84 MB)."""
     name = models.resolve(version)
     directory = models.path(name)
     meta = json.loads((directory / "items.json").read_text())
     index = ItemIndex(meta["item_ids"], np.asarray(meta["known"], dtype=bool))
     embeddings_path = directory / "item_embeddings.npy"
-    embeddings = np.load(embeddings_path) if embeddings_path.exists() else None
+    embeddings = (
+        np.load(embeddings_path, mmap_mode="r" if mapped else None) if embeddings_path.exists() else None
+    )
     return ServedModel(
         version=name,
         directory=directory,
