@@ -138,7 +138,7 @@ class ListService:
                 from shelfwise.service.placements.complements import ComplementSource
 
                 sources["similar"] = ComplementSource(served, self.catalog, settings, similar=True)
-            if served.click_model is not None and settings.ctr.enabled:
+            if self._click_stage_may_apply() and served.click_model is not None:
                 stages.append(
                     ClickStage(
                         served.click_model,
@@ -158,6 +158,15 @@ class ListService:
 
     def _answers(self, kind: ListKind) -> bool:
         return self._kinds is None or kind in self._kinds
+
+    def _click_stage_may_apply(self) -> bool:
+        """False when the click stage could rank none of this service's lists: a search-only
+        service with search excluded (the default) then loads neither the click model nor the
+        catalog the stage reads."""
+        ctr = self._ctx.settings.ctr
+        if not ctr.enabled:
+            return False
+        return self._kinds is None or self._kinds != {"search"} or "search" not in ctr.exclude_placements
 
     # ------------------------------------------------------------------ lists
     def recommend(
