@@ -5,9 +5,14 @@ Beauty, search.py --keep for Home Depot).
 ``--baseline-src DIR`` runs the same measurements with another checkout's ``src`` (e.g.
 ``git archive <commit> src | tar -x -C /tmp/base``) alternately with this one, so both sides see
 the same machine load; the 1-minute load average is printed with every figure.
+``--baseline-home DIR``: the baseline runs on its own copy of the home (``cp -a``), so migrations
+this checkout adds (indexes) are not applied to the baseline's store.
+``--snapshot-profiles``: first write the live-profile snapshot and the search log's behaviour
+statistics into the home's newest version when it has none (what ``shelfwise train`` writes from
+this checkout on; a home trained by an older checkout lacks them).
 
     .venv/bin/python benchmarks/startup.py --home /tmp/sw-beauty --query "vitamin c serum" \
-        [--baseline-src /tmp/base/src] [--repeat 3] [--no-serve]
+        [--baseline-src /tmp/base/src --baseline-home /tmp/sw-beauty-base] [--repeat 3] [--no-serve]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import os
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -57,6 +63,33 @@ def cli_search(env: dict[str, str], query: str) -> float:
     return time.perf_counter() - started
 
 
+def snapshot_profiles(home: Path) -> None:
+    """Write the snapshots ``train`` writes since this branch (live profiles, the search log's
+    behaviour statistics) into the newest version, where they are missing."""
+    code = (
+        "import time\n"
+        "from shelfwise.profiles.snapshot import PROFILES_FILE, read_snapshot, write_snapshot\n"
+        "from shelfwise.search.factory import build_engine\n"
+        "from shelfwise.search.snapshot import BEHAVIOUR_FILE, SNAPSHOT_DIR, LogMark, save_behaviour\n"
+        "from shelfwise.service.context import ServiceContext\n"
+        "ctx = ServiceContext()\n"
+        "version = ctx.models.path(ctx.models.newest_good())\n"
+        "path = version / PROFILES_FILE\n"
+        "if not path.exists():\n"
+        "    t = time.perf_counter()\n"
+        "    write_snapshot(ctx.store, path, ctx.settings.serve.profile_max_items)\n"
+        "    print(f'wrote {path} in {time.perf_counter() - t:.1f} s')\n"
+        "if not (version / SNAPSHOT_DIR / BEHAVIOUR_FILE).exists():\n"
+        "    t = time.perf_counter()\n"
+        "    mark = read_snapshot(path)\n"
+        "    engine, _ = build_engine(ctx.settings, ctx.store, snapshot=version / SNAPSHOT_DIR)\n"
+        "    save_behaviour(version / SNAPSHOT_DIR, engine.behaviour,\n"
+        "                   LogMark(mark.event_seq, mark.change_seq, mark.stored_events))\n"
+        "    print(f'wrote the behaviour statistics in {time.perf_counter() - t:.1f} s')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=_env(home, SRC), check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -64,14 +97,19 @@ def main() -> None:
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--query", default="vitamin c serum")
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src, measured alternately")
+    parser.add_argument("--baseline-home", type=Path, help="the baseline's copy of the home")
+    parser.add_argument("--snapshot-profiles", action="store_true", help="write a missing profile snapshot")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-serve", action="store_true", help="only the one-off CLI search")
     args = parser.parse_args()
+    if args.snapshot_profiles:
+        snapshot_profiles(args.home)
     sides = {"this": SRC} | ({"baseline": args.baseline_src} if args.baseline_src else {})
+    homes = {"this": args.home, "baseline": args.baseline_home or args.home}
     figures: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.repeat):
         for name, src in sides.items():
-            env = _env(args.home, src)
+            env = _env(homes[name], src)
             if not args.no_serve:
                 seconds = serve_to_ready(env)
                 figures.setdefault((name, "serve → /readyz"), []).append(seconds)

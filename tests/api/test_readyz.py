@@ -5,12 +5,16 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 
+from api_shop import T0
 from fastapi.testclient import TestClient
 
 from shelfwise.api import create_app
 from shelfwise.domain import Item
+from shelfwise.profiles import ProfileBook
+from shelfwise.profiles.snapshot import PROFILES_FILE, profile_fields, read_snapshot
 from shelfwise.search.snapshot import SNAPSHOT_DIR, read_meta
 from shelfwise.service.context import ServiceContext
+from shelfwise.service.serving import ServingEngine
 from shelfwise.settings import Settings
 
 
@@ -53,3 +57,31 @@ def test_ready_from_the_trained_snapshot_and_a_later_item_is_searchable(shop: Ca
         assert client.get("/readyz").status_code == 200
         found = client.get("/v1/search", params={"q": "coffee grinder", "k": 3}).json()
         assert found["items"][0]["item_id"] == "grinder"
+
+
+def test_profiles_start_from_the_trained_snapshot_and_a_forget_survives_a_restart(
+    shop: Callable[[], Settings],
+) -> None:
+    settings = _settings(shop())
+    path = settings.artifacts_dir / "v0001" / PROFILES_FILE
+    assert path.exists()
+    with TestClient(create_app(settings)) as client:
+        engine: ServingEngine = client.app.state.engine  # type: ignore[attr-defined]
+        assert engine.profiles.from_snapshot and engine.profiles.tail_events == 0
+        forgotten = engine.profiles.customer_id("web-1")
+        assert forgotten is not None
+        event = {"user_id": "web-2", "item_id": "mug", "type": "purchase", "timestamp": T0 + 90_000}
+        assert client.post("/v1/events", json=[event]).json()["stored"] == 1
+        assert client.delete("/v1/customers/web-1").status_code == 200
+    # The forgotten customer's events left the snapshot file too.
+    left = read_snapshot(path).profiles  # type: ignore[union-attr]
+    assert forgotten not in left and not any("web-1" in p.user_ids for p in left.values())
+    with TestClient(create_app(settings)) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        assert engine.profiles.from_snapshot and engine.profiles.tail_events == 1
+        assert engine.profiles.get("web-1") is None
+        full = ProfileBook.load(engine.context.store, None, settings.serve.profile_max_items)
+        assert sorted(map(profile_fields, engine.profiles.customers()), key=str) == sorted(
+            map(profile_fields, full.customers()), key=str
+        )
+        assert "mug" in engine.profiles.get("web-2").purchased

@@ -37,7 +37,9 @@ def search(
     """Search the catalog: typo-tolerant, price/brand/colour aware, personalised with --user."""
     from shelfwise.service.lists import ListService
 
-    service = ListService(context(), version, progress=True)
+    # Only what a search needs: the index snapshot, encoder and search ranker (and the click
+    # model when it ranks search), never the next-item or complement models.
+    service = ListService(context(), version, progress=True, kinds=frozenset({"search"}))
     if queries is not None:
         _batch(service, queries, k, output)
         return

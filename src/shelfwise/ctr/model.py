@@ -34,6 +34,7 @@ from shelfwise.ctr.features import (
     feature_rows,
 )
 from shelfwise.errors import ModelError
+from shelfwise.lgbm import import_lightgbm
 
 MODEL_DIR = "ctr"
 SERVING_POSITION = 0  # every candidate is scored as if shown in the top slot
@@ -75,7 +76,7 @@ def fit_head(
     deadline: float = math.inf,
 ) -> tuple[Head, dict[str, float]]:
     """Boost on the older rows, early-stop and calibrate on the newest slice (rows in time order)."""
-    import lightgbm
+    lightgbm = import_lightgbm()
 
     cut = int(len(rows) * (1 - config.calibration_share))
     fit_x, fit_y, cal_x, cal_y = rows[:cut], labels[:cut], rows[cut:], labels[cut:]
@@ -170,7 +171,7 @@ class ClickModel:
 
     @classmethod
     def load(cls, directory: Path) -> ClickModel:
-        import lightgbm
+        lightgbm = import_lightgbm()
 
         meta = json.loads((directory / "ctr.json").read_text())
         if tuple(meta["features"]) != FEATURE_NAMES:

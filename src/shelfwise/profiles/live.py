@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Protocol
 
 from shelfwise.domain import RATING_TYPES, Event, customer_id_for, is_engagement, is_negative
 from shelfwise.history import (
@@ -128,12 +129,26 @@ def _record_verdict(verdicts: dict[str, tuple[float, bool]], event: Event) -> No
         verdicts[event.item_id] = (event.timestamp, negative)
 
 
+class PackedProfile(Protocol):
+    """A profile kept encoded until first read (``shelfwise.profiles.snapshot``)."""
+
+    @property
+    def user_ids(self) -> tuple[str, ...]: ...
+
+    def unpack(self, customer_id: str) -> CustomerProfile: ...
+
+
 class ProfileBook:
     """Every live profile, addressable by customer id or by any of the customer's user ids."""
 
     def __init__(self, max_items: int = DEFAULT_MAX_ITEMS) -> None:
         self.max_items = max_items
         self._profiles: dict[str, CustomerProfile] = {}
+        # Profiles from a snapshot not read yet: decoded (and moved to _profiles) on first use.
+        self._packed: dict[str, PackedProfile] = {}
+        self.events_read = 0  # stored events a full load read (the snapshot's guard)
+        self.from_snapshot = False  # resumed from a snapshot (True) or read from every event
+        self.tail_events = 0  # when resumed: the events newer than the snapshot
         self._customer_of: dict[str, str] = {}
         self._lock = threading.Lock()
         # Every stored event with a seq up to this one is in the profiles; newer ones are applied
@@ -153,6 +168,26 @@ class ProfileBook:
             book._rebuild(store, _members_of(store, ids))
         return book
 
+    @classmethod
+    def resumed(
+        cls,
+        store: Store,
+        max_items: int,
+        packed: Mapping[str, PackedProfile],
+        members: Mapping[str, Sequence[str]],
+        rebuild: Mapping[str, Sequence[str]],
+        applied_seq: int,
+    ) -> ProfileBook:
+        """A book of ``packed`` profiles (still current) plus ``rebuild`` customers read from the
+        store, every event up to ``applied_seq`` in them (see ``shelfwise.profiles.snapshot``)."""
+        book = cls(max_items)
+        book._packed = dict(packed)
+        book.from_snapshot = True
+        book._customer_of = {user: customer for customer, users in members.items() for user in users}
+        book.applied_seq = applied_seq
+        book._rebuild(store, rebuild, upto=applied_seq)
+        return book
+
     def _rebuild(
         self,
         store: Store,
@@ -165,13 +200,14 @@ class ProfileBook:
         customer_of = {user: customer for customer, users in members.items() for user in users}
         users = list(customer_of)
         grouped: dict[str, list[Event]] = {customer: [] for customer in members}
-        newest = self.applied_seq
+        newest, read = self.applied_seq, 0
         if users or all_events:
             source = store.iter_events() if all_events else _chunked_events(store, users)
             for stored in source:
                 if upto is not None and stored.seq > upto:
                     continue  # not applied yet: the event feed brings it
                 newest = max(newest, stored.seq)
+                read += 1
                 customer = customer_of.get(stored.event.user_id)
                 if customer is not None:
                     grouped[customer].append(stored.event)
@@ -183,9 +219,11 @@ class ProfileBook:
         }
         with self._lock:
             self._profiles.update(built)
+            for customer in built:
+                self._packed.pop(customer, None)  # rebuilt: a packed copy is older
             self._customer_of.update(customer_of)
             if all_events:
-                self.applied_seq = newest
+                self.applied_seq, self.events_read = newest, read
 
     # ------------------------------------------------------------------ reading
     def customer_id(self, id_or_user: str) -> str | None:
@@ -193,17 +231,34 @@ class ProfileBook:
         customer = self._customer_of.get(id_or_user)
         if customer is not None:
             return customer
-        return id_or_user if id_or_user in self._profiles else None
+        known = id_or_user in self._profiles or id_or_user in self._packed
+        return id_or_user if known else None
 
     def get(self, id_or_user: str) -> CustomerProfile | None:
         customer = self.customer_id(id_or_user)
-        return None if customer is None else self._profiles.get(customer)
+        if customer is None:
+            return None
+        profile = self._profiles.get(customer)
+        if profile is None and customer in self._packed:
+            with self._lock:
+                profile = self._unpacked(customer)
+        return profile
+
+    def _unpacked(self, customer: str) -> CustomerProfile | None:
+        """The customer's profile, decoded now if it is still packed (hold the lock)."""
+        packed = self._packed.pop(customer, None)
+        if packed is not None:
+            self._profiles[customer] = packed.unpack(customer)
+        return self._profiles.get(customer)
 
     def __len__(self) -> int:
-        return len(self._profiles)
+        return len(self._profiles) + len(self._packed)
 
     def customers(self) -> list[CustomerProfile]:
-        return list(self._profiles.values())
+        with self._lock:
+            for customer in list(self._packed):
+                self._unpacked(customer)
+            return list(self._profiles.values())
 
     # ------------------------------------------------------------------ updating
     def apply(self, stored: Sequence[StoredEvent]) -> set[str]:
@@ -222,7 +277,7 @@ class ProfileBook:
                 by_customer.setdefault(customer, []).append(event)
                 users_of.setdefault(customer, []).append(event.user_id)
             for customer, batch in by_customer.items():
-                profile = self._profiles.get(customer) or CustomerProfile(customer, ())
+                profile = self._unpacked(customer) or CustomerProfile(customer, ())
                 self._profiles[customer] = _with_events(profile, batch, users_of[customer], self.max_items)
                 for user in users_of[customer]:
                     self._customer_of.setdefault(user, customer)
@@ -230,7 +285,7 @@ class ProfileBook:
 
     def forget(self, customer_id: str) -> None:
         with self._lock:
-            profile = self._profiles.pop(customer_id, None)
+            profile = self._profiles.pop(customer_id, None) or self._packed.pop(customer_id, None)
             for user in profile.user_ids if profile else ():
                 self._customer_of.pop(user, None)
 
@@ -240,12 +295,13 @@ class ProfileBook:
         changed = {
             customer
             for customer, users in members.items()
-            if (old := self._profiles.get(customer)) is None or set(old.user_ids) != set(users)
+            if (old := self._profiles.get(customer) or self._packed.get(customer)) is None
+            or set(old.user_ids) != set(users)
         }
-        vanished = {c for c in self._profiles if c not in members}
+        vanished = {c for c in [*self._profiles, *self._packed] if c not in members}
         with self._lock:
             for customer in vanished:
-                profile = self._profiles.pop(customer)
+                profile = self._profiles.pop(customer, None) or self._packed.pop(customer)
                 for user in profile.user_ids:
                     if self._customer_of.get(user) == customer:
                         del self._customer_of[user]

@@ -20,6 +20,7 @@ import numpy as np
 
 from shelfwise.engine import Engine, LocalEngine, map_combine
 from shelfwise.evaluation.sequences import rank_metrics
+from shelfwise.lgbm import import_lightgbm
 from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
 from shelfwise.retrieval.features import (
     ADAPTED_FEATURES,
@@ -167,7 +168,7 @@ class CandidateRankerRecommender:
         return map_combine(engine, candidate_rows, users, context, _concatenate_rows)
 
     def fit(self, data: TrainingData, options: FitOptions | None = None) -> dict[str, float]:
-        import lightgbm
+        lightgbm = import_lightgbm()
 
         options = options or FitOptions()
         engine = options.engine or LocalEngine()
@@ -431,7 +432,7 @@ class CandidateRankerRecommender:
 
     @classmethod
     def load(cls, directory: Path) -> Self:
-        import lightgbm
+        lightgbm = import_lightgbm()
 
         meta = json.loads((directory / "candidate_ranker.json").read_text())
         raw = meta["config"]

@@ -30,7 +30,16 @@ from shelfwise.search.index import SearchIndex
 from shelfwise.search.query import parse_query
 from shelfwise.search.ranker import SearchRanker
 from shelfwise.search.rules import SearchRuleSet
-from shelfwise.search.snapshot import SnapshotMeta, lexical_dir, load_index, read_meta, save_index
+from shelfwise.search.snapshot import (
+    LogMark,
+    SnapshotMeta,
+    lexical_dir,
+    load_behaviour,
+    load_index,
+    read_meta,
+    save_behaviour,
+    save_index,
+)
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 
@@ -41,6 +50,7 @@ SEARCH_DIR = "search"  # the learned ranker's folder inside a model version
 # snapshot was taken may carry a stamp up to this much older (as in ServingEngine.sync).
 ITEM_CLOCK_SLACK = 5.0
 QUERY_ENCODER_DIR = "query_encoder"  # the fine-tuned query encoder's, inside SEARCH_DIR
+BEHAVIOUR_TAIL_MAX = 100_000  # newer events checked at most before the saved statistics are dropped
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +146,11 @@ def build_engine(
     cache it encodes new items through (the caller closes it). ``query_encoder``: the served
     version's fine-tuned query encoder, used when it matches the item encoder. ``snapshot``: a
     model version's saved index, used when it matches the store (see the module docstring)."""
-    index = None
+    index, behaviour = None, None
     if snapshot is not None and items is None:
-        index, cache = _from_snapshot(settings, store, snapshot, cache, query_encoder)
+        index, cache, unchanged = _from_snapshot(settings, store, snapshot, cache, query_encoder)
+        if unchanged:  # the same rows as when the statistics were saved
+            behaviour = saved_behaviour(store, snapshot)
     if index is None:
         items = list(store.iter_items() if items is None else items)
         encoder = search_encoder(settings, [item.title for item in items])
@@ -150,7 +162,7 @@ def build_engine(
         index.upsert(items, progress=progress)
     engine = SearchEngine(
         index=index,
-        behaviour=behaviour_of(store, index),
+        behaviour=behaviour if behaviour is not None else behaviour_of(store, index),
         popularity=popularity_of(store, index),
         ranker=ranker,
         candidates_per_source=settings.search.candidates_per_source,
@@ -176,23 +188,24 @@ def _from_snapshot(
     directory: Path,
     cache: EmbeddingCache | None,
     query_encoder: TunedQueryEncoder | None,
-) -> tuple[SearchIndex | None, EmbeddingCache | None]:
-    """The saved index brought up to date with the store, or None when it cannot be."""
+) -> tuple[SearchIndex | None, EmbeddingCache | None, bool]:
+    """The saved index brought up to date with the store (None when it cannot be), and whether
+    it needed no update (no item written since it was taken)."""
     meta = read_meta(directory)
     if meta is None:
-        return None, cache
+        return None, cache, False
     if meta.encoder_choice != settings.search.encoder:
         log.info(
             "search snapshot ignored: taken with encoder %s, settings say %s",
             meta.encoder_choice,
             settings.search.encoder,
         )
-        return None, cache
+        return None, cache, False
     try:
         encoder = _snapshot_encoder(settings, meta)
     except ConfigError as exc:
         log.warning("search snapshot ignored: %s", exc)
-        return None, cache
+        return None, cache, False
     # Read before loading: every item written since the snapshot (new or edited) is indexed on top.
     since = [item for _, item in store.items_updated_since(meta.taken_at - ITEM_CLOCK_SLACK)]
     if cache is None and encoder is not None:
@@ -209,17 +222,43 @@ def _from_snapshot(
         )
     except Exception:  # a damaged file or rows pickled by other code: index the catalog instead
         log.exception("search snapshot %s unreadable: indexing the catalog", directory)
-        return None, cache
+        return None, cache, False
     added = len({item.item_id for item in since if item.item_id not in index.row_of})
     if store.count_items() != len(index) + added:  # items gone, or another shop's store
         log.warning("search snapshot ignored: it does not match the store's catalog")
-        return None, cache
-    index.upsert(since)  # only new or changed items are written (fingerprints)
-    return index, cache
+        return None, cache, False
+    written = index.upsert(since)  # only new or changed items are written (fingerprints)
+    return index, cache, written == 0
 
 
-def write_snapshot(settings: Settings, store: Store, directory: Path, progress: bool = False) -> SnapshotMeta:
-    """Index the store's catalog into ``directory`` (a model version's ``SNAPSHOT_DIR``)."""
+def saved_behaviour(store: Store, directory: Path) -> BehaviourStats | None:
+    """The snapshot's behaviour statistics when the search log is as it was then: no event with a
+    query nor a return after its mark, no event deleted, no forget or identity change (customers
+    pair returns with purchases). None: read the log again."""
+    saved = load_behaviour(directory)
+    if saved is None:
+        return None
+    mark, stats = saved
+    if any(change.kind in ("forget", "identity") for change in store.changes_after(mark.change_seq)):
+        return None
+    after, newer = mark.event_seq, 0
+    while batch := store.events_after(after, 10_000):
+        if any(
+            s.event.type == RETURN or (s.event.query and s.event.type in SEARCH_EVENT_TYPES) for s in batch
+        ):
+            return None
+        newer += len(batch)
+        if newer > BEHAVIOUR_TAIL_MAX:  # reading further costs more than reading the log
+            return None
+        after = batch[-1].seq
+    return stats if store.count_events() - newer == mark.stored_events else None
+
+
+def write_snapshot(
+    settings: Settings, store: Store, directory: Path, progress: bool = False, mark: LogMark | None = None
+) -> SnapshotMeta:
+    """Index the store's catalog into ``directory`` (a model version's ``SNAPSHOT_DIR``), with the
+    search log's behaviour statistics when ``mark`` says up to where the event log was read before."""
     taken_at = time.time()  # before reading: an item written meanwhile is re-indexed at load
     items = list(store.iter_items())
     encoder = search_encoder(settings, [item.title for item in items])
@@ -233,7 +272,10 @@ def write_snapshot(settings: Settings, store: Store, directory: Path, progress: 
             lexical_dir=lexical_dir(directory),
         )
         index.upsert(items, progress=progress)
-        return save_index(index, directory, settings.search.encoder, taken_at)
+        meta = save_index(index, directory, settings.search.encoder, taken_at)
+        if mark is not None:
+            save_behaviour(directory, behaviour_of(store, index), mark)
+        return meta
     finally:
         if cache is not None:
             cache.close()

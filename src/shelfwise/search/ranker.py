@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from shelfwise.errors import ModelError
+from shelfwise.lgbm import import_lightgbm
 from shelfwise.search.features import FEATURE_NAMES
 
 MODEL_FILE = "reranker.txt"
@@ -42,7 +43,7 @@ class SearchRanker:
         """The saved ranker, or None when the version has none (trained without a search log)."""
         if not (directory / MODEL_FILE).is_file():
             return None
-        import lightgbm
+        lightgbm = import_lightgbm()
 
         meta = json.loads((directory / META_FILE).read_text())
         if meta["features"] != list(FEATURE_NAMES):

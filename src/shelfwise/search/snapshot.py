@@ -7,7 +7,9 @@
 * ``ann.faiss``: the approximate index over them, when the catalog is large enough;
 * ``rows.pickle``: the per-row facts ranking reads (items, brands, categories, terms, units,
   prices, the spelling lexicon), which cost most of a rebuild (tokenising every title);
-* ``snapshot.json``: what the guard checks (format, encoder, item count, when it was taken).
+* ``snapshot.json``: what the guard checks (format, encoder, item count, when it was taken);
+* ``behaviour.pickle``: the search log's behaviour statistics and the event-log mark they cover
+  (``LogMark``): reused while no search event, return, forget or identity change came after it.
 
 Loading opens a private copy of the lexical folder (hard links: tantivy never rewrites a file, it
 adds segments and replaces its meta file), so serving can index new items on top without touching
@@ -25,13 +27,14 @@ import pickle
 import shutil
 import tempfile
 import weakref
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from shelfwise.encoders import EmbeddingCache, TextEncoder
-from shelfwise.search.index import SearchIndex
+from shelfwise.search.behaviour import BehaviourStats
+from shelfwise.search.index import Row, SearchIndex
 from shelfwise.search.lexical import LexicalIndex
 
 SNAPSHOT_DIR = "search_index"  # inside a model version
@@ -40,6 +43,16 @@ META_FILE = "snapshot.json"
 ROWS_FILE = "rows.pickle"
 VECTORS_FILE = "vectors.npy"
 LEXICAL_DIR = "lexical"
+BEHAVIOUR_FILE = "behaviour.pickle"
+
+
+@dataclass(frozen=True)
+class LogMark:
+    """Where the store's event log stood when statistics were read from it."""
+
+    event_seq: int  # every event up to this seq was stored
+    change_seq: int  # the change log's last entry
+    stored_events: int  # events with seq <= event_seq (later deletions show as fewer)
 
 
 @dataclass(frozen=True)
@@ -70,7 +83,7 @@ def save_index(index: SearchIndex, directory: Path, encoder_choice: str, taken_a
     """Write ``index`` (built with ``lexical_dir=lexical_dir(directory)``) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     facts = {
-        "rows": index.rows,
+        "rows": _shared_strings(index.rows),
         "row_of": index.row_of,
         "fingerprints": index.fingerprints,
         "prices": index.prices,
@@ -92,6 +105,28 @@ def save_index(index: SearchIndex, directory: Path, encoder_choice: str, taken_a
     )
     (directory / META_FILE).write_text(json.dumps(asdict(meta), indent=2))
     return meta
+
+
+def _shared_strings(rows: list[Row]) -> list[Row]:
+    """The rows with equal strings made one object: pickle then writes each term once and the
+    load builds each once (Home Depot's 55k rows: 2.2 -> 1.7 s to unpickle, 19 -> 16 MB)."""
+    seen: dict[str, str] = {}
+
+    def one(text: str) -> str:
+        return seen.setdefault(text, text)
+
+    return [
+        replace(
+            row,
+            brand=one(row.brand),
+            categories=tuple(map(one, row.categories)),
+            colours=frozenset(map(one, row.colours)),
+            terms=frozenset(map(one, row.terms)),
+            numbers=frozenset(map(one, row.numbers)),
+            units=frozenset(map(one, row.units)),
+        )
+        for row in rows
+    ]
 
 
 def _private_copy(source: Path) -> Path:
@@ -140,3 +175,22 @@ def load_index(
     if index.dense is not None:
         index.dense.load(np.load(directory / VECTORS_FILE), directory)
     return index
+
+
+def save_behaviour(directory: Path, stats: BehaviourStats, mark: LogMark) -> None:
+    with open(directory / BEHAVIOUR_FILE, "wb") as handle:
+        pickle.dump(
+            {"format": FORMAT, "mark": mark, "stats": stats}, handle, protocol=pickle.HIGHEST_PROTOCOL
+        )
+
+
+def load_behaviour(directory: Path) -> tuple[LogMark, BehaviourStats] | None:
+    """The saved statistics and their mark; None when missing, unreadable or of another format."""
+    try:
+        with open(directory / BEHAVIOUR_FILE, "rb") as handle:
+            saved = pickle.load(handle)  # our own model store: see the module docstring
+        if saved["format"] == FORMAT and isinstance(saved["stats"], BehaviourStats):
+            return saved["mark"], saved["stats"]
+    except Exception:  # missing or damaged: the caller reads the search log instead
+        return None
+    return None

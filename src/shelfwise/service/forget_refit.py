@@ -33,7 +33,6 @@ from shelfwise.history import (
 )
 from shelfwise.retrieval import SequentialRecommender, TrainingData
 from shelfwise.retrieval.features import ItemStatistics
-from shelfwise.retrieval.ranker import CandidateRankerRecommender
 from shelfwise.retrieval.registry import MODEL_DIR, load_model, save_model
 from shelfwise.retrieval.transitions import PopularityModel, TransitionModel
 from shelfwise.service.context import ServiceContext
@@ -47,6 +46,10 @@ def refit_counts(
     model: SequentialRecommender, n_items: int, sequences: list[np.ndarray], histories: list[CustomerHistory]
 ) -> None:
     """Recompute the counting parts of ``model`` from ``sequences``; learned weights stay."""
+    # Imported here: the ranker module imports torch (seconds of the API's import, before the
+    # served model even says whether it needs torch).
+    from shelfwise.retrieval.ranker import CandidateRankerRecommender
+
     data = TrainingData(n_items=n_items, sequences=sequences)
     if isinstance(model, TransitionModel | PopularityModel):
         model.fit(data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,10 +28,11 @@ from shelfwise.service.pipeline import (
     RequestPipeline,
     ScoringStage,
 )
-from shelfwise.service.placements.complements import ComplementSource
-from shelfwise.service.placements.next_item import NextItemSource
 from shelfwise.service.placements.search import SearchSource
 from shelfwise.service.served import ServedModel, load_served
+
+if TYPE_CHECKING:  # the complement model (and scipy.sparse) load only when a list needs them
+    from shelfwise.service.placements.complements import ComplementSource
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,12 @@ class ListService:
         live: LiveState | None = None,
         search_ctx: ServiceContext | None = None,
         progress: bool = False,
+        kinds: frozenset[ListKind] | None = None,
     ) -> None:
+        """``kinds``: the lists this service answers (None: all). A one-off ``shelfwise search``
+        names only search, so it never loads the next-item or complement models."""
         self._ctx = ctx
+        self._kinds = kinds
         self._version = version
         self._live = live
         # The server gives search its own store connection (it refreshes from a background thread).
@@ -73,7 +78,8 @@ class ListService:
     # ------------------------------------------------------------------ assembly
     @cached_property
     def served(self) -> ServedModel:
-        return load_served(self._ctx.models, self._version)
+        # A one-off search (``kinds`` given) reads vectors only for the rows it touches.
+        return load_served(self._ctx.models, self._version, mapped=self._kinds is not None)
 
     @cached_property
     def served_or_none(self) -> ServedModel | None:
@@ -104,6 +110,8 @@ class ListService:
 
     @cached_property
     def complement_source(self) -> ComplementSource:
+        from shelfwise.service.placements.complements import ComplementSource
+
         # The server's background encoder feeds new items' vectors in (``add_new_items``); a one-off
         # command encodes them on first use.
         return ComplementSource(
@@ -120,10 +128,17 @@ class ListService:
         stages: list[ScoringStage] = []
         if served is not None:
             fresh = self._live.fresh if self._live else None
-            sources["recommendations"] = NextItemSource(served, self.catalog, settings, fresh)
-            sources["complementary"] = self.complement_source
-            sources["similar"] = ComplementSource(served, self.catalog, settings, similar=True)
-            if served.click_model is not None and settings.ctr.enabled:
+            if self._answers("recommendations"):
+                from shelfwise.service.placements.next_item import NextItemSource
+
+                sources["recommendations"] = NextItemSource(served, self.catalog, settings, fresh)
+            if self._answers("complementary"):
+                sources["complementary"] = self.complement_source
+            if self._answers("similar"):
+                from shelfwise.service.placements.complements import ComplementSource
+
+                sources["similar"] = ComplementSource(served, self.catalog, settings, similar=True)
+            if self._click_stage_may_apply() and served.click_model is not None:
                 stages.append(
                     ClickStage(
                         served.click_model,
@@ -140,6 +155,18 @@ class ListService:
             served.embeddings if served else None,
         )
         return RequestPipeline(served.version if served else None, sources, customers, negatives, stages)
+
+    def _answers(self, kind: ListKind) -> bool:
+        return self._kinds is None or kind in self._kinds
+
+    def _click_stage_may_apply(self) -> bool:
+        """False when the click stage could rank none of this service's lists: a search-only
+        service with search excluded (the default) then loads neither the click model nor the
+        catalog the stage reads."""
+        ctr = self._ctx.settings.ctr
+        if not ctr.enabled:
+            return False
+        return self._kinds is None or self._kinds != {"search"} or "search" not in ctr.exclude_placements
 
     # ------------------------------------------------------------------ lists
     def recommend(

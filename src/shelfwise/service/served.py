@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from shelfwise.complements import COMPLEMENTS_DIR, ComplementModel
 from shelfwise.ctr import ClickModel, load_click_model
 from shelfwise.encoders.query_tuning import TunedQueryEncoder
 from shelfwise.errors import ModelError
@@ -21,6 +21,9 @@ from shelfwise.retrieval.registry import MODEL_DIR, load_model
 from shelfwise.search.factory import load_query_encoder, load_ranker
 from shelfwise.search.ranker import SearchRanker
 from shelfwise.storage.models import Manifest, ModelStore
+
+if TYPE_CHECKING:  # loaded with the complement model only (scipy.sparse: a one-off search skips it)
+    from shelfwise.complements import ComplementModel
 
 
 @dataclass
@@ -37,6 +40,8 @@ class ServedModel:
 
     @cached_property
     def complements(self) -> ComplementModel:
+        from shelfwise.complements import COMPLEMENTS_DIR, ComplementModel
+
         if not (self.directory / COMPLEMENTS_DIR).is_dir() or self.embeddings is None:
             raise ModelError(
                 f"model version {self.version} has no complement model: run `shelfwise train` again"
@@ -63,14 +68,18 @@ class ServedModel:
         return str(name) if name else None
 
 
-def load_served(models: ModelStore, version: str | None = None) -> ServedModel:
-    """``version``, or the active one (the pin when there is one, else the newest good version)."""
+def load_served(models: ModelStore, version: str | None = None, mapped: bool = False) -> ServedModel:
+    """``version``, or the active one (the pin when there is one, else the newest good version).
+    ``mapped``: the item vectors are memory-mapped (read-only), so a one-off command reads only
+    the rows it uses (Home Depot's are 84 MB)."""
     name = models.resolve(version)
     directory = models.path(name)
     meta = json.loads((directory / "items.json").read_text())
     index = ItemIndex(meta["item_ids"], np.asarray(meta["known"], dtype=bool))
     embeddings_path = directory / "item_embeddings.npy"
-    embeddings = np.load(embeddings_path) if embeddings_path.exists() else None
+    embeddings = (
+        np.load(embeddings_path, mmap_mode="r" if mapped else None) if embeddings_path.exists() else None
+    )
     return ServedModel(
         version=name,
         directory=directory,

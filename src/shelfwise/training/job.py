@@ -19,10 +19,12 @@ from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.engine import Engine, open_engine
 from shelfwise.errors import ModelError
 from shelfwise.history import load_training_view, sequences_of, trending_scores
+from shelfwise.profiles.snapshot import PROFILES_FILE
+from shelfwise.profiles.snapshot import write_snapshot as write_profiles
 from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
 from shelfwise.search.behaviour import SEARCH_EVENT_TYPES
 from shelfwise.search.factory import SEARCH_DIR, write_snapshot
-from shelfwise.search.snapshot import SNAPSHOT_DIR
+from shelfwise.search.snapshot import SNAPSHOT_DIR, LogMark
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 from shelfwise.storage.models import Manifest, ModelStore
@@ -77,6 +79,7 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
 def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engine) -> Path:
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    full_store = store  # the live profiles are of every account, flagged or not
     # Flagged accounts (fake orders, rings, bots) are kept out of every model and of trending.
     store, audit = training_view(store, settings.audit)
     items = list(store.iter_items())
@@ -137,8 +140,15 @@ def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engi
         metrics.update(ctr_metrics)
         timings["ctr_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        # Serving and one-off searches start from this index instead of indexing the catalog.
-        write_snapshot(settings, store, writer.path / SNAPSHOT_DIR)
+        # Servers start from these profiles and read only the events after them.
+        profiles = write_profiles(full_store, writer.path / PROFILES_FILE, settings.serve.profile_max_items)
+        timings["profiles_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        # Serving and one-off searches start from this index instead of indexing the catalog, and
+        # from its search-log statistics while no search event came after the profiles' mark.
+        # Both from the full store: that is what serving reads (flagged accounts included).
+        mark = LogMark(profiles.event_seq, profiles.change_seq, profiles.stored_events)
+        write_snapshot(settings, full_store, writer.path / SNAPSHOT_DIR, mark=mark)
         timings["search_index_s"] = time.perf_counter() - t0
         (writer.path / "items.json").write_text(
             json.dumps({"item_ids": index.item_ids, "known": index.known.tolist()})

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from shelfwise.domain import Event, is_engagement
+from shelfwise.lgbm import import_lightgbm
 from shelfwise.search.behaviour import (
     BehaviourStats,
     SearchGroup,
@@ -229,7 +230,7 @@ def fit_search(
         return metrics
     if not valid.labels:  # tiny logs: validate on the training searches rather than not at all
         valid = train
-    import lightgbm
+    lightgbm = import_lightgbm()
 
     def dataset(rows: _Rows) -> lightgbm.Dataset:
         return lightgbm.Dataset(

@@ -154,3 +154,13 @@ def test_a_damaged_snapshot_is_rebuilt_from_the_store(tmp_path: Path) -> None:
     (tmp_path / "snap" / "rows.pickle").write_bytes(b"not a pickle")
     engine, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
     assert next(s.item_id for s in engine.answer("dewalt drill", None, 3).items) == "drill-dewalt"
+
+
+def test_saved_rows_equal_fresh_ones_and_share_their_strings(tmp_path: Path) -> None:
+    settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
+    write_snapshot(settings, store, tmp_path / "snap")
+    fresh, _ = build_engine(settings, store)
+    loaded, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
+    assert loaded.index.rows == fresh.index.rows
+    dewalt = [r for r in loaded.index.rows if r.brand == "dewalt"]
+    assert len(dewalt) == 2 and dewalt[0].brand is dewalt[1].brand  # one string object, written once
