@@ -10,6 +10,7 @@ from ctr_logs import catalog, log_of
 
 from shelfwise.ctr import ClickExample, fit_click_model
 from shelfwise.ctr.features import SOURCE_RANK
+from shelfwise.ctr.model import MIN_ROUNDS
 from shelfwise.ctr.sweep import sweep
 from shelfwise.domain import ScoredItem
 from shelfwise.service.click_stage import ClickStage
@@ -95,3 +96,10 @@ def test_rerank_depth_leaves_the_tail_in_the_source_order() -> None:
     items = rescored(stage, order)
     assert sorted(s.item_id for s in items[:3]) == order[:3]
     assert [s.item_id for s in items[3:]] == order[3:]
+
+
+def test_a_fit_that_starts_past_its_deadline_still_boosts_a_model() -> None:
+    # `shelfwise train` fits the click model last: an overrun budget must not leave it one tree.
+    model = fit_click_model(log_of(ranked_log(lists=1500), ITEMS), deadline=0.0)
+    assert model is not None
+    assert model.click.booster.current_iteration() >= MIN_ROUNDS
