@@ -72,6 +72,12 @@ def _fit_on_rows(
     if bought.sum() >= config.min_purchases and (~bought).sum() >= config.min_purchases:
         conversion, cvr_metrics = fit_head(rows[clicked], bought.astype(np.float32), config, seed, deadline)
         out.update({f"cvr_{k}": v for k, v in cvr_metrics.items()})
+        # A conversion model no better than the purchase rate on its newest clicks (a few hundred
+        # clicks: the loop's round 1 gave AUC 0.44) would only add noise to pCTR × pCVR: pCVR is
+        # then the global rate, and the stage ranks by pCTR.
+        if cvr_metrics["logloss"] >= cvr_metrics["constant_logloss"]:
+            conversion = None
+    out["cvr_used"] = float(conversion is not None)
     out["ctr_impressions"] = float(len(examples))
     out["ctr_clicks"] = float(clicked.sum())
     out.update(rank_coverage(examples))

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from shelfwise.ctr.calibration import Platt, report
+from shelfwise.ctr.calibration import Platt, logloss, report
 from shelfwise.ctr.features import (
     CATEGORICAL,
     FEATURE_NAMES,
@@ -131,6 +131,9 @@ def fit_head(
     raw = booster.predict(cal_x, num_threads=1)
     head = Head(booster, Platt.fit(raw, cal_y, prior=config.calibration_prior))
     metrics = report(cal_y, head.predict(cal_x))
+    # What predicting the older rows' rate for every row scores on the same slice: a head that does
+    # not beat it has learned nothing its caller should rank by.
+    metrics["constant_logloss"] = logloss(cal_y, np.full(len(cal_y), float(np.mean(fit_y))))
     metrics["rounds"] = float(booster.best_iteration or booster.current_iteration())
     return head, metrics
 

@@ -3,6 +3,7 @@ top item on top through the click stage; a log without ranks still trains and sc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -103,3 +104,21 @@ def test_a_fit_that_starts_past_its_deadline_still_boosts_a_model() -> None:
     model = fit_click_model(log_of(ranked_log(lists=1500), ITEMS), deadline=0.0)
     assert model is not None
     assert model.click.booster.current_iteration() >= MIN_ROUNDS
+
+
+def with_purchases(examples: list[ClickExample], buys: Callable[[ClickExample], bool]) -> list[ClickExample]:
+    return [replace(e, purchased_at=e.clicked_at + 5) if e.clicked_at and buys(e) else e for e in examples]
+
+
+def test_a_conversion_model_worse_than_the_purchase_rate_is_not_used() -> None:
+    examples = ranked_log()
+    newest = examples[int(len(examples) * 0.8)].timestamp  # the slice that judges the heads
+    # Even items were bought after a click, odd ones not; in the newest slice the reverse: what
+    # the trees learned is wrong there, and the constant purchase rate beats it.
+    flipped = with_purchases(examples, lambda e: (int(e.item_id[1:]) % 2 == 0) == (e.timestamp < newest))
+    model = fit_click_model(log_of(flipped, ITEMS))
+    assert model is not None and model.conversion is None and model.metrics["cvr_used"] == 0.0
+    # The same pattern throughout: a model worth using.
+    steady = with_purchases(examples, lambda e: int(e.item_id[1:]) % 2 == 0)
+    model = fit_click_model(log_of(steady, ITEMS))
+    assert model is not None and model.conversion is not None and model.metrics["cvr_used"] == 1.0
