@@ -28,6 +28,10 @@ except through the impressions and events the server logs: the click model must 
    on CTR with p < 0.05, the split passes the SRM check, the report's counts equal the simulator's.
 
     PYTHONPATH=src nice -n 5 .venv/bin/python benchmarks/ctr_loop.py [--shoppers 3000] [--home DIR]
+
+``--round2-only`` reuses a home that ran rounds 1 and training (its newest version) and runs round 2
+again, e.g. under other serving settings (``SHELFWISE_CTR__SERVING_SLOT=top`` in the environment).
+Results and the serving rule's reasons: docs/ctr.md, "Does the loop close?".
 """
 
 from __future__ import annotations

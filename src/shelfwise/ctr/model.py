@@ -37,13 +37,13 @@ from shelfwise.errors import ModelError
 
 MODEL_DIR = "ctr"
 SERVING_POSITION = 0  # the top slot, where a candidate is scored when its source rank is not used
-# A lower slot can only lower the click rate, and so can a lower rank from the source (the ranker's
-# belief that the customer wants the item); a higher past click-through can only raise it.
 # Trees boosted even past the training deadline: `shelfwise train` fits the click model last, and
 # a run that overran its budget (a loaded machine) left it one tree — a model in name only, whose
-# ranking is a handful of leaves (the 2026-12-03 loop runs). 20 trees on 30,000 impressions: ~2 s.
+# ranking is a handful of leaves (a 2026-12-03 loop run).
 MIN_ROUNDS = 20
 RANKED_LOG_SHARE = 0.5  # share of training impressions with a source rank for the stage to use it
+# A lower slot can only lower the click rate, and so can a lower rank from the source (the ranker's
+# belief that the customer wants the item); a higher past click-through can only raise it.
 MONOTONE = {
     "position": -1,
     "item_top_ctr": 1,
