@@ -28,6 +28,10 @@ except through the impressions and events the server logs: the click model must 
    on CTR with p < 0.05, the split passes the SRM check, the report's counts equal the simulator's.
 
     PYTHONPATH=src nice -n 5 .venv/bin/python benchmarks/ctr_loop.py [--shoppers 3000] [--home DIR]
+
+``--round2-only`` reuses a home that ran rounds 1 and training (its newest version) and runs round 2
+again, e.g. under other serving settings (``SHELFWISE_CTR__SERVING_SLOT=top`` in the environment).
+Results and the serving rule's reasons: docs/ctr.md, "Does the loop close?".
 """
 
 from __future__ import annotations
@@ -101,6 +105,12 @@ def main() -> None:
         "--home", type=Path, help="build (or reuse) the shop here (round 1 runs on its first two versions)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--round2-only",
+        action="store_true",
+        help="--home already ran round 1 and training: run round 2 only, on its newest version "
+        "(e.g. to compare serving settings, SHELFWISE_CTR__*, on the same trained model)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -127,21 +137,26 @@ def run_loop(home: Path, args: argparse.Namespace) -> tuple[bool, dict[str, Any]
     suffix = time.strftime("%H%M%S")
     figures: dict[str, Any] = {"shoppers_per_round": args.shoppers}
 
-    server = Server(home)
-    try:
-        _, found = _round(server, f"loop1-{suffix}", weak, strong, first, context, args.seed)
-    finally:
-        server.stop()  # flushes the impression log before training reads it
-    figures["round1"] = found["variants"]
-
     env = online._env(home)
-    t0 = time.perf_counter()
-    online._run(env, "train", "--max-minutes", str(args.max_minutes))
-    figures["train_s"] = round(time.perf_counter() - t0, 1)
+    if not args.round2_only:
+        server = Server(home)
+        try:
+            _, found = _round(server, f"loop1-{suffix}", weak, strong, first, context, args.seed)
+        finally:
+            server.stop()  # flushes the impression log before training reads it
+        figures["round1"] = found["variants"]
+        t0 = time.perf_counter()
+        online._run(env, "train", "--max-minutes", str(args.max_minutes))
+        figures["train_s"] = round(time.perf_counter() - t0, 1)
     trained = online.versions_of(home)[-1]
     manifest = json.loads((home / "models" / trained / "manifest.json").read_text())
     has_click = bool(manifest.get("components", {}).get("click_model"))
-    print(f"\ntrained {trained} in {figures['train_s']:.0f}s; click model: {has_click}", flush=True)
+    print(f"\ntrained {trained} in {figures.get('train_s', 0):.0f}s; click model: {has_click}", flush=True)
+    figures["click_metrics"] = (
+        json.loads((home / "models" / trained / "ctr" / "ctr.json").read_text())["metrics"]
+        if has_click
+        else {}
+    )
     t0 = time.perf_counter()
     offline = json.loads(online._run(env, "evaluate", "--protocol", "impressions", "--json"))
     figures["offline"] = offline

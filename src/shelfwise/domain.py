@@ -143,6 +143,10 @@ class Impression:
     # Probability the logging policy put this item in this slot; None: deterministic (no exploration).
     propensity: float | None = None
     origin: str = "server"  # server: logged when served; client: posted by the shop's front end
+    # 0-based rank the list's source (the next-item ranker, search, ...) gave the item before any
+    # re-scoring stage reordered it: the click model's view of what the ranker believed. Equals
+    # ``position`` for a list served without a re-scoring stage; None: not known (client lists).
+    source_rank: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

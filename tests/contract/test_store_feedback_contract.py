@@ -38,7 +38,15 @@ def test_events_keep_their_attribution_fields(store: Store) -> None:
 
 def test_impressions_round_trip_every_field_once_per_request_item_and_origin(store: Store) -> None:
     served = _imp(
-        "r1", "a", 0, 10.0, model_version="v0003", experiment="e", variant="control", propensity=0.25
+        "r1",
+        "a",
+        0,
+        10.0,
+        model_version="v0003",
+        experiment="e",
+        variant="control",
+        propensity=0.25,
+        source_rank=7,
     )
     batch = [served, _imp("r1", "b", 1, 10.0)]
     assert store.append_impressions(batch) == 2

@@ -39,6 +39,7 @@ class ClickExample:
     request_id: str | None = None
     clicked_at: float | None = None  # None: not clicked within the window
     purchased_at: float | None = None  # None: not bought within the window
+    source_rank: int | None = None  # the source's rank before re-scoring; None: not logged
 
     @property
     def clicked(self) -> bool:
@@ -142,6 +143,7 @@ def examples_from_feedback(
                 request_id=shown.request_id,
                 clicked_at=clicked.get(key),
                 purchased_at=purchased.get(key),
+                source_rank=shown.source_rank,
             )
         )
     return examples
@@ -172,4 +174,5 @@ def _combine(a: ClickExample, b: ClickExample) -> ClickExample:
         clicked_at=earliest(a.clicked_at, b.clicked_at),
         purchased_at=earliest(a.purchased_at, b.purchased_at),
         query=a.query or b.query,
+        source_rank=a.source_rank if a.source_rank is not None else b.source_rank,
     )

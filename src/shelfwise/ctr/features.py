@@ -20,7 +20,11 @@ Features, in ``FEATURE_NAMES`` order:
   language model's query–item cosine;
 * the customer's recent items vs the item, through the served item vectors: cosine to the last item,
   max and mean over the last ``RECENT`` items, the share of recent items in the item's category,
-  whether the customer engaged with the item before, history length.
+  whether the customer engaged with the item before, history length;
+* ``source_rank``: the rank the list's source (the next-item ranker, ...) gave the item before the
+  click stage reordered it — what the ranker believes this customer wants, which none of the
+  features above carries. Missing (NaN) where the log does not know it (impressions ingested from
+  files); never guessed from the position.
 """
 
 from __future__ import annotations
@@ -58,8 +62,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "query_words",
     "item_words",
     "query_trigram_overlap",
+    "source_rank",
 )
 CATEGORICAL = ("placement",)
+SOURCE_RANK = FEATURE_NAMES.index("source_rank")
 RECENT = 20  # recent items compared with the candidate
 HISTORY_CAP = 200  # items remembered per customer (the live profile keeps as many)
 PRIOR_STRENGTH = 20.0  # pseudo-impressions pulling an item's rate toward the global rate
@@ -242,11 +248,23 @@ class Context:
 
 
 def feature_rows(
-    items: Sequence[str], context: Context, history: RecentItems, stats: ItemStats, space: ItemSpace
+    items: Sequence[str],
+    context: Context,
+    history: RecentItems,
+    stats: ItemStats,
+    space: ItemSpace,
+    source_ranks: Sequence[int | None] | None = None,
+    positions: Sequence[int] | None = None,
 ) -> np.ndarray:
-    """One row per item, ``FEATURE_NAMES`` columns (NaN: not known, e.g. no query)."""
+    """One row per item, ``FEATURE_NAMES`` columns (NaN: not known, e.g. no query).
+
+    ``source_ranks``: per item, its rank in the source's list (None: not known); ``positions``: per
+    item, the slot it is (or would be) shown in, instead of ``context.position`` for all."""
     rows = np.full((len(items), len(FEATURE_NAMES)), np.nan, dtype=np.float32)
-    rows[:, 0] = context.position
+    slots = list(positions) if positions is not None else [context.position] * len(items)
+    rows[:, 0] = slots
+    if source_ranks is not None:
+        rows[:, SOURCE_RANK] = [math.nan if r is None else r for r in source_ranks]
     rows[:, 1] = context.placement
     recent = list(history.items)[-RECENT:]
     recent_vectors = _vectors(recent, space)
@@ -255,12 +273,12 @@ def feature_rows(
     query_trigrams = trigrams(query_words)
     seen = set(history.items)
     categories = [space.category.get(i) for i in recent]
-    examination = stats.examination(context.position)
+    examination = {slot: stats.examination(slot) for slot in set(slots)}
     for n, item_id in enumerate(items):
         row = rows[n]
         row[2] = math.log1p(stats.impressions.get(item_id, 0))
         row[3] = stats.top_ctr(item_id)
-        row[4] = row[3] * examination
+        row[4] = row[3] * examination[slots[n]]
         row[5] = stats.cvr(item_id)
         row[6] = math.log1p(stats.engagements.get(item_id, 0))
         price = space.price.get(item_id)

@@ -72,9 +72,28 @@ def _fit_on_rows(
     if bought.sum() >= config.min_purchases and (~bought).sum() >= config.min_purchases:
         conversion, cvr_metrics = fit_head(rows[clicked], bought.astype(np.float32), config, seed, deadline)
         out.update({f"cvr_{k}": v for k, v in cvr_metrics.items()})
+        # A conversion model no better than the purchase rate on its newest clicks (a few hundred
+        # clicks: the loop's round 1 gave AUC 0.44) would only add noise to pCTR × pCVR: pCVR is
+        # then the global rate, and the stage ranks by pCTR.
+        if cvr_metrics["logloss"] >= cvr_metrics["constant_logloss"]:
+            conversion = None
+    out["cvr_used"] = float(conversion is not None)
     out["ctr_impressions"] = float(len(examples))
     out["ctr_clicks"] = float(clicked.sum())
+    out.update(rank_coverage(examples))
     return ClickModel(placements, stats, click, conversion, out)
+
+
+def rank_coverage(examples: Sequence[ClickExample]) -> dict[str, float]:
+    """How much of the log knows its source rank, and how often rank and slot differ (explored
+    slots, items the rules removed above): only those rows tell the ranker's belief from the slot's
+    examination."""
+    ranked = [e for e in examples if e.source_rank is not None]
+    off_slot = sum(e.source_rank != e.position for e in ranked)
+    return {
+        "ctr_source_rank_share": len(ranked) / max(len(examples), 1),
+        "ctr_rank_off_slot_share": off_slot / max(len(ranked), 1),
+    }
 
 
 def position_curve(examples: Sequence[ClickExample]) -> list[float]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from shelfwise.ctr.calibration import Platt, report
+from shelfwise.ctr.calibration import Platt, logloss, report
 from shelfwise.ctr.features import (
     CATEGORICAL,
     FEATURE_NAMES,
@@ -37,8 +37,21 @@ from shelfwise.errors import ModelError
 from shelfwise.lgbm import import_lightgbm
 
 MODEL_DIR = "ctr"
-SERVING_POSITION = 0  # every candidate is scored as if shown in the top slot
-MONOTONE = {"position": -1, "item_top_ctr": 1, "item_slot_ctr": 1, "query_item_ctr": 1}
+SERVING_POSITION = 0  # the top slot, where a candidate is scored when its source rank is not used
+# Trees boosted even past the training deadline: `shelfwise train` fits the click model last, and
+# a run that overran its budget (a loaded machine) left it one tree — a model in name only, whose
+# ranking is a handful of leaves (a 2026-12-03 loop run).
+MIN_ROUNDS = 20
+RANKED_LOG_SHARE = 0.5  # share of training impressions with a source rank for the stage to use it
+# A lower slot can only lower the click rate, and so can a lower rank from the source (the ranker's
+# belief that the customer wants the item); a higher past click-through can only raise it.
+MONOTONE = {
+    "position": -1,
+    "item_top_ctr": 1,
+    "item_slot_ctr": 1,
+    "query_item_ctr": 1,
+    "source_rank": -1,
+}
 
 
 @dataclass(frozen=True)
@@ -90,9 +103,7 @@ def fit_head(
         "min_data_in_leaf": max(5, min(config.min_data_in_leaf, len(fit_y) // 20)),
         "feature_fraction": 0.9,
         "lambda_l2": 1.0,
-        # A lower slot can only lower the click rate (no slot is learned as "better" for some items),
-        # and a higher past click-through can only raise it: noise in the other features cannot
-        # rank a proven item below a worse one.
+        # See MONOTONE: noise in the other features cannot rank a proven item below a worse one.
         "monotone_constraints": [MONOTONE.get(name, 0) for name in FEATURE_NAMES],
         "num_threads": 1,
         "seed": seed,
@@ -107,7 +118,7 @@ def fit_head(
         )
 
     def stop_at_deadline(env: Any) -> None:
-        if time.monotonic() > deadline:
+        if env.iteration + 1 >= MIN_ROUNDS and time.monotonic() > deadline:
             raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
 
     train_set = dataset(fit_x, fit_y)
@@ -121,6 +132,9 @@ def fit_head(
     raw = booster.predict(cal_x, num_threads=1)
     head = Head(booster, Platt.fit(raw, cal_y, prior=config.calibration_prior))
     metrics = report(cal_y, head.predict(cal_x))
+    # What predicting the older rows' rate for every row scores on the same slice: a head that does
+    # not beat it has learned nothing its caller should rank by.
+    metrics["constant_logloss"] = logloss(cal_y, np.full(len(cal_y), float(np.mean(fit_y))))
     metrics["rounds"] = float(booster.best_iteration or booster.current_iteration())
     return head, metrics
 
@@ -132,6 +146,12 @@ class ClickModel:
     click: Head
     conversion: Head | None  # None: too few purchases; pCVR is then the global rate
     metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def knows_source_rank(self) -> bool:
+        """Whether most of the log it learned from had the source's rank (lists the server logged);
+        a log of ingested impression events has none, and the model then ranks as before it."""
+        return self.metrics.get("ctr_source_rank_share", 0.0) >= RANKED_LOG_SHARE
 
     def predict(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(pCTR, pCVR) of feature rows."""
@@ -148,10 +168,22 @@ class ClickModel:
         space: ItemSpace,
         query: str | None = None,
         query_vector: np.ndarray | None = None,
+        source_ranks: Sequence[int] | None = None,
+        at_source_slot: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(pCTR, pCVR) of showing each item at the top of ``placement`` now."""
+        """(pCTR, pCVR) of showing each item in ``placement`` now: at the top slot, or, with
+        ``at_source_slot``, in the slot its source rank would give it (``source_ranks``, the items'
+        ranks in the source's list; None: unknown, every item at the top).
+
+        Why the source's slot: in a log of lists served without a re-scoring stage the slot *is*
+        the source rank, so a model asked about (top slot, rank 30) answers off its data, by
+        whichever of the two equal columns its trees happened to split on. At the source's slot
+        the question stays on the log's support: the ranker's order is the prior and the item's
+        own features move it up or down (docs/ctr.md, "Does the loop close?")."""
         context = Context(self.placements.get(placement, -1), SERVING_POSITION, query, query_vector)
-        return self.predict(feature_rows(item_ids, context, history, self.stats, space))
+        positions = list(source_ranks) if source_ranks is not None and at_source_slot else None
+        rows = feature_rows(item_ids, context, history, self.stats, space, source_ranks, positions)
+        return self.predict(rows)
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: Path) -> None:

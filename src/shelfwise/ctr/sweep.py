@@ -76,7 +76,9 @@ def sweep(
                 query,
                 query_vectors.get(query) if query and query_vectors else None,
             )
-            rows[start + n] = feature_rows([example.item_id], context, history, stats, space)[0]
+            rows[start + n] = feature_rows(
+                [example.item_id], context, history, stats, space, [example.source_rank]
+            )[0]
         for example in batch:
             if example.timestamp >= frozen:
                 continue

@@ -3,8 +3,9 @@ impressions the served version's click model learned from (but those of
 ``settings.ctr.exclude_placements``: search, by default, keeps its own learned ranker).
 
 It re-scores the source's over-fetched candidates by the placement's objective — pCTR, pCTR × pCVR
-or pCTR × pCVR × price (``settings.ctr``) — each item as if shown in the top slot, and hands them
-to the rules in that order. Reasons are left as the source wrote them: they state facts from the
+or pCTR × pCVR × price (``settings.ctr``) — each item with its rank in the source's list as a
+feature (what the ranker believes), scored in that rank's slot or in the top slot
+(``ctr.serving_slot``), and hands them to the rules in that order. Reasons are left as the source wrote them: they state facts from the
 data, and a model's probability is not one.
 """
 
@@ -68,19 +69,31 @@ class ClickStage:
     ) -> Candidates:
         if not candidates.items:
             return candidates
-        ids = [c.item_id for c in candidates.items]
+        settings = self._settings.ctr
+        depth = settings.rerank_depth or len(candidates.items)
+        head, tail = candidates.items[:depth], candidates.items[depth:]
+        ids = [c.item_id for c in head]
         history = RecentItems(
             [e.item_id for e in customer.recent if e.item_id is not None] if customer is not None else []
         )
+        # The candidates come in the source's order. A model that never saw a source rank (a log
+        # of ingested impression events) scores every candidate at the top, without one.
+        ranked = self._model.knows_source_rank
         ctr, cvr = self._model.score(
-            ids, request.placement, history, self.space, request.query, self._query_vector(request.query)
+            ids,
+            request.placement,
+            history,
+            self.space,
+            request.query,
+            self._query_vector(request.query),
+            source_ranks=list(range(len(ids))) if ranked else None,
+            at_source_slot=ranked and settings.serving_slot == "source",
         )
-        objective = self._settings.ctr.objective_of(request.placement)
         prices = np.array([_price(candidates.catalog, i) for i in ids])
-        value = objective_values(objective, ctr, cvr, prices)
+        value = objective_values(settings.objective_of(request.placement), ctr, cvr, prices)
         order = np.argsort(-value, kind="stable")
-        items = [ScoredItem(ids[n], float(value[n]), candidates.items[n].reasons) for n in order.tolist()]
-        return replace(candidates, items=items)
+        items = [ScoredItem(ids[n], float(value[n]), head[n].reasons) for n in order.tolist()]
+        return replace(candidates, items=[*items, *tail])
 
     def _query_vector(self, query: str | None) -> np.ndarray | None:
         if not query or self.encoder is None:

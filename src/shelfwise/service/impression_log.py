@@ -36,7 +36,8 @@ class _Served:
 
 
 def impressions_of(ranked: RankedList, user_id: str | None, at: float) -> list[Impression]:
-    """One server impression per item of a served list, at its 0-based position."""
+    """One server impression per item of a served list, at its 0-based position, with the rank its
+    source gave it before re-scoring."""
     customer = ranked.customer_id
     if customer is None and user_id is not None:
         customer = customer_id_for(user_id)  # an unknown user is its own customer, as ingest names it
@@ -53,6 +54,7 @@ def impressions_of(ranked: RankedList, user_id: str | None, at: float) -> list[I
             experiment=ranked.experiment,
             variant=ranked.variant,
             propensity=ranked.propensities[position] if ranked.propensities else None,
+            source_rank=ranked.source_ranks.get(scored.item_id),
         )
         for position, scored in enumerate(ranked.items)
     ]

@@ -97,7 +97,8 @@ class ExperimentRouter(Generic[M]):
         if not route.exploring:
             return replace(ranked, experiment=record.name, variant=route.variant)
         shown = {scored.item_id for scored in ranked.items}
-        spares = [s for s in fetch(k + pool_size(k)).items if s.item_id not in shown][: pool_size(k)]
+        longer = fetch(k + pool_size(k))
+        spares = [s for s in longer.items if s.item_id not in shown][: pool_size(k)]
         items, propensities = explore(
             [*ranked.items, *spares], len(ranked.items), record.exploration, self._rng
         )
@@ -107,4 +108,8 @@ class ExperimentRouter(Generic[M]):
             experiment=record.name,
             variant=route.variant,
             propensities=tuple(propensities),
+            # An explored slot shows a spare at its rank in the longer list (the same source, so the
+            # shown items' ranks agree): source rank and slot differ there, which is what lets the
+            # click model tell the ranker's belief from the slot's examination.
+            source_ranks={**longer.source_ranks, **ranked.source_ranks},
         )

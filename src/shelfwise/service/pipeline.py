@@ -86,6 +86,10 @@ class RankedList:
     # With exploration on: the probability the logging policy put each item in its slot (impressions
     # log it; the off-policy estimate divides by it). None: the list is the model's own ranking.
     propensities: tuple[float, ...] | None = None
+    # The rank (0-based) the source gave each candidate before any re-scoring stage reordered them;
+    # impressions log it so the click model learns what the ranker believed. An item not in it
+    # (added by ``explain``) logs no rank.
+    source_ranks: Mapping[str, int] = field(default_factory=dict)
 
     # A ranked list reads as the sequence of its items; the stamp travels with it.
     def __iter__(self) -> Iterator[ScoredItem]:
@@ -206,6 +210,7 @@ class RequestPipeline:
         source: ListSource,
         candidates: Candidates,
     ) -> RankedList:
+        source_ranks = {c.item_id: rank for rank, c in enumerate(candidates.items)}
         # Re-scoring stages first: the negative-feedback demotion below must act on the final scores.
         for stage in self._stages:
             if stage.name not in request.stages_off and stage.applies(request):
@@ -232,4 +237,5 @@ class RequestPipeline:
             items=tuple(items[: request.k]),
             relaxed=list(getattr(candidates.state, "relaxed", ()) or ()),
             redirect=getattr(candidates.state, "redirect", None),
+            source_ranks=source_ranks,
         )

@@ -413,7 +413,10 @@ class ServingEngine(ServingExperiments):
                 reason = f"title and description {similarity:.0%} similar (a new item: no behaviour yet)"
                 out.append(ScoredItem(neighbour, round(similarity, 6), (reason,)))
         customer = self.profiles.customer_id(item_id)
-        return RankedList(new_request_id(), "similar", "product", served.version, customer, tuple(out))
+        ranks = {scored.item_id: rank for rank, scored in enumerate(out)}  # no stage reorders these
+        return RankedList(
+            new_request_id(), "similar", "product", served.version, customer, tuple(out), source_ranks=ranks
+        )
 
     def complementary(self, item_id: str, k: int, user_id: str | None = None) -> RankedList:
         self.item(item_id)

@@ -32,5 +32,15 @@ class CtrSettings(BaseModel):
     # (SHELFWISE_CTR__OBJECTIVES='{"search": "ctr"}').
     objectives: dict[str, Objective] = Field(default_factory=dict)
 
+    # Where the click stage scores each candidate. "source": in the slot the source's rank gives it
+    # (the ranker's order is the prior; the log's lists, served without the stage, always had slot ==
+    # source rank, so this is the question the model has data for). "top": every candidate in the
+    # top slot with its source rank as a feature, which needs a log where the two differ
+    # (exploration; the trained model's metrics report ``ctr_rank_off_slot_share``).
+    serving_slot: Literal["source", "top"] = "source"
+    # Re-order only the source's first ``rerank_depth`` candidates (the rest follow in the source's
+    # order); 0: all of them.
+    rerank_depth: int = Field(0, ge=0)
+
     def objective_of(self, placement: str) -> Objective:
         return self.objectives.get(placement, self.objective)

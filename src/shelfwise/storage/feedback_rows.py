@@ -1,4 +1,5 @@
-"""Columns and row converters of the feedback tables (``impressions``, ``outcomes``; migration 0005),
+"""Columns and row converters of the feedback tables (``impressions``, ``outcomes``; migration 0005,
+``impressions.source_rank``: 0009),
 shared by the SQLite and PostgreSQL stores so both read and write the same fields in one order."""
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from shelfwise.domain import Impression, Outcome
 
 IMPRESSION_COLUMNS = (
     "request_id, item_id, position, placement, ts, user_id, customer_id, model_version, experiment, variant, "
-    "propensity, origin"
+    "propensity, origin, source_rank"
 )
+IMPRESSION_FIELDS = IMPRESSION_COLUMNS.count(",") + 1
 OUTCOME_COLUMNS = (
     "event_id, type, request_id, item_id, position, placement, ts, customer_id, model_version, experiment, "
     "variant, revenue"
@@ -22,6 +24,7 @@ def impression_row(imp: Impression) -> tuple[Any, ...]:
     return (
         imp.request_id, imp.item_id, imp.position, imp.placement, imp.timestamp, imp.user_id, imp.customer_id,
         imp.model_version, imp.experiment, imp.variant, imp.propensity, imp.origin,
+        imp.source_rank,
     )  # fmt: skip
 
 
@@ -29,7 +32,7 @@ def impression_from_row(row: Sequence[Any]) -> Impression:
     return Impression(
         request_id=row[0], item_id=row[1], position=int(row[2]), placement=row[3], timestamp=row[4],
         user_id=row[5], customer_id=row[6], model_version=row[7], experiment=row[8], variant=row[9],
-        propensity=row[10], origin=row[11],
+        propensity=row[10], origin=row[11], source_rank=None if row[12] is None else int(row[12]),
     )  # fmt: skip
 
 

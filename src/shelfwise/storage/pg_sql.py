@@ -41,7 +41,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_accounts (
 CREATE TEMP TABLE IF NOT EXISTS stage_impressions (
     ord INTEGER, request_id TEXT, item_id TEXT, position INTEGER, placement TEXT, ts DOUBLE PRECISION,
     user_id TEXT, customer_id TEXT, model_version TEXT, experiment TEXT, variant TEXT,
-    propensity DOUBLE PRECISION, origin TEXT
+    propensity DOUBLE PRECISION, origin TEXT, source_rank INTEGER
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_outcomes (
     ord INTEGER, event_id TEXT, type TEXT, request_id TEXT, item_id TEXT, position INTEGER, placement TEXT,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from shelfwise.domain import Impression, Outcome
 from shelfwise.storage.feedback_rows import (
     IMPRESSION_COLUMNS,
+    IMPRESSION_FIELDS,
     OUTCOME_COLUMNS,
     impression_from_row,
     impression_row,
@@ -38,7 +39,7 @@ class SQLiteFeedback:
         with self.transaction():
             before = self._conn.total_changes
             self._conn.executemany(
-                f"INSERT OR IGNORE INTO impressions ({IMPRESSION_COLUMNS}) VALUES ({','.join('?' * 12)})",
+                f"INSERT OR IGNORE INTO impressions ({IMPRESSION_COLUMNS}) VALUES ({','.join('?' * IMPRESSION_FIELDS)})",
                 [impression_row(imp) for imp in impressions],
             )
             return self._conn.total_changes - before

@@ -52,6 +52,21 @@ def test_a_flush_writes_each_item_at_its_position_with_the_lists_stamp(store: St
     logger.stop()
 
 
+def test_each_impression_logs_the_rank_its_source_gave_the_item(store: Store) -> None:
+    logger = _logger(store)
+    # The click stage moved "c" (the source's third) to the top; "x" was added after the source.
+    logger.log(_list("r1", "cabx", source_ranks={"a": 0, "b": 1, "c": 2}), "web-1")
+    assert logger.flush()
+    rows = list(store.iter_impressions())
+    assert [(i.item_id, i.position, i.source_rank) for i in rows] == [
+        ("c", 0, 2),
+        ("a", 1, 0),
+        ("b", 2, 1),
+        ("x", 3, None),
+    ]
+    logger.stop()
+
+
 def test_a_full_batch_is_written_without_waiting_for_the_timer(store: Store) -> None:
     logger = _logger(store, batch_size=3)
     logger.log(_list("r1", "abc"), "u")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shelfwise.domain import ScoredItem
 from shelfwise.experiments.assignment import assign
@@ -133,3 +133,20 @@ def test_a_route_carries_the_stages_its_variant_runs_without() -> None:
         seen[route.variant] = route.stages_off
     assert seen == {"control": frozenset({"click"}), "treatment": frozenset()}
     assert router.route("cart", "c-1", Loaded("v9")).stages_off == frozenset()  # no experiment there
+
+
+def test_an_explored_slot_logs_the_spares_rank_in_the_source_not_its_slot() -> None:
+    router: ExperimentRouter[Loaded] = ExperimentRouter()
+    router.follow([_record("explore", placement="search", exploration=0.5)], Loaded)
+
+    def fetch(n: int) -> RankedList:
+        ranked = _ranked(n)
+        return replace(ranked, source_ranks={s.item_id: rank for rank, s in enumerate(ranked.items)})
+
+    answered = router.answer(router.route("search", "c-1", Loaded("v9")), 10, fetch)
+    explored = [p for p, s in enumerate(answered.items) if s.item_id != f"i{p}"]
+    assert explored  # half the slots explore: some do
+    for position, scored in enumerate(answered.items):
+        rank = answered.source_ranks[scored.item_id]
+        assert rank == int(scored.item_id[1:])  # the rank the source gave it, kept or explored
+        assert (rank != position) == (position in explored)
