@@ -38,7 +38,8 @@ from shelfwise.complements.categories import CategoryLabels
 from shelfwise.complements.compat import CompatIndex, ItemModels, ModelNames, ModelTie
 from shelfwise.complements.evidence import Evidence, strongest_first, tie_evidence
 from shelfwise.complements.textmatch import build_compatibility, build_title_index, words
-from shelfwise.complements.ties import Ties, fit_rates, kind_scores, make_ties, named_categories
+from shelfwise.complements.tie_rates import TieGroups, fit_rates_by_group
+from shelfwise.complements.ties import Ties, kind_scores, make_ties, named_categories
 from shelfwise.errors import ModelError
 
 _MATRICES = ("confidence", "together", "after", "coview_conf", "coview", "titles", "fits", "names")
@@ -208,14 +209,17 @@ class ComplementModel:
             config, matrices, arrays, labels.names, list(titles), title_index.idf, phrases, embeddings,
             models, brands,
         )  # fmt: skip
-        weight = counts.weight.tocsr()
-        # One anchor's ties at a time, uncached: listing them all held every anchor's ties at once
-        # (each one a dict of the items naming its models), 10 GB of `train` at 11,000 Beauty items.
-        anchors = (
-            model.fresh_ties(a) if weight.indptr[a] < weight.indptr[a + 1] and model.names_anything(a) else None
-            for a in range(n)
+        # The tie rates from groups of mentions: building every anchor's ties was quadratic in the
+        # catalog (tie_rates.py), and holding them all took 10 GB of `train` at 11,000 Beauty items.
+        groups = TieGroups(model.compat, labels.of_item, model.m["fits"], model.m["names"])
+        model.fit_rate = fit_rates_by_group(
+            counts.weight.tocsr(),
+            groups,
+            labels.of_item,
+            n_categories,
+            config.category_prior,
+            config.brand_tie,
         )
-        model.fit_rate = fit_rates(weight, anchors, labels.of_item, n_categories, config.category_prior)
         return model
 
     # -- ties ------------------------------------------------------------------------------------

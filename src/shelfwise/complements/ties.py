@@ -10,7 +10,8 @@ Tie levels, strongest first (docs/complements.md):
 * none: the kind-level prior alone (earbuds go with phones).
 
 How much of a category pair's purchases go to tied items is learned from behaviour: ``fit_rate[x, y]``
-is the share of the x → y pair weight that fell on tied pairs (cases: nearly all, earbuds: none).
+is the share of the x → y pair weight that fell on tied pairs (cases: nearly all, earbuds: none;
+fitted by tie_rates.py).
 That share of the category relation K[x, y] is split among the items tied to the anchor by their
 popularity (plus smoothing, so a case nobody has bought yet still gets its share); the rest goes to
 every item of y by popularity, as before. Where nothing in y is tied to the anchor, all of K[x, y]
@@ -88,33 +89,6 @@ def named_categories(index: CompatIndex, category_of: np.ndarray, n_categories: 
     matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(index), n_categories))
     matrix.sort_indices()
     return matrix
-
-
-def fit_rates(
-    weight: sp.csr_matrix,
-    ties_of: list[Ties | None],
-    category_of: np.ndarray,
-    n_categories: int,
-    prior: float,
-) -> np.ndarray:
-    """When an anchor of category x has tied items in category y, the share of its x → y pair
-    weight that went to them; pooled over anchors and smoothed toward the catalog-wide share with
-    ``prior`` pseudo-weight. Anchors with nothing tied in y say nothing about y."""
-    total = np.zeros((n_categories, n_categories), dtype=np.float64)
-    tied = np.zeros_like(total)
-    for anchor, ties in enumerate(ties_of):
-        start, end = weight.indptr[anchor], weight.indptr[anchor + 1]
-        if ties is None or start == end or not ties.weight.any():
-            continue
-        items, values = weight.indices[start:end], weight.data[start:end]
-        source = int(category_of[anchor])
-        with_ties = np.zeros(n_categories, dtype=bool)
-        with_ties[category_of[ties.weight > 0]] = True
-        counted = with_ties[category_of[items]]
-        np.add.at(total[source], category_of[items[counted]], values[counted])
-        np.add.at(tied[source], category_of[items[counted]], (values * ties.weight[items])[counted])
-    overall = float(tied.sum() / total.sum()) if total.sum() > 0 else 0.0
-    return ((tied + prior * overall) / (total + prior)).astype(np.float32)
 
 
 def kind_scores(
