@@ -172,9 +172,21 @@ def main() -> None:
         engine.stop()
         return
     if args.what == "recommend":
+        # Distinct customers: each first request is cold (the ranking cache cannot answer it);
+        # asked again with no event in between they are returning customers (it can).
         users = sorted(profile.customer_id for profile in engine.profiles.customers())
-        picks = [rng.choice(users) for _ in range(args.n)]
-        calls: list[Callable[[], object]] = [lambda u=u: engine.recommend(u, 10) for u in picks]
+        picks = rng.sample(users, 2 * args.n + 20)
+        warm, cold, profiled = picks[:20], picks[20 : 20 + args.n], picks[20 + args.n :]
+        _timed([lambda u=u: engine.recommend(u, 10) for u in warm])
+        first = [lambda u=u: engine.recommend(u, 10) for u in cold]
+        print(_summary("recommend, unique customers (cold, no profiler)", _timed(first)))
+        print(_summary("recommend, same customers again (returning, no profiler)", _timed(first)))
+        print("profiled: other unique customers (cold)")
+        print(
+            _profiled([lambda u=u: engine.recommend(u, 10) for u in profiled], args.sort, args.top, args.dump)
+        )
+        engine.stop()
+        return
     else:
         if args.queries:
             queries = [q.strip() for q in args.queries.read_text().splitlines() if q.strip()]
@@ -182,7 +194,7 @@ def main() -> None:
             titles = [item.title for item in engine.catalog.values()]
             queries = [" ".join(rng.choice(titles).split()[:3]) for _ in range(args.n)]
         picks = [rng.choice(queries) for _ in range(args.n)]
-        calls = [lambda q=q: engine.search(q, None, 10) for q in picks]
+        calls: list[Callable[[], object]] = [lambda q=q: engine.search(q, None, 10) for q in picks]
     _timed(calls[:20])  # warm-up
     print(_summary(f"{args.what} (no profiler)", _timed(calls)))
     print(_profiled(calls, args.sort, args.top, args.dump))

@@ -275,11 +275,13 @@ def build_candidates(
     config: CandidateConfig,
     neural_scores: np.ndarray | None = None,
     adapted: np.ndarray | None = None,
+    embeddings_t: np.ndarray | None = None,
 ) -> CandidateBatch:
     """Top transition items plus text neighbours of the recent items, with one feature row each.
 
     ``neural_scores`` (batch, n_items) from a sequence model adds its own top items and three features;
     ``adapted`` (n_items, d), the text embeddings after the behaviour adapter, adds two cosine features.
+    ``embeddings_t``: ``embeddings.T`` stored contiguously, when the caller keeps one (serving).
     """
     batch = len(histories)
     n_items = stats.counts.shape[0]
@@ -298,7 +300,12 @@ def build_candidates(
         profile = np.zeros((batch, embeddings.shape[1]), dtype=np.float32)
         for back, (items, present) in enumerate(lasts):
             profile += (0.5**back) * embeddings[items] * present[:, None]
-        content = profile @ embeddings.T
+        # Against the transposed table laid out contiguously: for one customer (a vector times the
+        # 12k × 384 table) that is ~3× faster than reading ``embeddings.T`` (measured 1.6 vs 4.5 ms);
+        # only the order of these scores is used (candidates and their content rank).
+        if embeddings_t is None:
+            embeddings_t = np.ascontiguousarray(embeddings.T)
+        content = profile @ embeddings_t
         content_masked = content.copy()
         for row, hist in enumerate(histories):
             content_masked[row, hist] = -np.inf

@@ -363,6 +363,7 @@ class CandidateRankerRecommender:
                 self.config.candidates,
                 self._neural_scores(part),
                 self.adapted,
+                self._embeddings_t(),
             )
             n_cand = batch.candidates.shape[1]
             # The baseline share breaks ties the trees leave (e.g. a ranker trained on little data).
@@ -375,6 +376,17 @@ class CandidateRankerRecommender:
             np.put_along_axis(scores, batch.candidates, ranked.astype(np.float32), axis=1)
             out[rows] = scores
         return out
+
+    def _embeddings_t(self) -> np.ndarray | None:
+        """The text embeddings transposed and contiguous (see ``build_candidates``), kept for as
+        long as ``embeddings`` is the same array (one copy per served model, not per request)."""
+        if self.embeddings is None:
+            return None
+        kept = self.__dict__.get("_transposed")
+        if kept is None or kept[0] is not self.embeddings:
+            kept = (self.embeddings, np.ascontiguousarray(self.embeddings.T))
+            self.__dict__["_transposed"] = kept
+        return kept[1]
 
     def _popular(self) -> np.ndarray:
         """Trending (time-decayed) when training saw timestamps; all-time counts otherwise."""

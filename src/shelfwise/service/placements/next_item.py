@@ -63,10 +63,14 @@ class NextItemSource:
                 return self._finish(request, cached.history, policy, *top, row)
         history = customer.history(self._model.index)
         row = self._scores([history])[0]
-        depth = max(CACHE_DEPTH, request.fetch + len(self._masked(history, policy[1])))
+        masked = self._masked(history, policy[1])
+        depth = max(CACHE_DEPTH, request.fetch + len(masked))
         positions = top_k(row, depth)
-        self.cache.put(customer, Ranking(history, positions, row[positions], len(positions) < depth))
-        return self._candidates(request, history, row)
+        ranking = Ranking(history, positions, row[positions], len(positions) < depth)
+        self.cache.put(customer, ranking)
+        top = ranking.top(request.fetch, masked)
+        assert top is not None  # the depth covers the fetch and every masked position
+        return self._finish(request, history, policy, *top, row)
 
     def candidates_many(
         self, requests: Sequence[ListRequest], customers: Sequence[CustomerProfile | None]
