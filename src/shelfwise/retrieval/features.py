@@ -233,22 +233,6 @@ def _first_not_in(ranked: np.ndarray, taken: np.ndarray, k: int, n_items: int) -
     return np.take_along_axis(ranked, first, axis=1)
 
 
-def _above(scores: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per row, how many of ``scores[row]`` are greater than each of ``values[row]`` (a rank).
-
-    Only the scores at least the row's smallest value can count, and those are usually a small
-    part of the catalog: sorting them instead of the whole row (12k items per request) gives the
-    same counts."""
-    out = np.empty(values.shape, dtype=np.float32)
-    for row in range(len(values)):
-        if not values.shape[1]:
-            continue
-        contenders = scores[row][scores[row] >= values[row].min()]
-        contenders.sort()
-        out[row] = len(contenders) - np.searchsorted(contenders, values[row], side="right")
-    return out
-
-
 def _history_similarities(
     vectors: np.ndarray, histories: Sequence[np.ndarray], candidates: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -384,7 +368,10 @@ def build_candidates(
         at = np.take_along_axis(neural_scores, candidates, axis=1)
         columns["neural_score"] = at
         columns["neural_gap"] = at - neural_scores.max(axis=1, keepdims=True)
-        columns["neural_rank"] = _above(neural_scores, at)
+        ordered = np.sort(neural_scores, axis=1)
+        columns["neural_rank"] = np.stack(
+            [n_items - np.searchsorted(ordered[row], at[row], side="right") for row in range(batch)]
+        ).astype(np.float32)
     else:
         for name in ("neural_score", "neural_gap", "neural_rank"):
             columns[name] = np.zeros((batch, n_cand), dtype=np.float32)

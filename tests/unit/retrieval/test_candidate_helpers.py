@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from shelfwise.retrieval.features import _above, _first_not_in, _history_similarities, _rank_of
+from shelfwise.retrieval.features import _first_not_in, _history_similarities, _rank_of
 
 
 def test_rank_of_gives_positions_in_each_rows_list_and_missing_elsewhere() -> None:
@@ -31,15 +31,3 @@ def test_history_similarities_match_the_products_they_stand_for() -> None:
     np.testing.assert_allclose(best[0], sims.max(axis=0), rtol=1e-6)
     np.testing.assert_allclose(last[0, 1], vectors[5] @ vectors[[2, 3, 6]].T, rtol=1e-6)
     assert not last[1:, 1].any() and not last[:, 2].any() and not best[2].any()
-
-
-def test_above_counts_the_greater_scores_of_each_row() -> None:
-    scores = np.array([[0.5, 3.0, 1.0, 3.0, -2.0], [1.0, 1.0, 1.0, 0.0, 2.0]], dtype=np.float32)
-    values = np.array([[3.0, 1.0, -2.0], [1.0, 2.0, 0.0]], dtype=np.float32)
-    assert _above(scores, values).tolist() == [[0.0, 2.0, 4.0], [1.0, 0.0, 4.0]]
-    rng = np.random.default_rng(1)
-    many = rng.normal(size=(3, 500)).astype(np.float32)
-    picked = np.take_along_axis(many, rng.integers(0, 500, size=(3, 40)), axis=1)
-    full = np.sort(many, axis=1)  # the definition: n - position after the last equal score
-    expected = np.stack([500 - np.searchsorted(full[r], picked[r], side="right") for r in range(3)])
-    np.testing.assert_array_equal(_above(many, picked), expected.astype(np.float32))
