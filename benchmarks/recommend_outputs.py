@@ -5,6 +5,8 @@ of the same home and compare the files: a request-path speed-up must not change 
 
     SHELFWISE_HOME=/tmp/beauty PYTHONPATH=src .venv/bin/python benchmarks/recommend_outputs.py out.jsonl
     cmp before.jsonl after.jsonl
+
+``--queries FILE``: the first ``--n`` searches of the file's queries instead.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--queries", type=Path, help="dump searches of these queries (one a line) instead")
     args = parser.parse_args()
 
     from shelfwise.service.context import ServiceContext
@@ -27,6 +30,16 @@ def main() -> None:
 
     engine = ServingEngine(ServiceContext())
     engine.start(poll=False)
+    if args.queries:
+        queries = [q.strip() for q in args.queries.read_text().splitlines() if q.strip()][: args.n]
+        with open(args.out, "w") as handle:
+            for query in queries:
+                ranked = engine.search(query, None, args.k)
+                items = [[s.item_id, s.score, list(s.reasons)] for s in ranked.items]
+                handle.write(json.dumps({"query": query, "items": items}, ensure_ascii=False) + "\n")
+        engine.stop()
+        print(f"{len(queries)} searches → {args.out}")
+        return
     users = sorted(p.customer_id for p in engine.profiles.customers())
     picks = [*random.Random(0).sample(users, min(args.n, len(users))), "__nobody__"]
     with open(args.out, "w") as handle:
