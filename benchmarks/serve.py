@@ -8,6 +8,9 @@
 3. Capacity: closed loop with --connections keep-alive connections for --seconds per endpoint
    (recommendations, search, bare). Moderate load: open loop at half the measured capacity,
    p50/p99. Event-to-visible: POST an event, then GET the customer until it shows (delay).
+   Recommendations are measured twice: unique customers (each asked once in the whole run, so
+   the server's per-customer ranking cache cannot answer: the cold figure) and 500 returning
+   customers, each asked once before (answered from that cache: the warm figure).
 4. --logging-overhead: instead of 2-3, recommendation p99 with impression logging off and on in the
    same run (``serve_logging.py``).
 5. --overload-seconds S: open loop at twice the recommendation capacity for S seconds, a fifth of
@@ -305,9 +308,33 @@ async def open_loop(
 
 
 # ----------------------------------------------------------------------------- scenarios
+RETURNING = 500  # customers of the "returning" runs, each asked once before they are measured
+
+
+class UniqueCustomers:
+    """Each customer once, in a seeded shuffled order, across every run of the benchmark: with the
+    server's ranking cache on, a first request cannot be answered from it (cold). ``repeats``
+    counts requests made after all 22,363 customers were used (they may be warm)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.users = [f"u{n}" for n in range(RETURNING + 1, 22364)]
+        rng.shuffle(self.users)
+        self.used = 0
+        self.repeats = 0
+
+    def __call__(self) -> Request:
+        user = self.users[self.used % len(self.users)]
+        self.used += 1
+        self.repeats += self.used > len(self.users)
+        return ("GET", f"/v1/recommendations/{user}?k=10", b"")
+
+
 def request_makers(seed: int) -> dict[str, Callable[[], Request]]:
+    """``recommendations``: unique customers (cold); ``returning``: the first RETURNING customers
+    again and again (answered from the ranking cache once asked, as long as no event comes)."""
     rng = random.Random(seed)
     users = [f"u{n}" for n in range(1, 22364)]
+    returning = users[:RETURNING]
     words = [
         w
         for line in (DATA / "items_derived.tsv").read_text().splitlines()[1:2000]
@@ -315,10 +342,17 @@ def request_makers(seed: int) -> dict[str, Callable[[], Request]]:
         if w.isalpha() and len(w) > 3
     ]
     return {
-        "recommendations": lambda: ("GET", f"/v1/recommendations/{rng.choice(users)}?k=10", b""),
+        "recommendations": UniqueCustomers(rng),
+        "returning": lambda: ("GET", f"/v1/recommendations/{rng.choice(returning)}?k=10", b""),
         "search": lambda: ("GET", f"/v1/search?q={rng.choice(words)}+{rng.choice(words)}&k=10", b""),
         "bare": lambda: ("GET", f"/bare/{rng.choice(users)}?k=10", b""),
     }
+
+
+def warm_returning() -> Callable[[], Request]:
+    """Each returning customer once, in order (the warm-up that fills the ranking cache)."""
+    order = iter(range(1, RETURNING + 1))
+    return lambda: ("GET", f"/v1/recommendations/u{next(order)}?k=10", b"")
 
 
 async def event_to_visible(port: int, headers: dict[str, str], trials: int) -> list[float]:
@@ -482,37 +516,52 @@ async def run(args: argparse.Namespace, api_port: int, bare_port: int, headers: 
     for name, port in (("recommendations", api_port), ("search", api_port)):  # warm-up
         await closed_loop(port, headers, makers[name], 2, 2.0, 200)
     await closed_loop(bare_port, {}, makers["bare"], 2, 1.0, 200)
+    await closed_loop(api_port, headers, warm_returning(), 1, 60.0, RETURNING)
 
     print(
         f"\ncapacity: closed loop, {args.connections} connections, up to {args.seconds:g}s / "
         f"{args.max_requests} requests each"
     )
+    names = {
+        "bare": "bare FastAPI endpoint",
+        "recommendations": "recommendations, unique customers (cold)",
+        "returning": f"recommendations, {RETURNING} returning customers (ranking cache warm)",
+        "search": "search",
+    }
     capacity = {}
-    for name, port, hdrs in (
-        ("bare FastAPI endpoint", bare_port, {}),
+    for key, port, hdrs in (
+        ("bare", bare_port, {}),
         ("recommendations", api_port, headers),
+        ("returning", api_port, headers),
         ("search", api_port, headers),
     ):
-        key = "bare" if name.startswith("bare") else name
         result = await closed_loop(port, hdrs, makers[key], args.connections, args.seconds, args.max_requests)
         capacity[key] = result.throughput
-        print("  " + result.line(name) + f"   ({load()})")
-    for key in ("recommendations", "search"):
-        print(f"  {key} / bare throughput: {capacity[key] / capacity['bare']:.2f}")
+        print("  " + result.line(key) + f"   ({load()})  {names[key]}")
+    for key in ("recommendations", "returning", "search"):
+        print(f"  {names[key]} / bare throughput: {capacity[key] / capacity['bare']:.2f}")
 
     print("\nmoderate load: open loop at half of each endpoint's capacity")
     for key, port, hdrs in (
         ("bare", bare_port, {}),
         ("recommendations", api_port, headers),
+        ("returning", api_port, headers),
         ("search", api_port, headers),
     ):
         rate = max(capacity[key] / 2, 1.0)
         result = await open_loop(port, hdrs, makers[key], rate, args.seconds)
         print("  " + result.line(f"{key} @ {rate:.0f}/s") + f"   ({load()})")
     print(f"\nlight load: open loop at {args.light_rate:g} requests/s")
-    for key in ("recommendations", "search"):
+    for key in ("recommendations", "returning", "search"):
         result = await open_loop(api_port, headers, makers[key], args.light_rate, args.seconds)
         print("  " + result.line(f"{key} @ {args.light_rate:g}/s") + f"   ({load()})")
+
+    unique = makers["recommendations"]
+    assert isinstance(unique, UniqueCustomers)
+    print(
+        f"  (unique-customer runs: {unique.used} requests, {unique.repeats} of them to a customer "
+        "already asked: those may have been warm)"
+    )
 
     delays = await event_to_visible(api_port, headers, args.visible_trials)
     print(

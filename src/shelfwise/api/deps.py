@@ -15,7 +15,9 @@ from shelfwise.service.serving import ServingEngine
 KEY_COOKIE = "shelfwise_key"  # the HTML page keeps the key in an HttpOnly cookie (browsers send no Bearer)
 
 
-def get_engine(request: Request) -> ServingEngine:
+async def get_engine(request: Request) -> ServingEngine:
+    # ``async``: FastAPI runs a plain ``def`` dependency in its threadpool, a thread hop per request
+    # (measured: most of the framework's cost of a recommendation; benchmarks/profile_request.py http).
     return request.app.state.engine
 
 

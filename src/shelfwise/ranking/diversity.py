@@ -57,7 +57,7 @@ def select(
     for enforce_cap in (True, False):
         while len(picked) < k:
             eligible = np.flatnonzero(available)
-            if enforce_cap:
+            if enforce_cap and max_per_category is not None:  # without a cap nothing is capped
                 eligible = np.asarray([j for j in eligible if not capped(int(j))], dtype=np.int64)
             if eligible.size == 0:
                 break

@@ -70,14 +70,21 @@ def scored_items(
     """Each item with up to two reasons from the model's evidence; none when the model gave none
     (a generic phrase would claim something the data does not say)."""
     sequence = np.asarray(history.items if history else [], dtype=np.int32)
+    positions = [int(p) for p in top]
+    explain_many = getattr(model, "explain_many", None)  # one pass for every item, when offered
+    if explain_many is not None:
+        found: list[list[Evidence]] = explain_many(sequence, positions)
+    elif isinstance(model, Explainer):  # a runtime Protocol check is slow: once, not per item
+        found = [model.explain(sequence, p) for p in positions]
+    else:
+        found = [[] for _ in positions]
     out = []
-    for position in top:
+    for position, evidences in zip(positions, found, strict=True):
         reasons: list[str] = []
-        if isinstance(model, Explainer):
-            for evidence in model.explain(sequence, int(position))[:2]:
-                text = render(evidence, index, items, history)
-                if text is not None and text not in reasons:
-                    reasons.append(text)
+        for evidence in evidences[:2]:
+            text = render(evidence, index, items, history)
+            if text is not None and text not in reasons:
+                reasons.append(text)
         out.append(
             ScoredItem(index.item_ids[int(position)], round(float(scores[int(position)]), 6), tuple(reasons))
         )

@@ -17,6 +17,7 @@ from shelfwise.engine import Engine, LocalEngine, map_combine
 from shelfwise.retrieval.transitions import (
     TransitionConfig,
     TransitionModel,
+    csr_values,
     customer_follow_counts,
     item_counts,
     normalise_rows,
@@ -180,10 +181,11 @@ def _gather_rows(
 
     Read straight from the CSR arrays through one reused dense row: slicing ``matrix[items]`` and
     densifying it cost a (batch × n_items) array and scipy's index checks on every request."""
-    if not matrix.has_canonical_format:  # duplicate entries would need summing: scipy does that
-        dense = matrix[items].toarray()
-        dense[~present] = 0.0
-        return np.take_along_axis(dense, candidates, axis=1)
+    if not matrix.has_canonical_format:
+        # Loaded and transposed statistics come with unsorted rows (and so always took scipy's
+        # slow slicing here, ~0.5 ms a call for one customer): made canonical once, in place.
+        # Without duplicate entries (counts are summed when built) this only sorts each row.
+        matrix.sum_duplicates()
     out = np.zeros(candidates.shape, dtype=matrix.dtype)
     row = np.zeros(matrix.shape[1], dtype=matrix.dtype)
     indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
@@ -259,11 +261,13 @@ def build_candidates(
     config: CandidateConfig,
     neural_scores: np.ndarray | None = None,
     adapted: np.ndarray | None = None,
+    embeddings_t: np.ndarray | None = None,
 ) -> CandidateBatch:
     """Top transition items plus text neighbours of the recent items, with one feature row each.
 
     ``neural_scores`` (batch, n_items) from a sequence model adds its own top items and three features;
     ``adapted`` (n_items, d), the text embeddings after the behaviour adapter, adds two cosine features.
+    ``embeddings_t``: ``embeddings.T`` stored contiguously, when the caller keeps one (serving).
     """
     batch = len(histories)
     n_items = stats.counts.shape[0]
@@ -282,7 +286,12 @@ def build_candidates(
         profile = np.zeros((batch, embeddings.shape[1]), dtype=np.float32)
         for back, (items, present) in enumerate(lasts):
             profile += (0.5**back) * embeddings[items] * present[:, None]
-        content = profile @ embeddings.T
+        # Against the transposed table laid out contiguously: for one customer (a vector times the
+        # 12k × 384 table) that is ~3× faster than reading ``embeddings.T`` (measured 1.6 vs 4.5 ms);
+        # only the order of these scores is used (candidates and their content rank).
+        if embeddings_t is None:
+            embeddings_t = np.ascontiguousarray(embeddings.T)
+        content = profile @ embeddings_t
         content_masked = content.copy()
         for row, hist in enumerate(histories):
             content_masked[row, hist] = -np.inf
@@ -319,7 +328,8 @@ def build_candidates(
     cooc_max = np.zeros((batch, n_cand), dtype=np.float32)
     for row, hist in enumerate(histories):
         if len(hist):
-            block = stats.cooccur[hist[-20:]][:, candidates[row]].toarray()
+            # Read straight from the CSR arrays: scipy's two fancy slices cost more than the sums.
+            block = csr_values(stats.cooccur, hist[-20:], candidates[row]).astype(np.float32)
             cooc_sum[row] = block.sum(axis=0)
             cooc_max[row] = block.max(axis=0)
     columns["cooccur_history_sum"] = cooc_sum

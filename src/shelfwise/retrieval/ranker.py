@@ -31,7 +31,7 @@ from shelfwise.retrieval.features import (
     build_candidates,
 )
 from shelfwise.retrieval.sasrec import SASRecConfig, SASRecModel
-from shelfwise.retrieval.transitions import TransitionConfig, csr_value
+from shelfwise.retrieval.transitions import TransitionConfig, csr_values
 
 # Items outside the candidate list keep the baseline order but sit far below every candidate.
 OUTSIDE_CANDIDATES = -1.0e4
@@ -364,6 +364,7 @@ class CandidateRankerRecommender:
                 self.config.candidates,
                 self._neural_scores(part),
                 self.adapted,
+                self._embeddings_t(),
             )
             n_cand = batch.candidates.shape[1]
             # The baseline share breaks ties the trees leave (e.g. a ranker trained on little data).
@@ -377,6 +378,17 @@ class CandidateRankerRecommender:
             out[rows] = scores
         return out
 
+    def _embeddings_t(self) -> np.ndarray | None:
+        """The text embeddings transposed and contiguous (see ``build_candidates``), kept for as
+        long as ``embeddings`` is the same array (one copy per served model, not per request)."""
+        if self.embeddings is None:
+            return None
+        kept = self.__dict__.get("_transposed")
+        if kept is None or kept[0] is not self.embeddings:
+            kept = (self.embeddings, np.ascontiguousarray(self.embeddings.T))
+            self.__dict__["_transposed"] = kept
+        return kept[1]
+
     def _popular(self) -> np.ndarray:
         """Trending (time-decayed) when training saw timestamps; all-time counts otherwise."""
         assert self.stats is not None
@@ -387,29 +399,40 @@ class CandidateRankerRecommender:
 
     def explain(self, history: np.ndarray, item: int, top: int = 3) -> list[Evidence]:
         """The history items that most support ``item``: bought-next transitions, then similar text."""
+        return self.explain_many(history, [item], top)[0]
+
+    def explain_many(self, history: np.ndarray, items: Sequence[int], top: int = 3) -> list[list[Evidence]]:
+        """``explain`` of several items for one history: the transition and follow counts of every
+        (recent item, item) pair are read in one pass over the recent items' rows."""
         if self.stats is None:
             raise RuntimeError("CandidateRankerRecommender is not fitted")
-        evidence: list[Evidence] = []
         recent = [int(x) for x in np.asarray(history)[-20:]][::-1]
         follows = self.stats.follows
-        for back, source in enumerate(recent):
-            weight = csr_value(self.stats.baseline.transitions, source, item) * 0.5 ** min(back, 10)  # type: ignore[arg-type]
-            if weight > 0:
-                count = int(csr_value(follows, source, item)) if follows is not None else None
-                evidence.append(Evidence(item, "transition", source, weight, count=count or None))
-        if self.embeddings is not None and recent:
-            sims = self.embeddings[recent] @ self.embeddings[item]
-            best = int(np.argmax(sims))
-            evidence.append(Evidence(item, "similar_text", recent[best], float(sims[best])))
-        if not evidence and not len(history):
-            # Only a customer with no history gets the popularity fact: for anyone else it is not
-            # why the item was chosen.
-            popular = self._popular()
-            rank = int((popular > popular[item]).sum()) + 1
-            source = "trending" if self.trending is not None else "popular"
-            evidence.append(Evidence(item, source, None, float(popular[item]), count=rank))
-        evidence.sort(key=lambda e: (e.source != "transition", -e.weight))
-        return evidence[:top]
+        weights = csr_values(self.stats.baseline.transitions, recent, items)  # type: ignore[arg-type]
+        counts = csr_values(follows, recent, items) if follows is not None else None
+        vectors = self.embeddings[recent] if self.embeddings is not None and recent else None
+        out = []
+        for column, item in enumerate(items):
+            evidence: list[Evidence] = []
+            for back, source in enumerate(recent):
+                weight = float(weights[back, column]) * 0.5 ** min(back, 10)
+                if weight > 0:
+                    count = int(counts[back, column]) if counts is not None else None
+                    evidence.append(Evidence(item, "transition", source, weight, count=count or None))
+            if vectors is not None:
+                sims = vectors @ self.embeddings[item]  # type: ignore[index]
+                best = int(np.argmax(sims))
+                evidence.append(Evidence(item, "similar_text", recent[best], float(sims[best])))
+            if not evidence and not len(history):
+                # Only a customer with no history gets the popularity fact: for anyone else it is
+                # not why the item was chosen.
+                popular = self._popular()
+                rank = int((popular > popular[item]).sum()) + 1
+                source = "trending" if self.trending is not None else "popular"
+                evidence.append(Evidence(item, source, None, float(popular[item]), count=rank))
+            evidence.sort(key=lambda e: (e.source != "transition", -e.weight))
+            out.append(evidence[:top])
+        return out
 
     # ------------------------------------------------------------- persistence
     def save(self, directory: Path) -> None:

@@ -117,6 +117,24 @@ def csr_value(matrix: sp.csr_matrix, row: int, col: int) -> float:
     return float(matrix.data[at]) if at < end and matrix.indices[at] == col else 0.0
 
 
+def csr_values(matrix: sp.csr_matrix, rows: Sequence[int], columns: Sequence[int]) -> np.ndarray:
+    """``matrix[rows][:, columns]`` as a dense float64 array, each value exactly ``csr_value``'s:
+    one sorted search per row instead of one per (row, column) pair (reasons read ~100 a request)."""
+    if not matrix.has_sorted_indices:
+        matrix.sort_indices()
+    wanted = np.asarray(columns, dtype=matrix.indices.dtype)
+    out = np.zeros((len(rows), len(wanted)), dtype=np.float64)
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    for r, row in enumerate(rows):
+        start, end = indptr[row], indptr[row + 1]
+        if start == end:
+            continue
+        at = np.minimum(np.searchsorted(indices[start:end], wanted), end - start - 1)
+        found = indices[start + at] == wanted
+        out[r, found] = data[start + at[found]]
+    return out
+
+
 def last_items_matrix(
     histories: Sequence[np.ndarray], n_items: int, n_last: int, history_decay: float
 ) -> sp.csr_matrix:

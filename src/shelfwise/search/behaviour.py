@@ -141,8 +141,8 @@ class BehaviourStats:
     def query_item_counts(self, query: str, rows: np.ndarray) -> np.ndarray:
         key = query_key(query)
         out = np.zeros((len(rows), 4), dtype=np.float32)
-        for n, row in enumerate(rows):
-            counts = self.query_item.get((key, int(row)))
+        for n, row in enumerate(rows.tolist()):  # Python ints once, not int() per numpy scalar
+            counts = self.query_item.get((key, row))
             if counts is not None:
                 out[n] = counts
         return out
@@ -152,20 +152,21 @@ class BehaviourStats:
         out = np.zeros(len(rows), dtype=np.float32)
         if not terms or self.groups == 0:
             return out
+        keys = rows.tolist()
         for term in terms:
             items = self.term_item.get(term)
             if not items:
                 continue
             idf = math.log(1 + self.groups / (1 + self.term_groups[term]))
             out += idf * np.log1p(
-                np.fromiter((items.get(int(r), 0) for r in rows), dtype=np.float32, count=len(rows))
+                np.fromiter((items.get(r, 0) for r in keys), dtype=np.float32, count=len(keys))
             )
         return out / len(terms)
 
     def search_ctr(self, rows: np.ndarray) -> np.ndarray:
         out = np.zeros(len(rows), dtype=np.float32)
-        for n, row in enumerate(rows):
-            counts = self.item_search.get(int(row))
+        for n, row in enumerate(rows.tolist()):
+            counts = self.item_search.get(row)
             if counts is not None:
                 out[n] = (counts[1] + 0.1) / (counts[0] + 1.0)  # smoothed toward a low prior
         return out

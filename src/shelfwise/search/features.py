@@ -123,7 +123,6 @@ def retrieve(
     if extra_rows is not None:
         parts.append(extra_rows.astype(np.int64))
     rows = np.unique(np.concatenate(parts)) if any(len(p) for p in parts) else np.zeros(0, dtype=np.int64)
-    position = {int(r): n for n, r in enumerate(rows)}
     bm25 = np.zeros(len(rows), dtype=np.float32)
     grams = np.zeros(len(rows), dtype=np.float32)
     ranks = np.full((len(rows), 3), MISSING_RANK, dtype=np.float32)
@@ -134,11 +133,11 @@ def retrieve(
             (dense_rows, None, None),
         )
     ):
-        for rank, row in enumerate(hit_rows):
-            n = position[int(row)]
-            ranks[n, column] = rank
-            if target is not None and scores is not None:
-                target[n] = scores[rank]
+        # ``rows`` is sorted and holds every hit: a sorted search places a whole list at once.
+        at = np.searchsorted(rows, np.asarray(hit_rows, dtype=np.int64))
+        ranks[at, column] = np.arange(len(at), dtype=np.float32)
+        if target is not None and scores is not None:
+            target[at] = np.asarray(scores, dtype=np.float32)[: len(at)]
     if vector is not None and index.dense is not None and len(rows):
         cosine = index.dense.vectors(rows) @ vector
     else:

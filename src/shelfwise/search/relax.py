@@ -122,7 +122,7 @@ def dropped_words(index: Any, query: ParsedQuery, rows: np.ndarray) -> list[str]
     words = informative_words(query)
     if not words or not len(rows):
         return []
-    facts = [index.rows[int(r)].terms for r in rows]
+    facts = [index.rows[r].terms for r in rows.tolist()]
     matched: dict[str, set[int]] = {}
     for w in words:
         wanted = word_terms(index.lexical, w)

@@ -64,6 +64,9 @@ class ServeSettings(BaseModel):
     sync_seconds: float = Field(0.2, gt=0)
     # Engagement events kept per customer in the live profile (models read the last few).
     profile_max_items: int = Field(200, ge=1)
+    # Customers whose next-item ranking (before rules) is kept per served version; an entry is
+    # used only while the customer has no newer event (service/placements/ranking_cache.py). 0: off.
+    ranking_cache_customers: int = Field(20_000, ge=0)
     # Seconds a verified API key is trusted before it is checked again (revocation delay).
     key_cache_seconds: float = Field(5.0, ge=0)
     # Rate limits (429 with Retry-After): requests per minute per API key and per client address,

@@ -36,3 +36,15 @@ def test_duplicate_entries_are_summed() -> None:
     assert not matrix.has_canonical_format
     got = _gather_rows(matrix, np.array([0, 1]), np.array([True, True]), np.array([[3, 0], [3, 1]]))
     np.testing.assert_array_equal(got, [[3.0, 0.0], [0.0, 0.0]])
+
+
+def test_unsorted_rows_read_the_same_and_are_sorted_once() -> None:
+    matrix = sp.csr_matrix(
+        (np.array([5.0, 1.0, 2.0], np.float32), np.array([4, 0, 2]), np.array([0, 3, 3])), shape=(2, 5)
+    )
+    assert not matrix.has_sorted_indices  # as the statistics come back from disk
+    expected = reference(matrix, np.array([0, 1]), np.array([True, True]), np.array([[4, 2], [0, 1]]))
+    got = _gather_rows(matrix, np.array([0, 1]), np.array([True, True]), np.array([[4, 2], [0, 1]]))
+    np.testing.assert_array_equal(got, expected)
+    assert got.tolist() == [[5.0, 2.0], [0.0, 0.0]]
+    assert matrix.has_canonical_format  # later calls take the direct read

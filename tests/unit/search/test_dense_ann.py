@@ -35,6 +35,23 @@ def test_small_catalogs_stay_exact() -> None:
     assert rows[0] == 7 and list(rows) == list(dense.top_exact(vectors[7], 10)[0])
 
 
+def test_exact_scores_follow_changed_and_new_rows() -> None:
+    """Exact search reads a transposed copy of the rows: it must see every later write."""
+    dense = DenseIndex(DIM)
+    vectors = _clustered(300)
+    dense.set_rows(np.arange(300), vectors)
+    np.testing.assert_allclose(dense.scores(vectors[3]), vectors @ vectors[3], rtol=1e-5, atol=1e-6)
+    moved = _unit(np.random.default_rng(7).normal(size=DIM))
+    dense.set_rows(np.array([3]), moved[None])  # in place
+    assert dense.top_exact(moved, 1)[0][0] == 3
+    assert 3 not in set(dense.top_exact(vectors[3], 20)[0])
+    added = _unit(np.random.default_rng(8).normal(size=DIM))
+    dense.set_rows(np.array([300, 301]), np.stack([added, vectors[9]]))  # the matrix grows
+    assert dense.top_exact(added, 1)[0][0] == 300
+    assert set(dense.top_exact(vectors[9], 2)[0]) == {9, 301}
+    assert len(dense.scores(added)) == 302
+
+
 def test_large_catalogs_answer_approximately_with_high_recall() -> None:
     dense = DenseIndex(DIM, ann_min_items=1000)
     vectors = _clustered(3000)

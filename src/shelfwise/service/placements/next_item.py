@@ -16,20 +16,23 @@ from shelfwise.ranking.explain import scored_items
 from shelfwise.ranking.rules import PINNED_REASON, RuleContext
 from shelfwise.service.fresh_items import FreshItems
 from shelfwise.service.pipeline import Candidates, ListRequest
+from shelfwise.service.placements.ranking_cache import Ranking, RankingCache
 from shelfwise.service.served import ServedModel
 from shelfwise.settings import Settings
+from shelfwise.settings.rules import PlacementRules
 
 BATCH = 512  # customers scored in one matrix product
 FRESH_SLOTS = 2  # at most this many new arrivals per recommendation list
 FRESH_POSITION = 2  # ... starting at the third slot: visible, without displacing the best match
 FRESH_MIN_SIMILARITY = 0.5
 FRESH_ANCHORS = 5  # the customer's last items a new arrival is compared with
+CACHE_DEPTH = 300  # model positions kept per cached customer (k = 10 fetches 50)
 
 
 @dataclass
 class _State:
     history: CustomerHistory | None
-    scores: np.ndarray  # the model's full score row
+    scores: np.ndarray  # the model's full score row (-inf beyond a cached ranking's depth)
 
 
 class NextItemSource:
@@ -44,9 +47,30 @@ class NextItemSource:
         self._catalog = catalog
         self._settings = settings
         self._fresh = fresh
+        self.cache = RankingCache(settings.serve.ranking_cache_customers)
 
     def candidates(self, request: ListRequest, customer: CustomerProfile | None) -> Candidates:
-        return next(self.candidates_many([request], [customer]))
+        """One customer: from the ranking cache while their profile is unchanged, else scored."""
+        if customer is None or self.cache.capacity <= 0:
+            return next(self.candidates_many([request], [customer]))
+        policy = self._policy(request)
+        cached = self.cache.get(customer)
+        if cached is not None:
+            top = cached.top(request.fetch, self._masked(cached.history, policy[1]))
+            if top is not None:
+                row = np.full(len(self._model.index), -np.inf, dtype=np.float32)
+                row[cached.positions] = cached.scores
+                return self._finish(request, cached.history, policy, *top, row)
+        history = customer.history(self._model.index)
+        row = self._scores([history])[0]
+        masked = self._masked(history, policy[1])
+        depth = max(CACHE_DEPTH, request.fetch + len(masked))
+        positions = top_k(row, depth)
+        ranking = Ranking(history, positions, row[positions], len(positions) < depth)
+        self.cache.put(customer, ranking)
+        top = ranking.top(request.fetch, masked)
+        assert top is not None  # the depth covers the fetch and every masked position
+        return self._finish(request, history, policy, *top, row)
 
     def candidates_many(
         self, requests: Sequence[ListRequest], customers: Sequence[CustomerProfile | None]
@@ -55,29 +79,56 @@ class NextItemSource:
         for start in range(0, len(requests), BATCH):
             chunk = list(zip(requests[start : start + BATCH], customers[start : start + BATCH], strict=True))
             histories = [c.history(index) if c is not None else None for _, c in chunk]
-            scores = self._model.recommender.score(
-                [np.asarray(h.items if h else [], dtype=np.int32) for h in histories]
-            )
-            scores[:, ~index.known] = -np.inf  # never show items without catalog data
+            scores = self._scores(histories)
             for row, ((request, _), history) in enumerate(zip(chunk, histories, strict=True)):
                 yield self._candidates(request, history, scores[row])
 
-    def _candidates(
-        self, request: ListRequest, history: CustomerHistory | None, row: np.ndarray
-    ) -> Candidates:
+    def _scores(self, histories: Sequence[CustomerHistory | None]) -> np.ndarray:
+        scores = self._model.recommender.score(
+            [np.asarray(h.items if h else [], dtype=np.int32) for h in histories]
+        )
+        scores[:, ~self._model.index.known] = -np.inf  # never show items without catalog data
+        return scores
+
+    def _policy(self, request: ListRequest) -> tuple[PlacementRules, bool, bool]:
+        """The placement's rules; whether the model stage masks past purchases; whether the rules do."""
         rules = self._settings.rules.for_placement(request.placement)
         exclude = request.exclude_purchased
         if exclude is None:
             exclude = self._settings.training.exclude_purchased
         # Re-purchasable categories need the rules, not the model stage, to drop past purchases.
         rules_exclude = bool(exclude and rules.exclude_purchased and rules.repurchasable_categories)
-        if history is not None and exclude and not rules_exclude and history.purchased:
+        return rules, bool(exclude and not rules_exclude), rules_exclude
+
+    @staticmethod
+    def _masked(history: CustomerHistory | None, mask: bool) -> set[int]:
+        return history.purchased if history is not None and mask else set()
+
+    def _candidates(
+        self, request: ListRequest, history: CustomerHistory | None, row: np.ndarray
+    ) -> Candidates:
+        policy = self._policy(request)
+        masked = self._masked(history, policy[1])
+        if masked:
             row = row.copy()
-            row[list(history.purchased)] = -np.inf
+            row[list(masked)] = -np.inf
+        positions = top_k(row, request.fetch)
+        return self._finish(request, history, policy, positions, row[positions], row)
+
+    def _finish(
+        self,
+        request: ListRequest,
+        history: CustomerHistory | None,
+        policy: tuple[PlacementRules, bool, bool],
+        positions: np.ndarray,
+        scores: np.ndarray,
+        row: np.ndarray,
+    ) -> Candidates:
+        rules, _, rules_exclude = policy
         index = self._model.index
         pool = [
-            ScoredItem(index.item_ids[int(i)], round(float(row[int(i)]), 6))
-            for i in top_k(row, request.fetch)
+            ScoredItem(index.item_ids[int(i)], round(float(s), 6))
+            for i, s in zip(positions, scores, strict=True)
         ]
         purchased = (
             frozenset(index.item_ids[i] for i in history.purchased)
