@@ -146,6 +146,9 @@ class ClickModel:
     click: Head
     conversion: Head | None  # None: too few purchases; pCVR is then the global rate
     metrics: dict[str, float] = field(default_factory=dict)
+    # The feature columns the heads were trained on, when fewer than today's (a model saved before
+    # a feature was added: served on its own columns rather than refused until the next train).
+    columns: np.ndarray | None = None
 
     @property
     def knows_source_rank(self) -> bool:
@@ -155,6 +158,8 @@ class ClickModel:
 
     def predict(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(pCTR, pCVR) of feature rows."""
+        if self.columns is not None:
+            rows = rows[:, self.columns]
         ctr = self.click.predict(rows)
         if self.conversion is None:
             return ctr, np.full(len(rows), self.stats.global_cvr)
@@ -206,10 +211,7 @@ class ClickModel:
         lightgbm = import_lightgbm()
 
         meta = json.loads((directory / "ctr.json").read_text())
-        if tuple(meta["features"]) != FEATURE_NAMES:
-            raise ModelError(
-                f"{directory}: the click model was trained by another version of Shelfwise: run `shelfwise train`"
-            )
+        columns = _columns_of(meta["features"], directory)
         click = Head(
             lightgbm.Booster(model_file=str(directory / "click.txt")),
             Platt.from_json(meta["click_calibration"]),
@@ -221,7 +223,21 @@ class ClickModel:
                 Platt.from_json(meta["conversion_calibration"]),
             )
         stats = ItemStats(**json.loads((directory / "stats.json").read_text()))
-        return cls(meta["placements"], stats, click, conversion, meta.get("metrics", {}))
+        return cls(meta["placements"], stats, click, conversion, meta.get("metrics", {}), columns)
+
+
+def _columns_of(features: list[str], directory: Path) -> np.ndarray | None:
+    """Where a saved model's features sit among today's: None when they are today's; an error when
+    it used a feature that no longer exists (it cannot be served without retraining)."""
+    if tuple(features) == FEATURE_NAMES:
+        return None
+    missing = [name for name in features if name not in FEATURE_NAMES]
+    if missing:
+        raise ModelError(
+            f"{directory}: the click model uses features this version of Shelfwise no longer computes "
+            f"({', '.join(missing)}): run `shelfwise train`"
+        )
+    return np.array([FEATURE_NAMES.index(name) for name in features], dtype=np.int64)
 
 
 def load_click_model(version_dir: Path) -> ClickModel | None:

@@ -127,3 +127,51 @@ def test_a_saved_model_loads_with_the_same_scores(tmp_path: Path) -> None:
 def test_too_few_impressions_fit_no_model() -> None:
     examples = click_log(TRUE_RATE, [1.0], one_slot, 100, seed=5)
     assert fit_click_model(log_of(examples, ITEMS)) is None
+
+
+def _old_model(tmp_path: Path, features: list[str]) -> tuple[Path, np.ndarray, np.ndarray]:
+    """A click model saved by an older Shelfwise: trained and saved on ``features`` only.
+    Returns its folder, today's feature rows of the log and the columns it was trained on."""
+    import json
+
+    import lightgbm
+
+    from shelfwise.ctr.features import FEATURE_NAMES
+
+    examples = click_log(TRUE_RATE, [1.0], one_slot, 3000, seed=6)
+    log = log_of(examples, ITEMS)
+    model = fit_click_model(log, seed=0)
+    assert model is not None
+    model.save(tmp_path / "ctr")
+    rows = sweep(log.examples, log.engagements, log.space, log.placements()).features
+    clicked = np.array([e.clicked for e in examples], dtype=np.float32)
+    columns = np.array([FEATURE_NAMES.index(f) for f in features if f in FEATURE_NAMES])
+    train = rows[:, columns] if len(columns) == len(features) else rows
+    booster = lightgbm.train(
+        {"objective": "binary", "verbose": -1, "num_threads": 1}, lightgbm.Dataset(train, clicked), 20
+    )
+    booster.save_model(str(tmp_path / "ctr" / "click.txt"))
+    meta = json.loads((tmp_path / "ctr" / "ctr.json").read_text())
+    meta.update(features=features, conversion_calibration=None)
+    (tmp_path / "ctr" / "ctr.json").write_text(json.dumps(meta))
+    return tmp_path / "ctr", rows, columns
+
+
+def test_a_model_saved_before_a_feature_existed_is_served_on_its_own_columns(tmp_path: Path) -> None:
+    from shelfwise.ctr.features import FEATURE_NAMES
+
+    older = [name for name in FEATURE_NAMES if name != "source_rank"]
+    folder, rows, columns = _old_model(tmp_path, older)
+    loaded = ClickModel.load(folder)
+    expected = loaded.click.calibration(loaded.click.booster.predict(rows[:, columns]))
+    np.testing.assert_allclose(loaded.predict(rows)[0], expected)
+    assert not loaded.knows_source_rank  # and so it ranks as it did before the feature existed
+
+
+def test_a_model_using_a_feature_that_no_longer_exists_asks_for_a_train(tmp_path: Path) -> None:
+    from shelfwise.ctr.features import FEATURE_NAMES
+    from shelfwise.errors import ModelError
+
+    folder, _, _ = _old_model(tmp_path, [*FEATURE_NAMES, "retired_feature"])
+    with pytest.raises(ModelError, match="retired_feature"):
+        ClickModel.load(folder)
