@@ -44,9 +44,6 @@ class SASRecConfig:
     # sequences of similar length (see ``length_batches``). False: models saved before this existed,
     # whose items also attended to the padding.
     ignore_padding: bool = True
-    # With ignore_padding, a training batch holds about this many predicted positions (the mean of
-    # a random 256-sequence batch on Amazon Beauty), however long its sequences.
-    batch_targets: int = 1700
 
 
 class SASRecNetwork(nn.Module):
@@ -114,8 +111,8 @@ def length_batches(
 
     Random batches were padded to their longest sequence (~30 positions) while Beauty's average
     is ~8: three quarters of the transformer's work was padding. Sequences sorted by length (ties
-    in random order) are cut into batches of about ``targets`` predicted positions each, so a step
-    weighs as many positions as a random batch did, and the number of steps stays the same."""
+    in random order) are cut into batches of about ``targets`` predicted positions each (the
+    caller asks for a random batch's worth, so the number of steps stays the same)."""
     lengths = np.array([min(len(s), max_length + 1) - 1 for s in sequences], dtype=np.int64)
     order = np.lexsort((rng.random(len(sequences)), lengths))
     order = order[lengths[order] > 0]  # a single item predicts nothing
@@ -154,7 +151,9 @@ class SASRecModel:
         self._table = None  # the weights change below
         self.network.train()
         if cfg.ignore_padding:
-            batches = length_batches(sequences, cfg.max_length, cfg.batch_targets, rng)
+            # As many predicted positions per step as a random batch of batch_size sequences holds.
+            targets = cfg.batch_size * sum(min(len(s), cfg.max_length + 1) - 1 for s in sequences)
+            batches = length_batches(sequences, cfg.max_length, max(targets // len(sequences), 1), rng)
         else:
             order = rng.permutation(len(sequences))
             batches = [
