@@ -3,7 +3,9 @@ similar length; the batches cover every sequence once and hold about the asked-f
 
 from __future__ import annotations
 
+import json
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -48,3 +50,13 @@ def test_length_batches_cover_each_sequence_once_with_similar_lengths() -> None:
     assert all(hi <= next_lo for (_, hi), (next_lo, _) in pairwise(spans))  # no interleaving
     total = sum(min(len(s), 11) - 1 for s in sequences if len(s) >= 2)
     assert len(batches) in (total // 60, total // 60 + 1)
+
+
+def test_a_model_saved_before_ignore_padding_loads_without_it(tmp_path: Path) -> None:
+    model = _model(ignore_padding=True)
+    model.save(tmp_path)
+    meta = json.loads((tmp_path / "sasrec.json").read_text())
+    del meta["config"]["ignore_padding"]  # what older versions wrote
+    (tmp_path / "sasrec.json").write_text(json.dumps(meta))
+    assert SASRecModel.load(tmp_path).config.ignore_padding is False
+    assert SASRecModel.load(tmp_path).network.ignore_padding is False  # type: ignore[union-attr]
