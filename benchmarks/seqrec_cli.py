@@ -17,6 +17,7 @@ import gzip
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -84,14 +85,32 @@ def write_inputs(folder: Path, sequences: list[list[int]], titles: dict[int, str
             user = f"u{n + 1}"
             us.write(user + "\n")
             for position, item_id in enumerate(seq[:-1]):  # the last item is the held-out test target
-                ev.write(json.dumps({"user_id": user, "item_id": f"i{item_id}", "type": "purchase",
-                                     "timestamp": stamps[n][position]}) + "\n")
+                ev.write(
+                    json.dumps(
+                        {
+                            "user_id": user,
+                            "item_id": f"i{item_id}",
+                            "type": "purchase",
+                            "timestamp": stamps[n][position],
+                        }
+                    )
+                    + "\n"
+                )
     return items, events, users
 
 
+CPU_SECONDS: dict[str, float] = {}  # user + sys of each command, by its first argument
+
+
 def shelfwise(env: dict[str, str], *args: str) -> float:
+    """Wall seconds of one CLI command; its CPU seconds go to ``CPU_SECONDS`` (on a shared machine
+    CPU time compares runs more fairly than wall time)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([str(SHELFWISE), *args], env=env, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    CPU_SECONDS[args[0]] = CPU_SECONDS.get(args[0], 0.0) + cpu
     return time.perf_counter() - start
 
 
@@ -150,8 +169,12 @@ def main() -> None:
     print(f"dataset: {args.dataset}, users: {len(sequences)}")
     print(f"transition baseline: HR@10 {base['hr@10']:.4f}  NDCG@10 {base['ndcg@10']:.4f}")
     print(f"shelfwise (CLI):     HR@10 {ours['HR@10']:.4f}  NDCG@10 {ours['NDCG@10']:.4f}")
-    print(f"ratio NDCG@10: {ours['NDCG@10'] / base['ndcg@10']:.3f}  HR@10: {ours['HR@10'] / base['hr@10']:.3f}")
+    print(
+        f"ratio NDCG@10: {ours['NDCG@10'] / base['ndcg@10']:.3f}  HR@10: {ours['HR@10'] / base['hr@10']:.3f}"
+    )
     print("timings: " + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()))
+    print("cpu (user+sys): " + ", ".join(f"{k} {v:.0f}s" for k, v in CPU_SECONDS.items()))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -80,6 +80,7 @@ class RowContext:
 
 
 Rows = tuple[np.ndarray, np.ndarray, list[int], np.ndarray]  # features, labels, group sizes, found
+Rows3 = tuple[np.ndarray, np.ndarray, list[int]]  # features, labels, group sizes
 
 
 def candidate_rows(users: Sequence[tuple[np.ndarray, np.int64]], context: RowContext) -> Rows:
@@ -122,6 +123,38 @@ def _concatenate_rows(parts: list[Rows]) -> Rows:
         [g for p in parts for g in p[2]],
         np.concatenate([p[3] for p in parts]),
     )
+
+
+@dataclass(frozen=True)
+class BoostLimits:
+    max_rounds: int
+    patience: int  # rounds without a better validation NDCG@10 before boosting stops
+    deadline: float  # time.monotonic() after which no further round starts
+
+
+def boost(
+    params: dict[str, object], train: Rows3, valid: Rows3, limits: BoostLimits
+) -> tuple[object, dict[str, dict[str, list[float]]]]:
+    """(LightGBM booster, validation curves): lambdarank rounds until ``limits.patience`` rounds
+    pass without a better validation score (the booster keeps its best round), the round limit or
+    the deadline. Without validation groups only the last two apply."""
+    lightgbm = import_lightgbm()
+
+    def stop_at_deadline(env: lightgbm.callback.CallbackEnv) -> None:
+        if time.monotonic() > limits.deadline:
+            raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+
+    train_set = lightgbm.Dataset(train[0], train[1], group=train[2], feature_name=FEATURE_NAMES)
+    evaluations: dict[str, dict[str, list[float]]] = {}
+    callbacks = [stop_at_deadline, lightgbm.record_evaluation(evaluations)]
+    valid_sets = []
+    if valid[2]:
+        valid_sets = [lightgbm.Dataset(valid[0], valid[1], group=valid[2], reference=train_set)]
+        callbacks.append(lightgbm.early_stopping(limits.patience, verbose=False))
+    booster = lightgbm.train(
+        params, train_set, num_boost_round=limits.max_rounds, valid_sets=valid_sets, callbacks=callbacks
+    )
+    return booster, evaluations
 
 
 class CandidateRankerRecommender:
@@ -168,11 +201,19 @@ class CandidateRankerRecommender:
         return map_combine(engine, candidate_rows, users, context, _concatenate_rows)
 
     def fit(self, data: TrainingData, options: FitOptions | None = None) -> dict[str, float]:
-        lightgbm = import_lightgbm()
-
         options = options or FitOptions()
         engine = options.engine or LocalEngine()
         started = time.monotonic()
+        # Seconds of each step, kept with the metrics (the manifest) to see where a fit goes.
+        steps: dict[str, float] = {}
+        mark = started
+
+        def step_done(name: str) -> None:
+            nonlocal mark
+            now = time.monotonic()
+            steps[f"{name}_seconds"] = now - mark
+            mark = now
+
         cfg = self.config
         self.n_items = data.n_items
         self.embeddings = None if data.item_embeddings is None else data.item_embeddings.astype(np.float32)
@@ -189,7 +230,9 @@ class CandidateRankerRecommender:
             neural_options = FitOptions(options.seed, neural_minutes, options.threads, options.progress)
             neural_metrics = self.neural.fit(data, neural_options)
             self._log(options, f"sasrec: {neural_metrics} ({time.monotonic() - started:.0f}s)")
+        step_done("sasrec")
         self.adapted = self._fit_adapter(data, options)
+        step_done("adapter")
         usable = [s for s in data.sequences if len(s) > cfg.min_history]
         prefixes = [s[:-1] for s in usable]
         targets = np.array([s[-1] for s in usable], dtype=np.int64)
@@ -232,6 +275,7 @@ class CandidateRankerRecommender:
                 until=rows_until,
             )
             x_tr, y_tr, g_tr = np.concatenate([x_tr, x_step]), np.concatenate([y_tr, y_step]), g_tr + g_step
+        step_done("rows")
         self._log(
             options, f"ranker rows: train {len(y_tr)} valid {len(y_va)} ({time.monotonic() - started:.0f}s)"
         )
@@ -259,34 +303,30 @@ class CandidateRankerRecommender:
                 data.sequences, data.n_items, cfg.baseline, cfg.candidates, engine
             )
             return {"fit_seconds": time.monotonic() - started}
-        train_set = lightgbm.Dataset(x_tr, y_tr, group=g_tr, feature_name=FEATURE_NAMES)
         budget_s = max(options.max_minutes * 60.0 - (time.monotonic() - started) - 60.0, 30.0)
-        deadline = time.monotonic() + budget_s
-
-        def stop_at_deadline(env: lightgbm.callback.CallbackEnv) -> None:
-            if time.monotonic() > deadline:
-                raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
-
-        evaluations: dict[str, dict[str, list[float]]] = {}
-        callbacks = [stop_at_deadline, lightgbm.record_evaluation(evaluations)]
-        valid_sets = []
-        if g_va:
-            valid_sets = [lightgbm.Dataset(x_va, y_va, group=g_va, reference=train_set)]
-            callbacks.append(lightgbm.early_stopping(cfg.early_stopping_rounds, verbose=False))
-        self.booster = lightgbm.train(
-            params, train_set, num_boost_round=cfg.max_rounds, valid_sets=valid_sets, callbacks=callbacks
+        self.booster, evaluations = boost(
+            params,
+            (x_tr, y_tr, g_tr),
+            (x_va, y_va, g_va),
+            BoostLimits(cfg.max_rounds, cfg.early_stopping_rounds, time.monotonic() + budget_s),
         )
         self.curves = self._curves(evaluations)
+        step_done("boosting")
         # Validation metrics on every held-aside user (a target outside the candidates is a miss).
         self.stats = held_out_stats
         valid_hist = [prefixes[i] for i in valid_idx]
         metrics = self._evaluate(valid_hist, targets[valid_idx])
         metrics["rounds"] = float(self.booster.best_iteration or self.booster.current_iteration())  # type: ignore[attr-defined]
+        # Rounds boosted (the booster keeps only those up to its best).
+        metrics["rounds_run"] = float(len(next(iter(next(iter(evaluations.values()), {}).values()), [])))
+        step_done("validation")
         # Serve with statistics over everything the customer base did, held-out items included.
         self.stats = ItemStatistics.fit(data.sequences, data.n_items, cfg.baseline, cfg.candidates, engine)
         if self.neural is not None:
             final_until = min(time.monotonic() + 120.0, max(budget_end, time.monotonic() + 10.0))
             self.neural.train_on_full_sequences(list(data.sequences), 1, final_until, options.seed)
+        step_done("refit")
+        metrics.update(steps)
         metrics["fit_seconds"] = time.monotonic() - started
         self._log(options, f"ranker fitted: {metrics}")
         return metrics

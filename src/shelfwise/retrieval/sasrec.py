@@ -39,6 +39,11 @@ class SASRecConfig:
     patience: int = 3
     final_epochs: int = 1  # passes over the full sequences after early stopping
     validation_users: int = 4000
+    # Items attend only to real earlier items and sit at positions counted from the newest, so a
+    # history's states do not depend on how much padding its batch has: training can then batch
+    # sequences of similar length (see ``length_batches``). False: models saved before this existed,
+    # whose items also attended to the padding.
+    ignore_padding: bool = True
 
 
 class SASRecNetwork(nn.Module):
@@ -46,6 +51,7 @@ class SASRecNetwork(nn.Module):
         super().__init__()
         self.n_items = n_items
         self.max_length = config.max_length
+        self.ignore_padding = config.ignore_padding
         # Index 0 pads; item i lives at row i + 1.
         self.item_embedding = nn.Embedding(n_items + 1, config.hidden, padding_idx=0)
         self.text_projection = nn.Linear(text_dim, config.hidden, bias=False) if text_dim else None
@@ -71,11 +77,18 @@ class SASRecNetwork(nn.Module):
         table = self.item_table() if table is None else table
         length = inputs.shape[1]
         positions = torch.arange(length, device=inputs.device)
+        if self.ignore_padding:  # the newest item always at the last position
+            positions = positions + (self.max_length - length)
         x = table[inputs] * math.sqrt(table.shape[1]) + self.position_embedding(positions)[None]
         x = self.dropout(x) * (inputs > 0).unsqueeze(-1)
         causal = torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1)
-        out = self.encoder(x, mask=causal)
-        return self.norm(out)
+        if not self.ignore_padding:
+            return self.norm(self.encoder(x, mask=causal))
+        # True = may not attend: later items and padding; every position may attend to itself, so
+        # padded positions (no real item before them) get finite states, which nothing reads.
+        blocked = (causal[None] | (inputs == 0)[:, None, :]) & ~torch.eye(length, dtype=torch.bool)[None]
+        heads = self.encoder.layers[0].self_attn.num_heads
+        return self.norm(self.encoder(x, mask=blocked.repeat_interleave(heads, dim=0)))
 
     def logits(self, states: torch.Tensor, table: torch.Tensor | None = None) -> torch.Tensor:
         table = self.item_table() if table is None else table
@@ -89,6 +102,24 @@ def _left_pad(sequences: Sequence[np.ndarray], length: int) -> np.ndarray:
         if len(tail):
             out[row, length - len(tail) :] = tail
     return out
+
+
+def length_batches(
+    sequences: Sequence[np.ndarray], max_length: int, targets: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """One epoch's batches (row indices) of sequences of similar length, in random order.
+
+    Random batches were padded to their longest sequence (~30 positions) while Beauty's average
+    is ~8: three quarters of the transformer's work was padding. Sequences sorted by length (ties
+    in random order) are cut into batches of about ``targets`` predicted positions each (the
+    caller asks for a random batch's worth, so the number of steps stays the same)."""
+    lengths = np.array([min(len(s), max_length + 1) - 1 for s in sequences], dtype=np.int64)
+    order = np.lexsort((rng.random(len(sequences)), lengths))
+    order = order[lengths[order] > 0]  # a single item predicts nothing
+    ends = np.cumsum(lengths[order])
+    cuts = np.searchsorted(ends, np.arange(targets, int(ends[-1]) if len(ends) else 0, targets), side="right")
+    batches = [b for b in np.split(order, np.unique(cuts)) if len(b)]
+    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 class SASRecModel:
@@ -119,11 +150,19 @@ class SASRecModel:
         cfg = self.config
         self._table = None  # the weights change below
         self.network.train()
-        order = rng.permutation(len(sequences))
-        for start in range(0, len(order), cfg.batch_size):
+        if cfg.ignore_padding:
+            # As many predicted positions per step as a random batch of batch_size sequences holds.
+            targets = cfg.batch_size * sum(min(len(s), cfg.max_length + 1) - 1 for s in sequences)
+            batches = length_batches(sequences, cfg.max_length, max(targets // len(sequences), 1), rng)
+        else:
+            order = rng.permutation(len(sequences))
+            batches = [
+                order[start : start + cfg.batch_size] for start in range(0, len(order), cfg.batch_size)
+            ]
+        for rows in batches:
             if time.monotonic() > deadline:
                 return False
-            batch = [sequences[i] for i in order[start : start + cfg.batch_size]]
+            batch = [sequences[i] for i in rows]
             longest = min(max(len(s) for s in batch), cfg.max_length + 1)
             padded = _left_pad(batch, longest)
             inputs = torch.from_numpy(padded[:, :-1])
@@ -249,7 +288,8 @@ class SASRecModel:
     @classmethod
     def load(cls, directory: Path) -> Self:
         meta = json.loads((directory / "sasrec.json").read_text())
-        model = cls(SASRecConfig(**meta["config"]))
+        # Models saved before ignore_padding existed were trained with items attending to padding.
+        model = cls(SASRecConfig(**{"ignore_padding": False, **meta["config"]}))
         model.n_items = int(meta["n_items"])
         text_path = directory / "sasrec_text.npy"
         model.text = np.load(text_path) if text_path.exists() else None

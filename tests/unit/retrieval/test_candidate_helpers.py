@@ -31,3 +31,14 @@ def test_history_similarities_match_the_products_they_stand_for() -> None:
     np.testing.assert_allclose(best[0], sims.max(axis=0), rtol=1e-6)
     np.testing.assert_allclose(last[0, 1], vectors[5] @ vectors[[2, 3, 6]].T, rtol=1e-6)
     assert not last[1:, 1].any() and not last[:, 2].any() and not best[2].any()
+
+
+def test_top_k_gives_each_rows_best_columns_best_first() -> None:
+    from shelfwise.retrieval.features import _top_k
+
+    rng = np.random.default_rng(1)
+    scores = rng.permutation(40 * 300).reshape(40, 300).astype(np.float32)
+    scores[:, ::7] = -np.inf  # masked items (the history) are never among the best
+    expected = np.argsort(-scores, axis=1, kind="stable")[:, :25]
+    assert _top_k(scores, 25).tolist() == expected.tolist()
+    assert _top_k(scores[:, :4], 10).shape == (40, 4)  # k is capped at the number of items
