@@ -82,6 +82,14 @@ class ItemStatistics:
     # Customers who engaged with b within 5 steps after a: the counts reasons quote (not a feature).
     follows: sp.csr_matrix | None = None
 
+    def __post_init__(self) -> None:
+        # Sorted rows once, where the statistics are made (fit) or read (load): summed or loaded
+        # matrices come unsorted, and a sorted copy per call would cost more than the read itself.
+        # Here, not in the feature code: on Ray the workers' copies are read-only.
+        for matrix in (self.forward, self.next_item, self.reverse, self.cooccur, self.follows):
+            if matrix is not None and not matrix.has_canonical_format:
+                matrix.sum_duplicates()
+
     @classmethod
     def fit(
         cls,
@@ -182,9 +190,9 @@ def _gather_rows(
     Read straight from the CSR arrays through one reused dense row: slicing ``matrix[items]`` and
     densifying it cost a (batch × n_items) array and scipy's index checks on every request."""
     if not matrix.has_canonical_format:
-        # Loaded and transposed statistics come with unsorted rows (and so always took scipy's
-        # slow slicing here, ~0.5 ms a call for one customer): made canonical once, in place.
-        # Without duplicate entries (counts are summed when built) this only sorts each row.
+        # ItemStatistics sorts its matrices once; another caller's matrix may have duplicate
+        # entries, which the direct read below would not sum (a copy: it may be read-only).
+        matrix = matrix.copy()
         matrix.sum_duplicates()
     out = np.zeros(candidates.shape, dtype=matrix.dtype)
     row = np.zeros(matrix.shape[1], dtype=matrix.dtype)
