@@ -55,7 +55,9 @@ class RankerConfig:
     min_history: int = 1  # sequences need this many items before the held-out one to train on
     # Minutes for a SASRec whose scores become candidates and features (0 = transitions and text only;
     # at most half the training budget). On Amazon Beauty 5 minutes lifted test NDCG@10 0.0751 → 0.0789.
-    neural_minutes: float = 5.0
+    # 3.5 since SASRec skips padding (5 epochs where 5 minutes did 5 before): Beauty 577 s, NDCG@10
+    # 0.0822 (5 minutes: 604 s, 0.0826), Toys 475 s, 0.0897 (docs/performance.md).
+    neural_minutes: float = 3.5
     extra_steps: int = 1  # also learn from the 2nd-, 3rd-, ... to-last items
     neural: SASRecConfig = field(default_factory=lambda: SASRecConfig(final_epochs=0))
     # Minutes for the behaviour adapter on the text embeddings (encoders/adapter.py), whose cosines
