@@ -6,12 +6,12 @@ history gets socks first, and right after viewing a kettle they must get tea fir
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
 from shelfwise.settings import Settings
+from shelfwise.testing.files import jsonl_file
 from shelfwise.training.job import TrainOptions, train
 
 ITEMS = [
@@ -22,11 +22,6 @@ ITEMS = [
     ("socks", "Running Socks 3-Pack", "Sports"),
 ]
 T0 = 1_700_000_000
-
-
-def _jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
 
 
 def shop_settings(home: Path) -> Settings:
@@ -40,7 +35,7 @@ def build_shop(home: Path, work: Path) -> Settings:
     ingest = IngestService(ctx)
     ingest.ingest_file(
         "items",
-        _jsonl(work / "items.jsonl", [{"item_id": i, "title": t, "category": c} for i, t, c in ITEMS]),
+        jsonl_file(work / "items.jsonl", [{"item_id": i, "title": t, "category": c} for i, t, c in ITEMS]),
     )
     events = []
     for n in range(30):
@@ -74,10 +69,10 @@ def build_shop(home: Path, work: Path) -> Settings:
             "channel": "store",
         }
     )
-    ingest.ingest_file("events", _jsonl(work / "events.jsonl", events))
+    ingest.ingest_file("events", jsonl_file(work / "events.jsonl", events))
     ingest.ingest_file(
         "users",
-        _jsonl(
+        jsonl_file(
             work / "accounts.jsonl",
             [
                 {"user_id": "store-ann", "channel": "store", "email": "ann@example.com"},
@@ -93,5 +88,6 @@ def build_shop(home: Path, work: Path) -> Settings:
 def train_version(ctx: ServiceContext) -> Path:
     return train(
         ctx.settings,
-        ctx.store, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions")
+        ctx.store,
+        TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"),
     )

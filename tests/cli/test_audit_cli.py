@@ -17,16 +17,12 @@ from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
 from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
+from shelfwise.testing.files import jsonl_file
 from shelfwise.training.job import TrainOptions, train
 
 SHELFWISE = Path(sys.executable).with_name("shelfwise")
 T0 = 1_700_000_000
 DAY = 86_400
-
-
-def _jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
 
 
 def _shop(home: Path, audit: bool) -> ServiceContext:
@@ -35,7 +31,7 @@ def _shop(home: Path, audit: bool) -> ServiceContext:
     ingest = IngestService(ctx)
     items = [("phone", "Nimbus Phone"), ("case", "Nimbus Phone Case"), ("serum", "Glow Serum")]
     ingest.ingest_file(
-        "items", _jsonl(home.parent / "items.jsonl", [{"item_id": i, "title": t} for i, t in items])
+        "items", jsonl_file(home.parent / "items.jsonl", [{"item_id": i, "title": t} for i, t in items])
     )
     events = []
     for n in range(30):
@@ -53,8 +49,12 @@ def _shop(home: Path, audit: bool) -> ServiceContext:
             {"user_id": f"fake-{n}", "item_id": "serum", "type": "purchase", "timestamp": at + 180},
         ]
     events.append({"user_id": "ann", "item_id": "phone", "type": "view", "timestamp": T0 + 80 * DAY})
-    ingest.ingest_file("events", _jsonl(home.parent / "events.jsonl", events))
-    train(ctx.settings, ctx.store, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"))
+    ingest.ingest_file("events", jsonl_file(home.parent / "events.jsonl", events))
+    train(
+        ctx.settings,
+        ctx.store,
+        TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"),
+    )
     return ctx
 
 

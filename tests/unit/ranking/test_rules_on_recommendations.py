@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
 from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
+from shelfwise.testing.files import jsonl_file
 from shelfwise.training.job import TrainOptions, train
 
 ITEMS = [
@@ -25,18 +25,13 @@ ITEMS = [
 ]
 
 
-def _jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("rules-recommend")
     ctx = ServiceContext(Settings(home=root / "home"))
     ingest = IngestService(ctx)
     items = [{"item_id": i, "title": t, "category": c, "in_stock": True, "price": 10} for i, t, c in ITEMS]
-    ingest.ingest_file("items", _jsonl(root / "items.jsonl", items))
+    ingest.ingest_file("items", jsonl_file(root / "items.jsonl", items))
     t, events = 1_700_000_000, []
     for n in range(30):  # phone → each of the cases
         for step, item in enumerate(("phone", "case1", "case2", "case3")):
@@ -57,8 +52,12 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"user_id": "ann", "item_id": "beans", "type": "purchase", "timestamp": t + 5000},
         {"user_id": "ann", "item_id": "phone", "type": "purchase", "timestamp": t + 5001},
     ]
-    ingest.ingest_file("events", _jsonl(root / "events.jsonl", events))
-    train(ctx.settings, ctx.store, TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"))
+    ingest.ingest_file("events", jsonl_file(root / "events.jsonl", events))
+    train(
+        ctx.settings,
+        ctx.store,
+        TrainOptions(seed=0, max_minutes=1, progress=False, encoder="fake", model="transitions"),
+    )
     ctx.close()
     return root / "home"
 

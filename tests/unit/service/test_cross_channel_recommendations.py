@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
 from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
+from shelfwise.testing.files import jsonl_file
 from shelfwise.training.job import TrainOptions, train
 
 ITEMS = [
@@ -22,17 +22,12 @@ ITEMS = [
 ]
 
 
-def _jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
 @pytest.fixture
 def ctx(tmp_path: Path) -> ServiceContext:
     context = ServiceContext(Settings(home=tmp_path / "home"))
     ingest = IngestService(context)
     ingest.ingest_file(
-        "items", _jsonl(tmp_path / "items.jsonl", [{"item_id": i, "title": t} for i, t in ITEMS])
+        "items", jsonl_file(tmp_path / "items.jsonl", [{"item_id": i, "title": t} for i, t in ITEMS])
     )
     events = []
     t = 1_700_000_000
@@ -75,10 +70,10 @@ def ctx(tmp_path: Path) -> ServiceContext:
             "channel": "store",
         }
     )
-    ingest.ingest_file("events", _jsonl(tmp_path / "events.jsonl", events))
+    ingest.ingest_file("events", jsonl_file(tmp_path / "events.jsonl", events))
     ingest.ingest_file(
         "users",
-        _jsonl(
+        jsonl_file(
             tmp_path / "accounts.jsonl",
             [
                 {"user_id": "web-ann", "channel": "web", "email": "Ann@Example.com"},

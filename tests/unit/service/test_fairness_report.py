@@ -6,7 +6,6 @@ the model, so it finds their last item; southern customers buy unrelated things,
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
@@ -18,15 +17,11 @@ from shelfwise.service.context import ServiceContext
 from shelfwise.service.fairness import FairnessOptions, fairness_report, save_report
 from shelfwise.service.ingest import IngestService
 from shelfwise.settings import Settings
+from shelfwise.testing.files import jsonl_file
 
 T0 = 1_700_000_000
 PATH = ["lamp", "shade", "bulb", "switch"]
 OTHERS = [f"misc-{n}" for n in range(40)]
-
-
-def _jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
 
 
 @pytest.fixture
@@ -34,7 +29,7 @@ def ctx(tmp_path: Path) -> ServiceContext:
     context = ServiceContext(Settings(home=tmp_path / "home", search={"encoder": "fake"}))
     ingest = IngestService(context)
     items = [{"item_id": i, "title": i, "brand": "Lumo" if i in PATH else "Other"} for i in PATH + OTHERS]
-    ingest.ingest_file("items", _jsonl(tmp_path / "items.jsonl", items))
+    ingest.ingest_file("items", jsonl_file(tmp_path / "items.jsonl", items))
     rng = random.Random(0)
     events, accounts = [], []
     for n in range(60):
@@ -49,8 +44,8 @@ def ctx(tmp_path: Path) -> ServiceContext:
     for n in range(10):  # short histories (never evaluated) that teach bulb → switch
         for step, item in enumerate(("bulb", "switch")):
             events.append({"user_id": f"t{n}", "item_id": item, "type": "purchase", "timestamp": T0 + step})
-    ingest.ingest_file("users", _jsonl(tmp_path / "accounts.jsonl", accounts))
-    ingest.ingest_file("events", _jsonl(tmp_path / "events.jsonl", events))
+    ingest.ingest_file("users", jsonl_file(tmp_path / "accounts.jsonl", accounts))
+    ingest.ingest_file("events", jsonl_file(tmp_path / "events.jsonl", events))
     return context
 
 

@@ -3,7 +3,6 @@ near duplicates are lowered (or removed), on a tiny trained shop whose answers a
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from shelfwise.service.ingest import IngestService
 from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
 from shelfwise.settings.negatives import NegativeSettings
+from shelfwise.testing.files import jsonl_file
 from shelfwise.training.job import TrainOptions, train
 
 # The two shampoos differ only by size (near duplicates); the conditioner shares a line and a size.
@@ -32,11 +32,6 @@ ITEMS = [
 T0 = 1_700_000_000
 
 
-def _jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Shoppers who view the kettle go on to s250 (most), s500, then the conditioner, then tea."""
@@ -45,7 +40,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ingest = IngestService(ctx)
     ingest.ingest_file(
         "items",
-        _jsonl(work / "items.jsonl", [{"item_id": i, "title": t, "category": c} for i, t, c in ITEMS]),
+        jsonl_file(work / "items.jsonl", [{"item_id": i, "title": t, "category": c} for i, t, c in ITEMS]),
     )
     events = []
     follows = ["s250"] * 8 + ["s500"] * 6 + ["cond"] * 4 + ["tea"] * 2
@@ -58,7 +53,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"user_id": user, "item_id": "kettle", "type": "view", "timestamp": T0 + 9000}
         for user in ("ann", "bea")
     ]
-    ingest.ingest_file("events", _jsonl(work / "events.jsonl", events))
+    ingest.ingest_file("events", jsonl_file(work / "events.jsonl", events))
     train(
         ctx.settings,
         ctx.store,
@@ -73,7 +68,7 @@ def _ids(ctx: ServiceContext, user: str, k: int = 4) -> list[str]:
 
 
 def _say(ctx: ServiceContext, tmp_path: Path, rows: list[dict]) -> None:
-    IngestService(ctx).ingest_file("events", _jsonl(tmp_path / "more.jsonl", rows))
+    IngestService(ctx).ingest_file("events", jsonl_file(tmp_path / "more.jsonl", rows))
 
 
 def test_a_one_star_item_and_its_near_duplicate_leave_the_list(home: Path, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ scoring afresh, and the customer's next event makes the next request score afres
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from shelfwise.service.placements.next_item import NextItemSource
 from shelfwise.service.placements.ranking_cache import Ranking
 from shelfwise.service.serving import ServingEngine
 from shelfwise.settings import Settings
+from shelfwise.testing.files import jsonl_file
 from shelfwise.training.job import TrainOptions, train
 
 T0 = 1_700_000_000
@@ -28,18 +28,15 @@ ITEMS = [
 ]
 
 
-def _jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Other shoppers buy phone → case and kettle → tea; socks are the best seller."""
     work = tmp_path_factory.mktemp("ranking-cache")
     ctx = ServiceContext(Settings(home=work / "home", search={"encoder": "fake"}))
     ingest = IngestService(ctx)
-    ingest.ingest_file("items", _jsonl(work / "items.jsonl", [{"item_id": i, "title": t} for i, t in ITEMS]))
+    ingest.ingest_file(
+        "items", jsonl_file(work / "items.jsonl", [{"item_id": i, "title": t} for i, t in ITEMS])
+    )
     events = []
     for n in range(30):
         pair = ("phone", "case") if n % 2 == 0 else ("kettle", "tea")
@@ -51,7 +48,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"user_id": f"s{n}", "item_id": "socks", "type": "purchase", "timestamp": T0 + n} for n in range(40)
     ]
     events.append({"user_id": "bob", "item_id": "phone", "type": "view", "timestamp": T0 + 9000})
-    ingest.ingest_file("events", _jsonl(work / "events.jsonl", events))
+    ingest.ingest_file("events", jsonl_file(work / "events.jsonl", events))
     train(
         ctx.settings,
         ctx.store,
