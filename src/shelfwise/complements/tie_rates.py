@@ -69,12 +69,11 @@ class TieGroups:
         self.compatible = self._compatible_groups(representative)
         self.group_categories = [frozenset(c) for c in group_categories]
         self.item_brands = [found.brand_only for found in self.models]
-        self.brand_categories: dict[str, frozenset[int]] = {}
+        brand_categories: dict[str, set[int]] = {}
         for item, found in enumerate(self.models):
             for brand in found.brand_only:
-                self.brand_categories[brand] = self.brand_categories.get(brand, frozenset()) | {
-                    int(category_of[item])
-                }
+                brand_categories.setdefault(brand, set()).add(int(category_of[item]))
+        self.brand_categories = {brand: frozenset(c) for brand, c in brand_categories.items()}
         self.item_phrases = _rows_as_sets(fits)  # phrases each item lists as compatible
         self.anchor_phrases = _rows_as_sets(names)  # phrases each item names
         by_phrase = fits.T.tocsr()
