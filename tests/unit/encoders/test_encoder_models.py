@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from shelfwise.encoders import EncoderSettings, TextEncoder, choose_encoder
+from shelfwise.encoders import minilm as minilm_module
 from shelfwise.encoders.minilm import MiniLMEncoder
 from shelfwise.encoders.multilingual import MultilingualUSEEncoder
 
@@ -32,6 +33,22 @@ def test_minilm_int8_matches_fp32(minilm: MiniLMEncoder, minilm_int8: MiniLMEnco
     assert cosine.min() > 0.97
     near, far = _closer(minilm_int8, texts[0], texts[1], texts[2])
     assert near > far + 0.3
+
+
+@pytest.mark.slow
+def test_minilm_int8_encodes_without_a_thread_limit_per_call(
+    minilm_int8: MiniLMEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One query is ~3 ms of int8 inference; threadpoolctl's limit re-scans the loaded libraries at
+    each call and cost as much again. The session has its own thread count, so the ONNX path skips it."""
+    texts = ["deck stain", "cordless drill with charger"]
+    expected = minilm_int8.encode_batch(texts)
+
+    def no_limit(threads: int) -> None:
+        raise AssertionError("the ONNX path must not take a threadpoolctl limit per call")
+
+    monkeypatch.setattr(minilm_module, "limited_threads", no_limit)
+    np.testing.assert_array_equal(minilm_int8.encode_batch(texts), expected)
 
 
 @pytest.mark.slow
