@@ -264,7 +264,10 @@ def evaluate_home(home: Path, max_queries: int, output: Path | None) -> None:
         ranked = service.search(query, k=100)
         times.append((time.perf_counter() - t0) * 1000)
         rankings.append([s.item_id for s in ranked.items])
-        lines.append(json.dumps({"query": query, "items": [[s.item_id, s.score] for s in ranked.items]}))
+        items = [[s.item_id, s.score, list(s.reasons)] for s in ranked.items]
+        lines.append(
+            json.dumps({"query": query, "items": items, "relaxed": [str(r) for r in ranked.relaxed]})
+        )
     if output is not None:
         output.write_text("\n".join(lines) + "\n")
     quality = metrics(rankings, test, judged)

@@ -153,14 +153,22 @@ class BehaviourStats:
         if not terms or self.groups == 0:
             return out
         keys = rows.tolist()
+        position = {row: n for n, row in enumerate(keys)}
+        distinct = len(position) == len(keys)
         for term in terms:
             items = self.term_item.get(term)
             if not items:
                 continue
             idf = math.log(1 + self.groups / (1 + self.term_groups[term]))
-            out += idf * np.log1p(
-                np.fromiter((items.get(r, 0) for r in keys), dtype=np.float32, count=len(keys))
-            )
+            if distinct and len(items) < len(keys):  # walk the shorter side: most terms have few items
+                counts = np.zeros(len(keys), dtype=np.float32)
+                hits = [(n, count) for row, count in items.items() if (n := position.get(row)) is not None]
+                if hits:
+                    at, values = zip(*hits, strict=True)
+                    counts[list(at)] = values
+            else:
+                counts = np.fromiter((items.get(r, 0) for r in keys), dtype=np.float32, count=len(keys))
+            out += idf * np.log1p(counts)
         return out / len(terms)
 
     def search_ctr(self, rows: np.ndarray) -> np.ndarray:
