@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,32 @@ def test_minilm_int8_encodes_without_a_thread_limit_per_call(
 
     monkeypatch.setattr(minilm_module, "limited_threads", no_limit)
     np.testing.assert_array_equal(minilm_int8.encode_batch(texts), expected)
+
+
+@pytest.mark.slow
+def test_optimised_graph_is_saved_once_and_gives_the_same_vectors(minilm_int8: MiniLMEncoder) -> None:
+    from shelfwise.encoders.minilm import model_path
+    from shelfwise.encoders.minilm_onnx import OnnxMiniLM, optimised_model_file, quantised_model_file
+
+    model = quantised_model_file(minilm_int8._onnx_cache_dir)
+    tokenizer = model_path() / "tokenizer.json"
+    optimised_model_file(model).unlink(missing_ok=True)
+    texts = ["deck stain", "cordless drill with charger", "garden hose, 50 ft, green"]
+    plain = OnnxMiniLM(model, tokenizer, reuse_optimised=False)
+    assert plain._session._model_path == str(model)
+    assert not optimised_model_file(model).exists()
+    first = OnnxMiniLM(model, tokenizer)  # writes the optimised graph, then opens it
+    assert first._session._model_path == str(optimised_model_file(model))
+    saved = optimised_model_file(model).stat().st_mtime_ns
+    again = OnnxMiniLM(model, tokenizer)  # reuses it
+    assert optimised_model_file(model).stat().st_mtime_ns == saved
+    for encoder in (first, again):
+        np.testing.assert_array_equal(encoder.encode(texts), plain.encode(texts))
+        np.testing.assert_array_equal(encoder.encode(texts[:1]), plain.encode(texts[:1]))
+    os.utime(model)  # a model rebuilt after the copy was saved: the stale copy is not used
+    newer = OnnxMiniLM(model, tokenizer)
+    assert optimised_model_file(model).stat().st_mtime_ns >= model.stat().st_mtime_ns
+    assert newer._session._model_path == str(optimised_model_file(model))
 
 
 @pytest.mark.slow
