@@ -173,10 +173,15 @@ class BehaviourStats:
 
     def search_ctr(self, rows: np.ndarray) -> np.ndarray:
         out = np.zeros(len(rows), dtype=np.float32)
-        for n, row in enumerate(rows.tolist()):
-            counts = self.item_search.get(row)
-            if counts is not None:
-                out[n] = (counts[1] + 0.1) / (counts[0] + 1.0)  # smoothed toward a low prior
+        found = [
+            (n, counts)
+            for n, row in enumerate(rows.tolist())
+            if (counts := self.item_search.get(row)) is not None
+        ]
+        if found:
+            at, counts = zip(*found, strict=True)
+            seen = np.stack(counts)  # float32 (impressions, engagements) per row that has any
+            out[list(at)] = (seen[:, 1] + 0.1) / (seen[:, 0] + 1.0)  # smoothed toward a low prior
         return out
 
     def category_distribution(self, terms: Sequence[str]) -> Counter[str]:

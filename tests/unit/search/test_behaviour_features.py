@@ -37,3 +37,13 @@ def test_term_association_with_a_row_twice() -> None:
     np.testing.assert_allclose(
         got, [deck * math.log1p(2), deck * math.log1p(2), deck * math.log1p(1)], rtol=1e-6
     )
+
+
+def test_search_ctr_is_smoothed_engagements_per_impression() -> None:
+    stats = BehaviourStats(
+        item_search={3: np.array([4, 1], dtype=np.float32), 7: np.array([0, 0], dtype=np.float32)}
+    )
+    got = stats.search_ctr(np.array([7, 3, 12]))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, [0.1, 1.1 / 5, 0.0], rtol=1e-6)
+    assert stats.search_ctr(np.array([12])).tolist() == [0.0]
