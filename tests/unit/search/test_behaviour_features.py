@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 from collections import Counter
 
 import numpy as np
@@ -47,3 +48,37 @@ def test_search_ctr_is_smoothed_engagements_per_impression() -> None:
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, [0.1, 1.1 / 5, 0.0], rtol=1e-6)
     assert stats.search_ctr(np.array([12])).tolist() == [0.0]
+
+
+def _logged() -> BehaviourStats:
+    stats = _stats()
+    stats.query_item = {
+        ("deck stain", 3): np.array([2, 1, 0, 0], dtype=np.float32),
+        ("deck stain", 7): np.array([1, 1, 1, 1], dtype=np.float32),
+    }
+    stats.item_search = {3: np.array([4, 1], dtype=np.float32)}
+    return stats
+
+
+def test_statistics_survive_pickling_with_packed_counts() -> None:
+    stats = _logged()
+    copy = pickle.loads(pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
+    assert copy.query_item.keys() == stats.query_item.keys()
+    for key, counts in stats.query_item.items():
+        assert copy.query_item[key].tolist() == counts.tolist()
+    assert copy.item_search[3].tolist() == [4.0, 1.0]
+    assert copy.term_item == stats.term_item and copy.groups == 4
+    rows = np.array([7, 3, 12])
+    np.testing.assert_array_equal(
+        copy.query_item_counts("deck stain", rows), stats.query_item_counts("deck stain", rows)
+    )
+    np.testing.assert_array_equal(copy.search_ctr(rows), stats.search_ctr(rows))
+    empty = pickle.loads(pickle.dumps(BehaviourStats()))
+    assert empty.query_item == {} and empty.item_search == {} and empty.empty
+
+
+def test_statistics_pickled_before_packing_still_load() -> None:
+    stats = _logged()
+    old = BehaviourStats.__new__(BehaviourStats)
+    old.__setstate__(dict(stats.__dict__))  # the plain __dict__ older snapshots carry
+    assert old.query_item is stats.query_item and old.item_search is stats.item_search
