@@ -200,9 +200,12 @@ class SearchEngine:
     def answer(self, raw: str, profile: Profile | None = None, k: int = 10) -> SearchAnswer:
         """The top ``k`` and what the query had to relax to find them."""
         ranked = self.rank(self.parse(raw), profile, k)
-        items = [
-            ScoredItem(self.index.rows[int(row)].item.item_id, float(score), tuple(reasons))
-            for row, score, reasons in zip(ranked.rows, ranked.scores, ranked.reasons, strict=True)
+        rows = self.index.rows
+        items = [  # Python ints and floats once per list, not numpy scalars one by one
+            ScoredItem(rows[row].item.item_id, score, tuple(reasons))
+            for row, score, reasons in zip(
+                ranked.rows.tolist(), ranked.scores.tolist(), ranked.reasons, strict=True
+            )
         ]
         return SearchAnswer(items, ranked.relaxed)
 
