@@ -21,6 +21,7 @@ products with relevance ≥ 2. Latency: p50/p99 per query in-process on the warm
 encoding included).
 
     .venv/bin/python benchmarks/search.py [--max-queries N] [--max-minutes M] [--keep DIR]
+    .venv/bin/python benchmarks/search.py --evaluate DIR [--max-queries N] [--output answers.jsonl]
     (SHELFWISE_SHARED_DATA=/path/to/shared/data when ../shared is not beside the checkout)
 """
 
@@ -239,6 +240,52 @@ def latency(home: Path, test: list[str]) -> dict[str, float]:
     }
 
 
+def evaluate_home(home: Path, max_queries: int, output: Path | None) -> None:
+    """The test queries on an existing home (``--keep`` of an earlier run), no ingest, no training:
+    NDCG@10 / Recall@100 and per-query latency of the same in-process search ``latency`` times
+    (k = 100, query encoding included, one pass: every test query is new to the query-vector LRU).
+    ``output``: the answers (ids and scores) as JSON lines, to compare two code versions with cmp.
+    Searching writes nothing, but run it on a copy (``cp -a``) of a home another process serves."""
+    from shelfwise.service.context import ServiceContext
+    from shelfwise.service.lists import ListService
+    from shelfwise.settings import Settings
+
+    titles, judged = load()
+    test = [q for q in sorted(judged) if is_test(q)]
+    if max_queries:
+        test = test[:max_queries]
+    service = ListService(ServiceContext(Settings(home=home)), kinds=frozenset({"search"}))
+    started = time.perf_counter()
+    service.search_source.engine()
+    warm = time.perf_counter() - started
+    rankings, times, cpu, lines = [], [], [], []
+    for query in test:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        ranked = service.search(query, k=100)
+        times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.thread_time() - c0) * 1000)  # steadier than wall time on a loaded machine
+        rankings.append([s.item_id for s in ranked.items])
+        items = [[s.item_id, s.score, list(s.reasons)] for s in ranked.items]
+        lines.append(
+            json.dumps({"query": query, "items": items, "relaxed": [str(r) for r in ranked.relaxed]})
+        )
+    if output is not None:
+        output.write_text("\n".join(lines) + "\n")
+    quality = metrics(rankings, test, judged)
+    print(
+        f"{len(test)} test queries on {home} ({len(titles)} titles): NDCG@10 {quality['NDCG@10']:.4f}  "
+        f"Recall@100 {quality['Recall@100']:.4f}"
+    )
+    print(
+        f"latency per query (k=100, 1 thread, encoding included): p50 {np.percentile(times, 50):.2f} ms  "
+        f"mean {np.mean(times):.2f} ms  p99 {np.percentile(times, 99):.2f} ms; warm-up {warm:.1f}s "
+        f"(load {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"CPU time of this thread per query: p50 {np.percentile(cpu, 50):.2f} ms  mean {np.mean(cpu):.2f} ms"
+    )
+
+
 HM = DATA.parent / "hm_transactions_sample"
 
 
@@ -352,13 +399,23 @@ def main() -> None:
         "has: with the default model the whole log is replayed, docs/performance.md); `popularity` isolates search",
     )
     parser.add_argument("--keep", type=Path, help="keep the SHELFWISE_HOME here")
+    parser.add_argument(
+        "--evaluate",
+        type=Path,
+        metavar="HOME",
+        help="only search the test queries on this existing home (a --keep of an earlier run): "
+        "quality and latency without ingest or training",
+    )
+    parser.add_argument("--output", type=Path, help="--evaluate: write the answers here (JSON lines)")
     args = parser.parse_args()
+    if args.evaluate:
+        _use_shared_data_env()
+        evaluate_home(args.evaluate, args.max_queries, args.output)
+        return
     if args.experiment == "personalization":
         personalization_experiment(args.min_history, args.keep)
         return
-    global DATA
-    if os.environ.get("SHELFWISE_SHARED_DATA"):  # a worktree whose ../shared is elsewhere
-        DATA = Path(os.environ["SHELFWISE_SHARED_DATA"]) / DATA.name
+    _use_shared_data_env()
     titles, judged = load()
     queries = sorted(judged)
     train = [q for q in queries if not is_test(q)]
@@ -430,6 +487,12 @@ def main() -> None:
         f"latency per query (warm, k=100, 1 thread): p50 {timing['p50_ms']:.1f} ms, p99 {timing['p99_ms']:.1f} ms; "
         f"warm-up {timing['warm_up_s']:.0f}s"
     )
+
+
+def _use_shared_data_env() -> None:
+    global DATA
+    if os.environ.get("SHELFWISE_SHARED_DATA"):  # a worktree whose ../shared is elsewhere
+        DATA = Path(os.environ["SHELFWISE_SHARED_DATA"]) / DATA.name
 
 
 def load_tuned(home: Path) -> TextEncoder | None:

@@ -8,9 +8,9 @@ lives in ``shelfwise.ingest.records``; pydantic schemas for the HTTP edge mirror
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 
 class EventType(StrEnum):
@@ -44,6 +44,25 @@ RATING_TYPES: frozenset[str] = frozenset({"rate", "review"})
 KNOWN_CHANNELS: tuple[str, ...] = ("web", "app", "store", "social")
 
 
+T = TypeVar("T")
+
+
+def _quick_unpickle(cls: type[T]) -> type[T]:
+    """A frozen slotted dataclass's ``__setstate__`` without the ``fields()`` call per object
+    (the stock one makes it once per item: a third of unpickling a 55k-item search snapshot). The
+    state is unchanged (the field values in order), so pickles written before still load."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    assign = object.__setattr__
+
+    def __setstate__(self: T, state: list[Any]) -> None:
+        for name, value in zip(names, state, strict=False):  # as the stock one
+            assign(self, name, value)
+
+    cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
+    return cls
+
+
+@_quick_unpickle
 @dataclass(frozen=True, slots=True)
 class Item:
     item_id: str

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import warnings
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from shelfwise.encoders.base import l2_normalise
+
+log = logging.getLogger(__name__)
 
 QUALITY_THRESHOLD = 0.99
 _QUANTISED = "all-MiniLM-L6-v2.int8.onnx"
@@ -78,21 +81,72 @@ def quality_check_texts() -> list[str]:
     return titles + sentences
 
 
+def optimised_model_file(model_file: Path) -> Path:
+    """Where the graph-optimised copy of ``model_file`` is kept (beside it, per onnxruntime version)."""
+    import onnxruntime
+
+    return model_file.with_name(f".{model_file.stem}.ort-{onnxruntime.__version__}.onnx")
+
+
+def _fresh(derived: Path, source: Path) -> bool:
+    try:
+        return derived.stat().st_mtime_ns >= source.stat().st_mtime_ns
+    except OSError:
+        return False
+
+
+def _write_optimised(model_file: Path, target: Path) -> None:
+    """Save onnxruntime's hardware-independent graph optimisations of ``model_file`` to ``target``
+    (best effort: a read-only folder keeps the plain model)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    temporary = _temporary(target)
+    options.optimized_model_filepath = str(temporary)
+    try:
+        onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        os.replace(temporary, target)
+    except Exception:  # any failure only costs the optimisation at each start
+        log.warning("could not save the optimised graph of %s", model_file, exc_info=True)
+        temporary.unlink(missing_ok=True)
+
+
+def open_session(model_file: Path, threads: int = 1, reuse_optimised: bool = True) -> Any:
+    """An onnxruntime session on ``threads`` threads. Optimising the graph is most of opening one
+    (a one-off ``shelfwise search`` pays it at every run): the optimised graph is saved beside the
+    model the first time and opened from then on, with the same outputs to the bit (checked on
+    Home Depot queries, docs/performance.md)."""
+    import onnxruntime
+
+    if reuse_optimised:
+        optimised = optimised_model_file(model_file)
+        if not _fresh(optimised, model_file):
+            _write_optimised(model_file, optimised)
+        if _fresh(optimised, model_file):
+            model_file = optimised
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxMiniLM:
     """Runs an exported MiniLM with onnxruntime: tokenise, forward, mean-pool, normalise."""
 
     def __init__(
-        self, model_file: Path, tokenizer_file: Path, threads: int = 1, max_length: int = 256
+        self,
+        model_file: Path,
+        tokenizer_file: Path,
+        threads: int = 1,
+        max_length: int = 256,
+        reuse_optimised: bool = True,
     ) -> None:
-        import onnxruntime
+        """``reuse_optimised``: keep the optimised graph beside ``model_file`` (see ``open_session``);
+        off for a model file about to be renamed."""
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = open_session(model_file, threads, reuse_optimised)
         self._input_names = {node.name for node in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.enable_truncation(max_length=max_length)
@@ -167,7 +221,7 @@ def _check_quality(
     import onnxruntime
 
     texts = quality_check_texts()
-    candidate = OnnxMiniLM(model_file, tokenizer_file).encode(texts)
+    candidate = OnnxMiniLM(model_file, tokenizer_file, reuse_optimised=False).encode(texts)
     cosines = np.sum(l2_normalise(reference(texts)) * candidate, axis=1)
     return QualityReport(
         mean_cosine=float(cosines.mean()),

@@ -327,14 +327,15 @@ class TunedQueryEncoder:
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with limited_threads(self._threads):
-            if self._session is None:
-                from shelfwise.encoders.minilm_onnx import OnnxMiniLM
+        if self._session is None:
+            from shelfwise.encoders.minilm_onnx import OnnxMiniLM
 
-                self._session = OnnxMiniLM(
-                    self.directory / ONNX_FILE,
-                    self.directory / TOKENIZER_FILE,
-                    threads=self._threads,
-                    max_length=self._max_length,
-                )
-            return self._session.encode(list(texts))
+            self._session = OnnxMiniLM(
+                self.directory / ONNX_FILE,
+                self.directory / TOKENIZER_FILE,
+                threads=self._threads,
+                max_length=self._max_length,
+            )
+        # No threadpoolctl limit: the session has its own thread count, and the limit re-scans the
+        # process's loaded libraries on every call (1–4 ms, a third of encoding one query).
+        return self._session.encode(list(texts))

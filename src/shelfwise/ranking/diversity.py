@@ -45,6 +45,8 @@ def select(
     for j in picked:
         if categories[j] is not None:
             per_category[categories[j]] = per_category.get(categories[j], 0) + 1  # type: ignore[index]
+    if not use_mmr:
+        return _in_score_order(relevance, categories, k, max_per_category, picked, per_category, available)
 
     def capped(j: int) -> bool:
         category = categories[j]
@@ -74,3 +76,32 @@ def select(
             if use_mmr:
                 max_sim = np.maximum(max_sim, vectors @ vectors[best])  # type: ignore[index]
     return picked
+
+
+def _in_score_order(
+    relevance: np.ndarray,
+    categories: Sequence[str | None],
+    k: int,
+    max_per_category: int | None,
+    picked: list[int],
+    per_category: dict[str, int],
+    available: np.ndarray,
+) -> list[int]:
+    """The greedy picks without MMR in one walk down the scores: each pick is the best remaining
+    uncapped candidate, and a candidate capped when its turn comes stays capped (counts only grow),
+    so the walk takes what the greedy loop would and keeps the capped ones, in score order, for the
+    relaxed second pass. A stable sort breaks ties by position, as ``argmax`` does."""
+    skipped: list[int] = []
+    for j in np.argsort(-relevance, kind="stable").tolist():
+        if len(picked) >= k:
+            break
+        if not available[j]:
+            continue
+        category = categories[j]
+        if max_per_category is not None and category is not None:
+            if per_category.get(category, 0) >= max_per_category:
+                skipped.append(j)
+                continue
+            per_category[category] = per_category.get(category, 0) + 1
+        picked.append(j)
+    return picked + skipped[: max(k - len(picked), 0)]

@@ -56,11 +56,8 @@ def passes_hard_filters(item_id: str, item: Item | None, rules: PlacementRules, 
         return False
     if rules.in_stock_only and item.in_stock is False:
         return False
-    category = category_of(item, item_id, context)
-    path = _path(category) if category else ()
-    if rules.categories and not _under(path, rules.categories):
-        return False
-    if rules.exclude_categories and _under(path, rules.exclude_categories):
+    reads_category = rules.categories or rules.exclude_categories or rules.exclude_purchased
+    if reads_category and not _passes_category_filters(item_id, item, rules, context):
         return False
     if rules.brands and (item.brand or "").lower() not in {b.lower() for b in rules.brands}:
         return False
@@ -71,6 +68,18 @@ def passes_hard_filters(item_id: str, item: Item | None, rules: PlacementRules, 
             return False
         if rules.max_price is not None and item.price > rules.max_price:
             return False
+    return True
+
+
+def _passes_category_filters(item_id: str, item: Item, rules: PlacementRules, context: RuleContext) -> bool:
+    """Category limits and the already-bought filter (the only rules that read the category path:
+    a search page has none, and building the path was most of its rules' time)."""
+    category = category_of(item, item_id, context)
+    path = _path(category) if category else ()
+    if rules.categories and not _under(path, rules.categories):
+        return False
+    if rules.exclude_categories and _under(path, rules.exclude_categories):
+        return False
     if rules.exclude_purchased and item_id in context.purchased:
         return _under(path, rules.repurchasable_categories)
     return True
@@ -78,6 +87,8 @@ def passes_hard_filters(item_id: str, item: Item | None, rules: PlacementRules, 
 
 def boost_of(item_id: str, item: Item, rules: PlacementRules, context: RuleContext) -> float:
     factor = 1.0
+    if not rules.boosts:
+        return factor
     category = category_of(item, item_id, context)
     path = _path(category) if category else ()
     for key, value in rules.boosts.items():
@@ -163,7 +174,12 @@ def apply_rules(
         if position not in pinned:
             pinned.append(position)
 
-    categories = [category_of(catalog.get(s.item_id), s.item_id, context) for s in kept]
+    # Categories only matter to the per-category cap (``select`` reads them for nothing else).
+    categories = (
+        [category_of(catalog.get(s.item_id), s.item_id, context) for s in kept]
+        if rules.max_per_category is not None
+        else [None] * len(kept)
+    )
     vectors = None
     if rules.diversity > 0 and kept and all(s.item_id in context.vectors for s in kept):
         vectors = np.stack([np.asarray(context.vectors[s.item_id], dtype=np.float32) for s in kept])

@@ -168,15 +168,17 @@ class SearchEngine:
             (target, source, set(self.index.lexical.word_terms(tokens(target))))
             for target, source in query.synonyms.items()
         ]
+        # Plain floats and ints: reading numpy scalars one by one cost more than the reasons.
+        chosen_rows, chosen_features = rows[order].tolist(), features[order].tolist()
         reasons = [
-            self._reasons(query, word_terms, int(rows[i]), features[i])
+            self._reasons(query, word_terms, row, values)
             + [
                 f"synonym: '{t}' for '{s}'"
                 for t, s, terms in synonym_terms
-                if terms & self.index.rows[int(rows[i])].terms
+                if terms & self.index.rows[row].terms
             ]
             + personal_reasons[i]
-            for i in order
+            for i, row, values in zip(order.tolist(), chosen_rows, chosen_features, strict=True)
         ]
         return Ranked(rows[order], score[order].astype(np.float32), reasons, relaxed)
 
@@ -198,14 +200,17 @@ class SearchEngine:
     def answer(self, raw: str, profile: Profile | None = None, k: int = 10) -> SearchAnswer:
         """The top ``k`` and what the query had to relax to find them."""
         ranked = self.rank(self.parse(raw), profile, k)
-        items = [
-            ScoredItem(self.index.rows[int(row)].item.item_id, float(score), tuple(reasons))
-            for row, score, reasons in zip(ranked.rows, ranked.scores, ranked.reasons, strict=True)
+        rows = self.index.rows
+        items = [  # Python ints and floats once per list, not numpy scalars one by one
+            ScoredItem(rows[row].item.item_id, score, tuple(reasons))
+            for row, score, reasons in zip(
+                ranked.rows.tolist(), ranked.scores.tolist(), ranked.reasons, strict=True
+            )
         ]
         return SearchAnswer(items, ranked.relaxed)
 
     def _reasons(
-        self, query: ParsedQuery, word_terms: list[tuple[str, set[str]]], row: int, features: np.ndarray
+        self, query: ParsedQuery, word_terms: list[tuple[str, set[str]]], row: int, features: list[float]
     ) -> list[str]:
         fact = self.index.rows[row]
         reasons: list[str] = []

@@ -187,7 +187,8 @@ def feature_matrix(
     brands, colours, categories = set(query.brands), set(query.colours), set(query.categories)
     facts = [index.rows[r] for r in rows.tolist()]
     matched = [len(terms & f.terms) for f in facts]
-    number_hits = [len(query_numbers & f.numbers) for f in facts]
+    # Most queries name no number: then no row can match one.
+    number_hits = [len(query_numbers & f.numbers) for f in facts] if n_numbers else [0] * n
     out[:, 10] = [m / n_terms for m in matched] if n_terms else 0.0
     out[:, 11] = [float(m == n_terms) for m in matched] if n_terms else 0.0
     out[:, 12] = [h / n_numbers for h in number_hits] if n_numbers else 0.0

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from shelfwise.encoders import EncoderSettings, TextEncoder, choose_encoder
+from shelfwise.encoders import minilm as minilm_module
 from shelfwise.encoders.minilm import MiniLMEncoder
 from shelfwise.encoders.multilingual import MultilingualUSEEncoder
 
@@ -32,6 +35,48 @@ def test_minilm_int8_matches_fp32(minilm: MiniLMEncoder, minilm_int8: MiniLMEnco
     assert cosine.min() > 0.97
     near, far = _closer(minilm_int8, texts[0], texts[1], texts[2])
     assert near > far + 0.3
+
+
+@pytest.mark.slow
+def test_minilm_int8_encodes_without_a_thread_limit_per_call(
+    minilm_int8: MiniLMEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One query is ~3 ms of int8 inference; threadpoolctl's limit re-scans the loaded libraries at
+    each call and cost as much again. The session has its own thread count, so the ONNX path skips it."""
+    texts = ["deck stain", "cordless drill with charger"]
+    expected = minilm_int8.encode_batch(texts)
+
+    def no_limit(threads: int) -> None:
+        raise AssertionError("the ONNX path must not take a threadpoolctl limit per call")
+
+    monkeypatch.setattr(minilm_module, "limited_threads", no_limit)
+    np.testing.assert_array_equal(minilm_int8.encode_batch(texts), expected)
+
+
+@pytest.mark.slow
+def test_optimised_graph_is_saved_once_and_gives_the_same_vectors(minilm_int8: MiniLMEncoder) -> None:
+    from shelfwise.encoders.minilm import model_path
+    from shelfwise.encoders.minilm_onnx import OnnxMiniLM, optimised_model_file, quantised_model_file
+
+    model = quantised_model_file(minilm_int8._onnx_cache_dir)
+    tokenizer = model_path() / "tokenizer.json"
+    optimised_model_file(model).unlink(missing_ok=True)
+    texts = ["deck stain", "cordless drill with charger", "garden hose, 50 ft, green"]
+    plain = OnnxMiniLM(model, tokenizer, reuse_optimised=False)
+    assert plain._session._model_path == str(model)
+    assert not optimised_model_file(model).exists()
+    first = OnnxMiniLM(model, tokenizer)  # writes the optimised graph, then opens it
+    assert first._session._model_path == str(optimised_model_file(model))
+    saved = optimised_model_file(model).stat().st_mtime_ns
+    again = OnnxMiniLM(model, tokenizer)  # reuses it
+    assert optimised_model_file(model).stat().st_mtime_ns == saved
+    for encoder in (first, again):
+        np.testing.assert_array_equal(encoder.encode(texts), plain.encode(texts))
+        np.testing.assert_array_equal(encoder.encode(texts[:1]), plain.encode(texts[:1]))
+    os.utime(model)  # a model rebuilt after the copy was saved: the stale copy is not used
+    newer = OnnxMiniLM(model, tokenizer)
+    assert optimised_model_file(model).stat().st_mtime_ns >= model.stat().st_mtime_ns
+    assert newer._session._model_path == str(optimised_model_file(model))
 
 
 @pytest.mark.slow

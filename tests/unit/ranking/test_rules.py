@@ -183,6 +183,23 @@ def test_select_is_score_order_without_cap_or_diversity() -> None:
     assert select([0.9, 0.5, 0.3], ["a", "a", "b"], 2, chosen=[2]) == [2, 0]
 
 
+def test_score_order_walk_picks_what_the_greedy_loop_picks() -> None:
+    """Without MMR ``select`` walks down the scores once; with MMR over identical vectors every
+    candidate pays the same similarity, so the greedy loop must pick the same, ties and caps included."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(1, 25))
+        scores = rng.integers(0, 4, n).astype(float)  # many ties
+        scores[rng.random(n) < 0.1] = -np.inf
+        categories = [[None, "a", "b", "c"][int(c)] for c in rng.integers(0, 4, n)]
+        k = int(rng.integers(1, n + 3))
+        cap = [None, 1, 2][int(rng.integers(0, 3))]
+        pins = rng.choice(n, int(rng.integers(0, min(n, 3) + 1)), replace=False).tolist()
+        same = np.full((n, 2), np.sqrt(0.5))
+        greedy = select(list(scores), categories, k, cap, diversity=0.5, vectors=same, chosen=pins)
+        assert select(list(scores), categories, k, cap, chosen=pins) == greedy
+
+
 def test_inferred_categories_feed_caps_and_filters() -> None:
     bare = {"x": Item("x", "X"), "y": Item("y", "Y"), "z": Item("z", "Z")}
     candidates = [ScoredItem("x", 3), ScoredItem("y", 2), ScoredItem("z", 1)]
