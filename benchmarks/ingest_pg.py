@@ -40,7 +40,8 @@ from ingest import make_file  # the SQLite benchmark's generator: the same rows
 BATCH = 5000
 BARE_TABLE = """CREATE TABLE bare_events (
     event_key TEXT, event_id TEXT, user_id TEXT, item_id TEXT, type TEXT, ts DOUBLE PRECISION, channel TEXT,
-    value DOUBLE PRECISION, price DOUBLE PRECISION, query TEXT, session_id TEXT, store_id TEXT, text TEXT)"""
+    value DOUBLE PRECISION, price DOUBLE PRECISION, query TEXT, session_id TEXT, store_id TEXT, text TEXT,
+    request_id TEXT, position INTEGER, placement TEXT)"""
 
 
 @contextmanager
@@ -63,7 +64,8 @@ def parsed_rows(path: Path) -> list[tuple[object, ...]]:
         for line in handle:
             e = parse_event(orjson.loads(line))
             rows.append((keyer.key(e), e.event_id, e.user_id, e.item_id, e.type, e.timestamp, e.channel, e.value,
-                         e.price, e.query, e.session_id, e.store_id, e.text))  # fmt: skip
+                         e.price, e.query, e.session_id, e.store_id, e.text, e.request_id, e.position,
+                         e.placement))  # fmt: skip
     return rows
 
 
