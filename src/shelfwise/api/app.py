@@ -170,6 +170,8 @@ def create_app(settings: Settings | None = None, engine: ServingEngine | None = 
         key_per_minute=settings.serve.rate_limit_key_per_minute,
         address_per_minute=settings.serve.rate_limit_address_per_minute,
         burst=settings.serve.rate_limit_burst,
+        redis_url=settings.serve.redis_url,
+        redis_prefix=settings.serve.redis_prefix,
     )
     app.add_middleware(ServingMiddleware, metrics=metrics, max_body_bytes=settings.serve.max_body_bytes)
     _install_error_handlers(app)

@@ -4,7 +4,8 @@ Each key (the presented Bearer token's public ``key_id``, not verified here: ver
 route's job, and an invalid key still spends from its address's bucket) and each client address
 has a bucket of ``burst`` tokens refilled at ``per_minute / 60`` a second. A request takes one token
 from both; when either is empty the answer is 429 with ``Retry-After`` (whole seconds until a token
-is back). Buckets live in the process: with ``--workers N`` each worker counts on its own.
+is back). Buckets live in the process (with ``--workers N`` each worker counts on its own) unless
+``serve.redis_url`` names a Redis that every server shares (``ratelimit_redis.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -28,8 +30,14 @@ class _Bucket:
     at: float
 
 
+class Buckets(Protocol):
+    """Where the middleware spends tokens: ``acquire(name)`` is 0.0 when allowed, else seconds to wait."""
+
+    async def acquire(self, name: str) -> float: ...
+
+
 class TokenBuckets:
-    """Buckets by name: ``take(name)`` returns 0.0 when allowed, else the seconds to wait."""
+    """Buckets by name in this process: ``take(name)`` returns 0.0 when allowed, else the seconds to wait."""
 
     def __init__(self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = per_minute / 60.0
@@ -49,6 +57,9 @@ class TokenBuckets:
             bucket.tokens -= 1.0
             return 0.0
         return (1.0 - bucket.tokens) / self.rate
+
+    async def acquire(self, name: str) -> float:
+        return self.take(name)
 
 
 def presented_key_id(scope: Scope) -> str | None:
@@ -72,10 +83,22 @@ class RateLimitMiddleware:
         address_per_minute: float,
         burst: int,
         clock: Callable[[], float] = time.monotonic,
+        redis_url: str | None = None,
+        redis_prefix: str = "shelfwise",
     ) -> None:
         self.app = app
-        self.by_key = TokenBuckets(key_per_minute, burst, clock) if key_per_minute > 0 else None
-        self.by_address = TokenBuckets(address_per_minute, burst, clock) if address_per_minute > 0 else None
+
+        def buckets(kind: str, per_minute: float) -> Buckets | None:
+            if per_minute <= 0:
+                return None
+            if redis_url:
+                from shelfwise.api.ratelimit_redis import RedisTokenBuckets
+
+                return RedisTokenBuckets(redis_url, f"{redis_prefix}:rate:{kind}", per_minute, burst)
+            return TokenBuckets(per_minute, burst, clock)
+
+        self.by_key = buckets("key", key_per_minute)
+        self.by_address = buckets("address", address_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
@@ -84,10 +107,10 @@ class RateLimitMiddleware:
         wait, what = 0.0, ""
         key = presented_key_id(scope)
         if self.by_key is not None and key is not None:
-            wait, what = self.by_key.take(key), "API key"
+            wait, what = await self.by_key.acquire(key), "API key"
         if not wait and self.by_address is not None:
             client = scope.get("client")
-            wait, what = self.by_address.take(client[0] if client else "unknown"), "client address"
+            wait, what = await self.by_address.acquire(client[0] if client else "unknown"), "client address"
         if wait:
             await _too_many(send, what, wait)
             return

@@ -70,11 +70,17 @@ class ServeSettings(BaseModel):
     # Seconds a verified API key is trusted before it is checked again (revocation delay).
     key_cache_seconds: float = Field(5.0, ge=0)
     # Rate limits (429 with Retry-After): requests per minute per API key and per client address,
-    # with up to ``rate_limit_burst`` at once; 0 turns a limit off. Counted per worker process.
+    # with up to ``rate_limit_burst`` at once; 0 turns a limit off. Counted per worker process, or
+    # across every server when ``redis_url`` is set.
     # Generous by default: a shop's own backend is one address and one key calling for every page.
     rate_limit_key_per_minute: float = Field(30_000, ge=0)
     rate_limit_address_per_minute: float = Field(30_000, ge=0)
     rate_limit_burst: int = Field(500, ge=1)
+    # A Redis shared by every server (redis://host:6379/0, `pip install 'shelfwise[redis]'`): rate
+    # limits then hold across all of them instead of per process. Unset: no Redis is used.
+    redis_url: str | None = None
+    # Names every key this shop writes in that Redis (two shops can share one Redis).
+    redis_prefix: str = Field("shelfwise", min_length=1)
     # DELETE /v1/customers/{id} recounts the served model's statistics (transitions, popularity,
     # trending, complement pairs) without the customer and serves the result before answering.
     refit_on_forget: bool = True
