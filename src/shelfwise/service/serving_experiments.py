@@ -28,6 +28,7 @@ class ServingExperiments:
         _load_lock: threading.Lock
         _poller: threading.Thread | None
         profiles: ProfileBook
+        generation: int  # bumped by every change a served list may depend on (served_cache)
 
         def _load(self, version: str) -> ActiveModel: ...
         def active(self) -> ActiveModel: ...
@@ -65,6 +66,7 @@ class ServingExperiments:
                 except Exception:
                     log.exception("experiment %s: cannot load its versions; not serving it", record.name)
             unused = self.experiments.follow(records, loaded.__getitem__)
+            self.generation += 1  # cached lists name their experiment and variant
             for model in self._experiments_retired:
                 if not self._in_use(model):
                     model.retire(self._ctx)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from shelfwise.api.deps import Engine, json_response, require
+from shelfwise.api.deps import Engine, require
 from shelfwise.api.schemas import ItemListPublic
 from shelfwise.errors import ConfigError, ValidationError
 from shelfwise.service.pipeline import RankedList
@@ -34,6 +35,10 @@ def ranked_body(ranked: RankedList) -> dict[str, object]:
     }
 
 
+def encode_ranked(ranked: RankedList) -> bytes:
+    return orjson.dumps(ranked_body(ranked))
+
+
 @router.get("/recommendations/{user_id}", response_model=ItemListPublic)
 async def recommendations(
     user_id: str,
@@ -47,7 +52,7 @@ async def recommendations(
     """A user id of any channel, or a customer id. Unknown ids get the cold-start list (best sellers)."""
     excluded = [part.strip() for part in exclude.split(",") if part.strip()] if exclude else []
     try:
-        ranked = engine.recommend(user_id, k, excluded, placement)
+        body = engine.recommend_body(user_id, k, excluded, placement, encode_ranked)
     except ConfigError as exc:  # an unknown placement
         raise ValidationError(str(exc), "placement") from None
-    return json_response(ranked_body(ranked))
+    return Response(body, media_type="application/json")
