@@ -197,3 +197,9 @@ def test_an_experiment_names_its_variant_from_the_next_request(engine: ServingEn
     engine.sync()
     ranked = engine.recommend("bob", 3)
     assert ranked.experiment == "ab" and ranked.variant in ("control", "treatment")
+
+
+def test_following_unchanged_experiments_keeps_the_cached_lists(engine: ServingEngine) -> None:
+    _top(engine)
+    engine.follow_experiments(engine.context.store)  # what the model poller does every few seconds
+    assert _answered_from_cache(engine, lambda: _top(engine))
