@@ -171,6 +171,12 @@ def main() -> None:
     engine = ServingEngine(ServiceContext())
     engine.start(poll=False)
     print(f"engine started in {time.perf_counter() - started:.1f}s ({_load()}), model {engine.version}")
+    import threading
+
+    for thread in threading.enumerate():  # the model's background warm-up (traces), if any
+        if thread.name == "model-traces":
+            thread.join()
+            print(f"model warm-up done after {time.perf_counter() - started:.1f}s ({_load()})")
     rng = random.Random(0)
     if args.what == "http":
         runs = _http(engine, args.n, rng)

@@ -71,11 +71,16 @@ class ActiveModel:
     side_context: ServiceContext  # search's own store connection (it refreshes from another thread)
     loaded_at: float = field(default_factory=time.time)
     retired: bool = False  # a version both served and in an experiment may be let go twice
+    warming: threading.Thread | None = None  # the model's background warm-up (SASRec traces)
+    stop_warming: threading.Event = field(default_factory=threading.Event)
 
     def retire(self, main: ServiceContext) -> None:
         if self.retired:
             return
         self.retired = True
+        self.stop_warming.set()
+        if self.warming is not None:  # a thread still tracing when the process exits aborts it
+            self.warming.join(timeout=30)
         if self.fresh is not None:
             self.fresh.close()
         # The search cache may have been opened by the request thread: garbage collection closes it.
@@ -300,7 +305,14 @@ class ServingEngine(ServingExperiments):
         except Exception:  # search must not keep the recommender from serving
             log.exception("search unavailable with model %s", version)
         lists.recommend("__warmup__", 1)
-        return ActiveModel(version, lists, fresh, side)
+        model = ActiveModel(version, lists, fresh, side)
+        warm = getattr(served.recommender, "warm_traces", None)
+        if callable(warm):  # traced SASRec for requests, built off the request path
+            model.warming = threading.Thread(
+                target=warm, args=(model.stop_warming,), name="model-traces", daemon=True
+            )
+            model.warming.start()
+        return model
 
     def _fresh_items(self, served: ServedModel) -> FreshItems | None:
         """The new-item encoder of ``served`` (its own text encoder), fed the catalog items it lacks."""
