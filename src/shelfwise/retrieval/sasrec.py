@@ -97,6 +97,12 @@ class SASRecNetwork(nn.Module):
         return states @ table[1:].T
 
 
+# The tracer warns (here and inside torch's attention) that shapes become constants: intended, one
+# trace per input length. A filter, not ``catch_warnings``, which is not thread-safe (the traces are
+# made in a background thread); nothing else in Shelfwise traces.
+warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+
+
 class _Scorer(nn.Module):
     """What serving runs for one history — the network, its newest position's state, the logits —
     as one module, so that it can be traced (``SASRecModel._traced``)."""
@@ -310,9 +316,7 @@ class SASRecModel:
             if self.network is not network or (stop is not None and stop.is_set()):
                 return
             inputs = torch.ones((1, length), dtype=torch.int64)  # any items: the graph is the same
-            with warnings.catch_warnings():  # the tracer warns about shapes it turns into constants
-                warnings.simplefilter("ignore")
-                trace = torch.jit.trace(_Scorer(network), (inputs, table), check_trace=False)
+            trace = torch.jit.trace(_Scorer(network), (inputs, table), check_trace=False)
             for _ in range(3):
                 trace(inputs, table)
             self._traces[length] = trace
