@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -175,6 +176,11 @@ class CandidateRankerRecommender:
         self.adapted: np.ndarray | None = None  # text embeddings after the behaviour adapter
         # Validation curves of the last fit, per SASRec epoch and per boosting round (for the dashboard).
         self.curves: dict[str, list[float]] = {}
+
+    def warm_traces(self, stop: threading.Event | None = None) -> None:
+        """Trace SASRec's one-history path (see ``SASRecModel.warm_traces``)."""
+        if self.neural is not None:
+            self.neural.warm_traces(stop)
 
     def _neural_scores(self, histories: Sequence[np.ndarray]) -> np.ndarray | None:
         return None if self.neural is None else self.neural.score(histories)

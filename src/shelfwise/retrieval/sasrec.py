@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import math
 import sys
+import threading
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -95,6 +97,24 @@ class SASRecNetwork(nn.Module):
         return states @ table[1:].T
 
 
+# The tracer warns (here and inside torch's attention) that shapes become constants: intended, one
+# trace per input length. A filter, not ``catch_warnings``, which is not thread-safe (the traces are
+# made in a background thread); nothing else in Shelfwise traces.
+warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+
+
+class _Scorer(nn.Module):
+    """What serving runs for one history — the network, its newest position's state, the logits —
+    as one module, so that it can be traced (``SASRecModel._traced``)."""
+
+    def __init__(self, network: SASRecNetwork) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, inputs: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+        return self.network.logits(self.network(inputs, table)[:, -1], table)
+
+
 def _left_pad(sequences: Sequence[np.ndarray], length: int) -> np.ndarray:
     out = np.zeros((len(sequences), length), dtype=np.int64)
     for row, seq in enumerate(sequences):
@@ -135,6 +155,10 @@ class SASRecModel:
         # function of the weights, so it is computed once after the weights last changed instead of
         # on every request (it was over a third of a served recommendation's time).
         self._table: torch.Tensor | None = None
+        # The serving path for one history traced per input length (TorchScript): the same kernels
+        # in the same order without Python's per-module dispatch, which was most of a request's
+        # SASRec time. Dropped with the table whenever the weights change.
+        self._traces: dict[int, torch.jit.ScriptModule] = {}
         # Held-out metrics after every epoch of the last fit (the training curve the dashboard plots).
         self.curves: dict[str, list[float]] = {}
 
@@ -148,7 +172,7 @@ class SASRecModel:
         """One pass; returns False when the deadline cut it short."""
         assert self.network is not None
         cfg = self.config
-        self._table = None  # the weights change below
+        self._weights_changed()  # the weights change below
         self.network.train()
         if cfg.ignore_padding:
             # As many predicted positions per step as a random batch of batch_size sequences holds.
@@ -221,7 +245,7 @@ class SASRecModel:
                 break
         if best_state is not None:
             self.network.load_state_dict(best_state)
-            self._table = None
+            self._weights_changed()
         self._optimizer = optimizer
         metrics["epochs"] = float(epochs)
         if cfg.final_epochs:
@@ -252,12 +276,20 @@ class SASRecModel:
         return {f"valid_{k}": v for k, v in rank_metrics(ranks).items()}
 
     @torch.no_grad()
-    def score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+    def score(self, histories: Sequence[np.ndarray], traced: bool = True) -> np.ndarray:
+        """Next-item logits per history. One history (a request) goes through its length's trace
+        (``traced=False``: the eager modules; the two are bit for bit equal)."""
         if self.network is None:
             raise RuntimeError("SASRecModel is not fitted")
         if self.network.training:  # eval() walks every submodule: not on every request
             self.network.eval()
         table = self.item_table()
+        if len(histories) == 1 and traced:
+            length = max(1, min(len(histories[0]), self.config.max_length))
+            trace = self._traces.get(length)  # made by warm_traces (tracing here would stall a request)
+            if trace is not None:
+                inputs = torch.from_numpy(_left_pad(histories, length))
+                return trace(inputs, table).numpy()
         out = np.zeros((len(histories), self.n_items), dtype=np.float32)
         for start in range(0, len(histories), 512):
             part = histories[start : start + 512]
@@ -266,6 +298,32 @@ class SASRecModel:
             states = self.network(inputs, table)[:, -1]
             out[start : start + len(part)] = self.network.logits(states, table).numpy()
         return out
+
+    @torch.no_grad()
+    def warm_traces(self, stop: threading.Event | None = None) -> None:
+        """Trace the one-history serving path for every input length, each run a few times so
+        TorchScript has optimised it (a server's loader calls this in the background: one length
+        costs 0.1–0.4 s, far too much for the first request of that length). Until a length is
+        traced, ``score`` runs the eager modules. ``stop``: set to end early (the server stops
+        or drops the model: a thread still tracing at exit would abort the process)."""
+        network = self.network
+        if network is None:
+            return
+        if network.training:
+            network.eval()
+        table = self.item_table()
+        for length in range(1, self.config.max_length + 1):
+            if self.network is not network or (stop is not None and stop.is_set()):
+                return
+            inputs = torch.ones((1, length), dtype=torch.int64)  # any items: the graph is the same
+            trace = torch.jit.trace(_Scorer(network), (inputs, table), check_trace=False)
+            for _ in range(3):
+                trace(inputs, table)
+            self._traces[length] = trace
+
+    def _weights_changed(self) -> None:
+        self._table = None
+        self._traces = {}
 
     @torch.no_grad()
     def item_table(self) -> torch.Tensor:

@@ -55,6 +55,11 @@ class FreshItems:
     def __len__(self) -> int:
         return len(self._snapshot.item_ids)
 
+    @property
+    def snapshot(self) -> object:
+        """The vectors as they are now: another object after every change (cached lists compare it)."""
+        return self._snapshot
+
     def submit(self, items: Sequence[Item]) -> None:
         if not items:
             return

@@ -48,6 +48,7 @@ from shelfwise.service.lists import ListService, LiveState
 from shelfwise.service.online_metrics import online_metrics_report
 from shelfwise.service.pipeline import RankedList, new_request_id
 from shelfwise.service.served import ServedModel, load_served
+from shelfwise.service.served_cache import CachedList, Freshness, ServedListCache
 from shelfwise.service.serving_experiments import ServingExperiments
 from shelfwise.storage import open_store
 from shelfwise.storage.base import EXPERIMENTS_CHANGE
@@ -70,11 +71,16 @@ class ActiveModel:
     side_context: ServiceContext  # search's own store connection (it refreshes from another thread)
     loaded_at: float = field(default_factory=time.time)
     retired: bool = False  # a version both served and in an experiment may be let go twice
+    warming: threading.Thread | None = None  # the model's background warm-up (SASRec traces)
+    stop_warming: threading.Event = field(default_factory=threading.Event)
 
     def retire(self, main: ServiceContext) -> None:
         if self.retired:
             return
         self.retired = True
+        self.stop_warming.set()
+        if self.warming is not None:  # a thread still tracing when the process exits aborts it
+            self.warming.join(timeout=30)
         if self.fresh is not None:
             self.fresh.close()
         # The search cache may have been opened by the request thread: garbage collection closes it.
@@ -109,10 +115,12 @@ class ServingEngine(ServingExperiments):
         self._item_stamps: dict[str, float] = {}  # item id → updated_at of the version in the catalog
         self.started_at = 0.0
         self.on_swap: list[Callable[[str], None]] = []
+        self.generation = 0  # bumped by every change a cached served list may depend on (served_cache)
         self._init_experiments()  # running A/B experiments and their versions (serving_experiments)
         self.impressions: ImpressionLogger | None = None  # started by start() unless turned off
         self._waiting: deque[tuple[float, str, Event]] = deque(maxlen=MAX_WAITING)  # (deadline, key, event)
         self._waiting_tried_at = 0.0
+        self.served_lists = ServedListCache(self._settings.served_list_cache_lists)
 
     @property
     def context(self) -> ServiceContext:
@@ -248,6 +256,7 @@ class ServingEngine(ServingExperiments):
                 log.exception("cannot load model %s; still serving %s", wanted, current and current.version)
                 raise ModelError(f"cannot load model {wanted}: {exc}") from exc
             self._active = loaded  # the swap: one reference
+            self.generation += 1
             # Requests that started on the old version may still be running: it is retired
             # (connections closed) only at the next swap.
             if self._retired is not None and not self._in_use(self._retired):
@@ -296,7 +305,14 @@ class ServingEngine(ServingExperiments):
         except Exception:  # search must not keep the recommender from serving
             log.exception("search unavailable with model %s", version)
         lists.recommend("__warmup__", 1)
-        return ActiveModel(version, lists, fresh, side)
+        model = ActiveModel(version, lists, fresh, side)
+        warm = getattr(served.recommender, "warm_traces", None)
+        if callable(warm):  # traced SASRec for requests, built off the request path
+            model.warming = threading.Thread(
+                target=warm, args=(model.stop_warming,), name="model-traces", daemon=True
+            )
+            model.warming.start()
+        return model
 
     def _fresh_items(self, served: ServedModel) -> FreshItems | None:
         """The new-item encoder of ``served`` (its own text encoder), fed the catalog items it lacks."""
@@ -349,13 +365,54 @@ class ServingEngine(ServingExperiments):
     ) -> RankedList:
         """Next items for a user or customer; unknown ids get the cold-start answer (trending).
         Under an experiment on the placement, the customer's variant answers."""
+        return self._recommend(user_id, k, exclude, placement)[0]
+
+    def recommend_body(
+        self,
+        user_id: str,
+        k: int,
+        exclude: Sequence[str],
+        placement: str | None,
+        encode: Callable[[RankedList], bytes],
+    ) -> bytes:
+        """``recommend``, encoded by ``encode``: a repeated request splices its new request id
+        into the body cached with its list instead of encoding it again (served_cache)."""
+        ranked, cached = self._recommend(user_id, k, exclude, placement)
+        return encode(ranked) if cached is None else cached.encoded(ranked, encode)
+
+    def _recommend(
+        self, user_id: str, k: int, exclude: Sequence[str], placement: str | None
+    ) -> tuple[RankedList, CachedList | None]:
         placement = placement or "home"
         route = self._route(placement, user_id)
         lists = route.model.lists
-        ranked = self.experiments.answer(
-            route, k, lambda n: lists.recommend(user_id, n, placement, exclude, stages_off=route.stages_off)
+
+        def fetch() -> RankedList:
+            return self.experiments.answer(
+                route,
+                k,
+                lambda n: lists.recommend(user_id, n, placement, exclude, stages_off=route.stages_off),
+            )
+
+        if route.exploring or self.served_lists.capacity <= 0:  # exploration: random per request
+            return self._served(fetch(), user_id), None
+        key = (user_id, placement, k, frozenset(exclude))
+        fresh = route.model.fresh
+        # Read before the list is computed: a change meanwhile leaves the entry already stale.
+        freshness = Freshness(
+            self.profiles.get(user_id),
+            self.generation,
+            route.model,
+            route.variant,
+            fresh.snapshot if fresh is not None else None,
         )
-        return self._served(ranked, user_id)
+        cached = self.served_lists.get(key, freshness)
+        if cached is None:
+            ranked = fetch()
+            cached = self.served_lists.put(key, freshness, ranked)
+        else:
+            ranked = cached.served(new_request_id())
+        return self._served(ranked, user_id), cached
 
     def search(self, query: str, user_id: str | None, k: int) -> RankedList:
         route = self._route("search", user_id)
@@ -469,6 +526,7 @@ class ServingEngine(ServingExperiments):
         changes = store.changes_after(self._change_seq)
         if changes:
             self._change_seq = changes[-1].seq
+            self.generation += 1  # forgets, identity, rules, experiments: lists may change
             for change in changes:
                 if change.kind == "forget" and change.subject:
                     self.profiles.forget(change.subject)
@@ -487,6 +545,8 @@ class ServingEngine(ServingExperiments):
             if self.catalog.get(item.item_id) != item:
                 self.catalog[item.item_id] = item
                 changed.append(item)
+        if changed:
+            self.generation += 1  # stock, prices, categories, titles: rules and reasons read them
         self._submit_fresh(changed)
         if self._waiting and time.monotonic() - self._waiting_tried_at >= 1.0:
             self._attribute_waiting()

@@ -28,6 +28,7 @@ class ServingExperiments:
         _load_lock: threading.Lock
         _poller: threading.Thread | None
         profiles: ProfileBook
+        generation: int  # bumped by every change a served list may depend on (served_cache)
 
         def _load(self, version: str) -> ActiveModel: ...
         def active(self) -> ActiveModel: ...
@@ -64,7 +65,12 @@ class ServingExperiments:
                     records.append(record)
                 except Exception:
                     log.exception("experiment %s: cannot load its versions; not serving it", record.name)
+            before = _routing(self.experiments)
             unused = self.experiments.follow(records, loaded.__getitem__)
+            # Cached lists name their experiment and variant. The poller follows every few
+            # seconds: only an actual change may drop them.
+            if _routing(self.experiments) != before:
+                self.generation += 1
             for model in self._experiments_retired:
                 if not self._in_use(model):
                     model.retire(self._ctx)
@@ -105,3 +111,11 @@ class ServingExperiments:
             None if user_id is None else (self.profiles.customer_id(user_id) or customer_id_for(user_id))
         )
         return self.experiments.route(placement, subject, self.active())
+
+
+def _routing(router: ExperimentRouter[ActiveModel]) -> dict[str, tuple[object, ...]]:
+    """What routes requests: each placement's experiment record and its variants' loaded models."""
+    return {
+        placement: (live.record, tuple((variant, id(model)) for variant, model in live.models.items()))
+        for placement, live in router.running.items()
+    }

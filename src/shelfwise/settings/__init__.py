@@ -67,6 +67,11 @@ class ServeSettings(BaseModel):
     # Customers whose next-item ranking (before rules) is kept per served version; an entry is
     # used only while the customer has no newer event (service/placements/ranking_cache.py). 0: off.
     ranking_cache_customers: int = Field(20_000, ge=0)
+    # Finished recommendation lists (after rules, reasons, new arrivals; with their JSON) kept for
+    # repeated requests: (user, placement, k, exclude), reused only while the customer's profile,
+    # the catalog, the change log, the model version and the experiments are unchanged
+    # (service/served_cache.py). 0: off.
+    served_list_cache_lists: int = Field(10_000, ge=0)
     # Seconds a verified API key is trusted before it is checked again (revocation delay).
     key_cache_seconds: float = Field(5.0, ge=0)
     # Rate limits (429 with Retry-After): requests per minute per API key and per client address,

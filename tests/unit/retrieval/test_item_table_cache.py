@@ -56,3 +56,20 @@ def test_save_load_gives_the_same_scores(chain_data: TrainingData, tmp_path: Pat
     loaded = SASRecModel.load(tmp_path)
     np.testing.assert_array_equal(loaded.score(HISTORIES), scores)
     np.testing.assert_array_equal(loaded.score(HISTORIES), fresh_table_scores(loaded, HISTORIES))
+
+
+def test_one_history_is_scored_by_its_trace_bit_for_bit(chain_data: TrainingData) -> None:
+    """A request's single history goes through the traced path: the scores must be exactly the
+    eager batch path's, for every length (one trace each), on repeated calls (TorchScript
+    optimises a graph after its first runs) and after the weights change."""
+    model = fitted(chain_data)
+    histories = [np.array([], dtype=np.int64), *HISTORIES, np.arange(9)]  # 9 > max_length: cut to 5
+    for _ in range(2):
+        assert model._traces == {}  # untraced: the eager path answers
+        model.warm_traces()
+        for _ in range(4):
+            for history in histories:
+                assert model.score([history]).tobytes() == model.score([history], traced=False).tobytes()
+        assert set(model._traces) == {1, 2, 3, 4, 5}  # one trace per input length (max_length 5)
+        model.train_on_full_sequences(list(chain_data.sequences), 1, deadline=float("inf"))
+        assert model._traces == {}  # new weights: traced again on first use

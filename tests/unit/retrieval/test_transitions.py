@@ -6,7 +6,12 @@ import numpy as np
 
 from shelfwise.evaluation.sequences import leave_last_two_out, masked_target_ranks, rank_metrics
 from shelfwise.retrieval.base import FitOptions, TrainingData
-from shelfwise.retrieval.transitions import PopularityModel, TransitionModel
+from shelfwise.retrieval.transitions import (
+    PopularityModel,
+    TransitionConfig,
+    TransitionModel,
+    last_items_matrix,
+)
 
 
 def test_next_item_after_a_is_b(chain_data: TrainingData) -> None:
@@ -70,3 +75,27 @@ def test_leave_one_out_split() -> None:
     assert split.valid_targets.tolist() == [3]
     assert split.test_targets.tolist() == [4]
     assert [s.tolist() for s in split.train_plus_valid] == [[1, 2, 3]]
+
+
+def test_a_few_histories_score_bit_for_bit_as_the_sparse_product() -> None:
+    """The dense path for a request's few histories (``_few_scores``) must give exactly the sparse
+    product's float32 scores, decays that do not add up exactly included."""
+    rng = np.random.default_rng(3)
+    sequences = [rng.integers(0, 400, size=int(rng.integers(2, 30))) for _ in range(600)]
+    data = TrainingData(sequences=sequences, n_items=400)
+    for decay in (0.5, 0.37):
+        model = TransitionModel(TransitionConfig(history_decay=decay, history_items=4))
+        model.fit(data, FitOptions())
+        histories = [
+            np.array([5]),
+            np.array([9, 2, 7, 3, 11]),
+            np.array([], dtype=np.int64),
+            rng.permutation(400)[:40],
+        ]
+        sparse = np.asarray((last_items_matrix(histories, 400, 4, decay) @ model.transitions).todense())
+        sparse += model.config.popularity_weight * model.popularity[None, :]
+        few = model.score(histories)
+        assert model._few_scores(histories) is not None  # the dense path answered
+        assert few.dtype == np.float32 and few.tobytes() == sparse.astype(np.float32).tobytes()
+    # A repeated recent item: scipy sums its weights first, so the sparse product answers.
+    assert model._few_scores([np.array([4, 8, 4])]) is None

@@ -66,7 +66,8 @@ def _engine(home: Path, tmp_path: Path, cache: int) -> ServingEngine:
     settings = Settings(
         home=copy,
         search={"encoder": "fake"},
-        serve={"ranking_cache_customers": cache},
+        # The served-list cache above it would answer repeated requests first: off, to test this one.
+        serve={"ranking_cache_customers": cache, "served_list_cache_lists": 0},
         feedback={"log_impressions": False},
     )
     engine = ServingEngine(ServiceContext(settings))
