@@ -75,8 +75,9 @@ def _round(
     context: dict[str, Any],
     seed: int,
     stages_off: dict[str, list[str]] | None = None,
+    exploration: float = 0.0,
 ) -> tuple[dict[str, Tally], dict[str, Any]]:
-    probe = start_experiment(server, name, control, treatment, 0.0, stages_off)
+    probe = start_experiment(server, name, control, treatment, exploration, stages_off)
     started = time.perf_counter()
     tallies = shop(server, name, shoppers, context["wants"], context["prices"], seed, context["appeal"])
     count_probe(tallies, probe)
@@ -100,6 +101,14 @@ def main() -> None:
     )
     parser.add_argument("--dataset", choices=["beauty", "toys"], default="beauty")
     parser.add_argument("--shoppers", type=int, default=3000, help="shoppers per round")
+    parser.add_argument("--round2-shoppers", type=int, help="shoppers in round 2 (default: --shoppers)")
+    parser.add_argument(
+        "--explore",
+        type=float,
+        default=0.2,
+        help="round 1's exploration: share of slots shown at random from the next 2k candidates, "
+        "propensity logged (0: the lists as ranked)",
+    )
     parser.add_argument("--max-minutes", type=float, default=3.0, help="training budget per version")
     parser.add_argument(
         "--home", type=Path, help="build (or reuse) the shop here (round 1 runs on its first two versions)"
@@ -132,16 +141,23 @@ def run_loop(home: Path, args: argparse.Namespace) -> tuple[bool, dict[str, Any]
     wants = online.wants_of(args.dataset)
     context = {"wants": wants, "prices": prices, "appeal": appeal_of(prices, args.seed + 11)}
     rng = random.Random(args.seed)
-    chosen = rng.sample(sorted(wants), 2 * args.shoppers)
+    second_n = args.round2_shoppers or args.shoppers
+    chosen = rng.sample(sorted(wants), args.shoppers + second_n)
     first, second = chosen[: args.shoppers], chosen[args.shoppers :]
     suffix = time.strftime("%H%M%S")
-    figures: dict[str, Any] = {"shoppers_per_round": args.shoppers}
+    figures: dict[str, Any] = {
+        "shoppers_per_round": args.shoppers,
+        "round2_shoppers": second_n,
+        "round1_exploration": args.explore,
+    }
 
     env = online._env(home)
     if not args.round2_only:
         server = Server(home)
         try:
-            _, found = _round(server, f"loop1-{suffix}", weak, strong, first, context, args.seed)
+            _, found = _round(
+                server, f"loop1-{suffix}", weak, strong, first, context, args.seed, exploration=args.explore
+            )
         finally:
             server.stop()  # flushes the impression log before training reads it
         figures["round1"] = found["variants"]

@@ -79,6 +79,9 @@ class ClickStage:
         # The candidates come in the source's order. A model that never saw a source rank (a log
         # of ingested impression events) scores every candidate at the top, without one.
         ranked = self._model.knows_source_rank
+        at_top = settings.serving_slot == "top" or (
+            settings.serving_slot == "auto" and self._model.learned_from_exploration
+        )
         ctr, cvr = self._model.score(
             ids,
             request.placement,
@@ -87,7 +90,7 @@ class ClickStage:
             request.query,
             self._query_vector(request.query),
             source_ranks=list(range(len(ids))) if ranked else None,
-            at_source_slot=ranked and settings.serving_slot == "source",
+            at_source_slot=ranked and not at_top,
         )
         prices = np.array([_price(candidates.catalog, i) for i in ids])
         value = objective_values(settings.objective_of(request.placement), ctr, cvr, prices)
