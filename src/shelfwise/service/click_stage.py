@@ -79,9 +79,7 @@ class ClickStage:
         # The candidates come in the source's order. A model that never saw a source rank (a log
         # of ingested impression events) scores every candidate at the top, without one.
         ranked = self._model.knows_source_rank
-        at_top = settings.serving_slot == "top" or (
-            settings.serving_slot == "auto" and self._model.learned_from_exploration
-        )
+        at_source_slot = ranked and self._slot_rule() != "top"
         ctr, cvr = self._model.score(
             ids,
             request.placement,
@@ -90,13 +88,26 @@ class ClickStage:
             request.query,
             self._query_vector(request.query),
             source_ranks=list(range(len(ids))) if ranked else None,
-            at_source_slot=ranked and not at_top,
+            at_source_slot=at_source_slot,
         )
+        if at_source_slot and self._slot_rule() == "attraction":
+            # The click probability at the source's slot over that slot's examination: the item's
+            # top-slot probability under the position-bias model (clicks = examination ×
+            # attraction), asked where the log has data.
+            examined = np.array([self._model.stats.examination(slot) for slot in range(len(ids))])
+            ctr = np.minimum(ctr / examined, 1.0)
         prices = np.array([_price(candidates.catalog, i) for i in ids])
         value = objective_values(settings.objective_of(request.placement), ctr, cvr, prices)
         order = np.argsort(-value, kind="stable")
         items = [ScoredItem(ids[n], float(value[n]), head[n].reasons) for n in order.tolist()]
         return replace(candidates, items=[*items, *tail])
+
+    def _slot_rule(self) -> str:
+        """``ctr.serving_slot`` with ``auto`` resolved for the served model."""
+        rule = self._settings.ctr.serving_slot
+        if rule == "auto":
+            return "top" if self._model.learned_from_exploration else "source"
+        return rule
 
     def _query_vector(self, query: str | None) -> np.ndarray | None:
         if not query or self.encoder is None:
