@@ -30,7 +30,13 @@ except through the impressions and events the server logs: the click model must 
     PYTHONPATH=src nice -n 5 .venv/bin/python benchmarks/ctr_loop.py [--shoppers 3000] [--home DIR]
 
 ``--round2-only`` reuses a home that ran rounds 1 and training (its newest version) and runs round 2
-again, e.g. under other serving settings (``SHELFWISE_CTR__SERVING_SLOT=top`` in the environment).
+again, e.g. under other serving settings (``SHELFWISE_CTR__SERVING_SLOT=top`` in the environment);
+with the same ``--seed`` its shoppers are those of the full loop's round 2. ``--train-only`` stops
+before round 2 (then copy the home once per setting).
+
+``--explore`` (default 0.2): round 1 runs with exploration (``shelfwise experiments create
+--exploration``): each slot, with that probability, shows a random item of the next 2k candidates,
+its propensity logged; the log then separates the source's rank from the slot.
 Results and the serving rule's reasons: docs/ctr.md, "Does the loop close?".
 """
 
@@ -120,6 +126,12 @@ def main() -> None:
         help="--home already ran round 1 and training: run round 2 only, on its newest version "
         "(e.g. to compare serving settings, SHELFWISE_CTR__*, on the same trained model)",
     )
+    parser.add_argument(
+        "--train-only",
+        action="store_true",
+        help="stop after round 1 and training (then run round 2 with --round2-only on copies of the "
+        "home, one per serving setting: the same shoppers with the same --seed)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -182,6 +194,8 @@ def run_loop(home: Path, args: argparse.Namespace) -> tuple[bool, dict[str, Any]
         f"log loss {offline['logloss']:.4f} vs {offline['baseline_logloss']:.4f}, ECE {offline['ece']:.4f}",
         flush=True,
     )
+    if args.train_only:
+        return has_click, figures
 
     server = Server(home)
     name = f"loop2-{suffix}"
