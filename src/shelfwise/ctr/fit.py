@@ -15,13 +15,14 @@ import numpy as np
 
 from shelfwise.ctr.calibration import logloss, report
 from shelfwise.ctr.examples import ClickExample
-from shelfwise.ctr.features import ItemSpace, ItemStats, examination_curve
+from shelfwise.ctr.features import ItemSpace, ItemStats, examination_curve, geometric_curve
 from shelfwise.ctr.model import ClickModel, ClickModelConfig, fit_head
 from shelfwise.ctr.sweep import Engagement, sweep
 
 # Below this propensity a slot was explored: exploration fills a slot from a pool of 2k spares with
 # probability share / 2k (at most 0.5 / 20), and keeps the ranked item with 1 − share (at least 0.5).
 EXPLORED_PROPENSITY = 0.5
+MIN_EXPLORED_CLICKS = 50  # clicks on explored slots for the examination curve to come from them
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,14 @@ def rank_coverage(examples: Sequence[ClickExample]) -> dict[str, float]:
 
 
 def position_curve(examples: Sequence[ClickExample]) -> list[float]:
+    """The examination curve: from the explored impressions (``geometric_curve``) when they hold
+    ``MIN_EXPLORED_CLICKS`` clicks, else by the alternating fit over the whole log."""
+    explored = [e for e in examples if e.propensity is not None and e.propensity < EXPLORED_PROPENSITY]
+    if sum(e.clicked for e in explored) >= MIN_EXPLORED_CLICKS:
+        return geometric_curve(
+            np.fromiter((e.position for e in explored), dtype=np.int64, count=len(explored)),
+            np.fromiter((e.clicked for e in explored), dtype=bool, count=len(explored)),
+        )
     codes: dict[str, int] = {}
     items = np.fromiter((codes.setdefault(e.item_id, len(codes)) for e in examples), dtype=np.int64)
     positions = np.fromiter((e.position for e in examples), dtype=np.int64, count=len(examples))

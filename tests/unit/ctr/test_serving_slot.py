@@ -9,7 +9,8 @@ from dataclasses import replace
 import numpy as np
 from ctr_logs import catalog, click_log, log_of
 
-from shelfwise.ctr import fit_click_model
+from shelfwise.ctr import ClickExample, fit_click_model
+from shelfwise.ctr.fit import position_curve
 from shelfwise.domain import ScoredItem
 from shelfwise.service.click_stage import ClickStage
 from shelfwise.service.pipeline import Candidates, ListRequest
@@ -49,3 +50,43 @@ def test_attraction_orders_by_attraction_and_source_keeps_the_slot_in() -> None:
     candidates = WEAK[:5] + STRONG[:5]
     assert sorted(order(stage("attraction"), candidates)[:5]) == sorted(STRONG[:5])
     assert order(stage("source"), candidates)[0] in WEAK
+
+
+def confounded_log(lists: int = 4000, share: float = 0.2, seed: int = 0) -> list[ClickExample]:
+    """Lists of ten slots examined with 0.8^slot. A kept slot shows the ranker's item for that slot,
+    wanted with probability 0.3 at the top falling to 0.03 at the bottom (what a good ranker puts
+    high is wanted more); an explored slot (probability ``share``, propensity logged) shows a random
+    item of attraction 0.05 whatever the slot."""
+    rng = np.random.default_rng(seed)
+    examples = []
+    for n in range(lists):
+        when = n * 60.0
+        for slot in range(10):
+            explored = rng.random() < share
+            attraction = 0.05 if explored else 0.3 - 0.03 * slot
+            clicked = rng.random() < 0.8**slot * attraction
+            examples.append(
+                ClickExample(
+                    timestamp=when,
+                    customer=f"c{n}",
+                    item_id=f"x{rng.integers(200)}" if explored else f"k{slot}-{rng.integers(20)}",
+                    position=slot,
+                    placement="home",
+                    request_id=f"r{n}",
+                    clicked_at=when + 5 if clicked else None,
+                    source_rank=10 + int(rng.integers(20)) if explored else slot,
+                    propensity=share / 20 if explored else 1 - share,
+                )
+            )
+    return examples
+
+
+def test_the_examination_curve_comes_from_explored_slots_where_the_ranker_cannot_bias_it() -> None:
+    examples = confounded_log()
+    truth = [0.8**p for p in range(10)]
+    curve = position_curve(examples)[:10]
+    assert max(abs(c - t) for c, t in zip(curve, truth, strict=True)) < 0.06
+    # Without the propensities the alternating fit over all slots mistakes the ranker's order for
+    # examination: the bottom slot looks far less examined than it is.
+    blind = position_curve([replace(e, propensity=None) for e in examples])[:10]
+    assert blind[9] < 0.6 * truth[9]
