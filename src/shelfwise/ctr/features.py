@@ -182,6 +182,11 @@ class ItemStats:
             return self.curve[min(position, SLOTS - 1)]
         return min(max(self.slot_rate(position) / self.slot_rate(0), 0.01), 1.0)
 
+    def deepest_slot(self) -> int:
+        """The lowest slot any impression was shown in (later slots share the last counted one)."""
+        shown = [slot for slot, count in enumerate(self.slot_impressions) if count > 0]
+        return shown[-1] if shown else 0
+
     def top_ctr(self, item_id: str) -> float:
         """The item's click rate as if always shown at the top (position-corrected, smoothed)."""
         expected = self.expected.get(item_id, 0.0)

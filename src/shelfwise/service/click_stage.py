@@ -94,7 +94,11 @@ class ClickStage:
             # The click probability at the source's slot over that slot's examination: the item's
             # top-slot probability under the position-bias model (clicks = examination ×
             # attraction), asked where the log has data.
-            examined = np.array([self._model.stats.examination(slot) for slot in range(len(ids))])
+            # A candidate below the deepest slot the log ever showed is answered as if in that slot
+            # (trees do not extrapolate), so that slot's examination is the one to divide by.
+            stats = self._model.stats
+            deepest = stats.deepest_slot()
+            examined = np.array([stats.examination(min(slot, deepest)) for slot in range(len(ids))])
             ctr = np.minimum(ctr / examined, 1.0)
         prices = np.array([_price(candidates.catalog, i) for i in ids])
         value = objective_values(settings.objective_of(request.placement), ctr, cvr, prices)

@@ -24,13 +24,14 @@ ATTRACT = {**{i: 0.2 for i in WEAK}, **{i: 0.3 for i in STRONG}}
 EXAMINE = [0.85**p for p in range(10)]
 
 
-def stage(serving_slot: str) -> ClickStage:
+def stage(serving_slot: str, propensity: float | None = None) -> ClickStage:
     def shuffled(rng: np.random.Generator) -> list[str]:
         return [ITEMS[i] for i in rng.permutation(len(ITEMS))[: len(EXAMINE)].tolist()]
 
     examples = click_log(ATTRACT, EXAMINE, shuffled, lists=2000)
     # Served without a stage: each item's source rank is its slot.
-    model = fit_click_model(log_of([replace(e, source_rank=e.position) for e in examples], ITEMS))
+    logged = [replace(e, source_rank=e.position, propensity=propensity) for e in examples]
+    model = fit_click_model(log_of(logged, ITEMS))
     assert model is not None and model.knows_source_rank
     settings = Settings(ctr={"serving_slot": serving_slot})
     return ClickStage(model, catalog(ITEMS), ITEMS, log_of([], ITEMS).space.vectors, settings, None)
@@ -90,3 +91,13 @@ def test_the_examination_curve_comes_from_explored_slots_where_the_ranker_cannot
     # examination: the bottom slot looks far less examined than it is.
     blind = position_curve([replace(e, propensity=None) for e in examples])[:10]
     assert blind[9] < 0.6 * truth[9]
+
+
+def test_attraction_divides_a_candidate_below_the_log_by_the_deepest_slot_shown() -> None:
+    # The shuffled log is random in every slot: logged as explored, its curve is the geometric fit,
+    # which goes on falling below slot 9 where the log has nothing. A candidate ranked 19 is answered
+    # as if in slot 9 (trees do not extrapolate), so it must be divided by slot 9's examination, not
+    # by 0.85^19: otherwise every weak item ranked 15–19 would look several times more attractive.
+    explored = stage("attraction", propensity=0.01)
+    assert explored._model.learned_from_exploration
+    assert sorted(order(explored, STRONG + WEAK)[:10]) == sorted(STRONG)
