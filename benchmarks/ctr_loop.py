@@ -37,7 +37,7 @@ before round 2 (then copy the home once per setting).
 ``--explore`` (default 0.2): round 1 runs with exploration (``shelfwise experiments create
 --exploration``): each slot, with that probability, shows a random item of the next 2k candidates,
 its propensity logged; the log then separates the source's rank from the slot.
-Results and the serving rule's reasons: docs/ctr.md, "Does the loop close?".
+Results and the serving rule's reasons: docs/ctr.md, "Does the loop close?" and "Closing the loop".
 """
 
 from __future__ import annotations
