@@ -30,8 +30,14 @@ except through the impressions and events the server logs: the click model must 
     PYTHONPATH=src nice -n 5 .venv/bin/python benchmarks/ctr_loop.py [--shoppers 3000] [--home DIR]
 
 ``--round2-only`` reuses a home that ran rounds 1 and training (its newest version) and runs round 2
-again, e.g. under other serving settings (``SHELFWISE_CTR__SERVING_SLOT=top`` in the environment).
-Results and the serving rule's reasons: docs/ctr.md, "Does the loop close?".
+again, e.g. under other serving settings (``SHELFWISE_CTR__SERVING_SLOT=top`` in the environment);
+with the same ``--seed`` its shoppers are those of the full loop's round 2. ``--train-only`` stops
+before round 2 (then copy the home once per setting).
+
+``--explore`` (default 0.2): round 1 runs with exploration (``shelfwise experiments create
+--exploration``): each slot, with that probability, shows a random item of the next 2k candidates,
+its propensity logged; the log then separates the source's rank from the slot.
+Results and the serving rule's reasons: docs/ctr.md, "Does the loop close?" and "Closing the loop".
 """
 
 from __future__ import annotations
@@ -75,8 +81,9 @@ def _round(
     context: dict[str, Any],
     seed: int,
     stages_off: dict[str, list[str]] | None = None,
+    exploration: float = 0.0,
 ) -> tuple[dict[str, Tally], dict[str, Any]]:
-    probe = start_experiment(server, name, control, treatment, 0.0, stages_off)
+    probe = start_experiment(server, name, control, treatment, exploration, stages_off)
     started = time.perf_counter()
     tallies = shop(server, name, shoppers, context["wants"], context["prices"], seed, context["appeal"])
     count_probe(tallies, probe)
@@ -100,6 +107,14 @@ def main() -> None:
     )
     parser.add_argument("--dataset", choices=["beauty", "toys"], default="beauty")
     parser.add_argument("--shoppers", type=int, default=3000, help="shoppers per round")
+    parser.add_argument("--round2-shoppers", type=int, help="shoppers in round 2 (default: --shoppers)")
+    parser.add_argument(
+        "--explore",
+        type=float,
+        default=0.2,
+        help="round 1's exploration: share of slots shown at random from the next 2k candidates, "
+        "propensity logged (0: the lists as ranked)",
+    )
     parser.add_argument("--max-minutes", type=float, default=3.0, help="training budget per version")
     parser.add_argument(
         "--home", type=Path, help="build (or reuse) the shop here (round 1 runs on its first two versions)"
@@ -110,6 +125,12 @@ def main() -> None:
         action="store_true",
         help="--home already ran round 1 and training: run round 2 only, on its newest version "
         "(e.g. to compare serving settings, SHELFWISE_CTR__*, on the same trained model)",
+    )
+    parser.add_argument(
+        "--train-only",
+        action="store_true",
+        help="stop after round 1 and training (then run round 2 with --round2-only on copies of the "
+        "home, one per serving setting: the same shoppers with the same --seed)",
     )
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
@@ -132,16 +153,23 @@ def run_loop(home: Path, args: argparse.Namespace) -> tuple[bool, dict[str, Any]
     wants = online.wants_of(args.dataset)
     context = {"wants": wants, "prices": prices, "appeal": appeal_of(prices, args.seed + 11)}
     rng = random.Random(args.seed)
-    chosen = rng.sample(sorted(wants), 2 * args.shoppers)
+    second_n = args.round2_shoppers or args.shoppers
+    chosen = rng.sample(sorted(wants), args.shoppers + second_n)
     first, second = chosen[: args.shoppers], chosen[args.shoppers :]
     suffix = time.strftime("%H%M%S")
-    figures: dict[str, Any] = {"shoppers_per_round": args.shoppers}
+    figures: dict[str, Any] = {
+        "shoppers_per_round": args.shoppers,
+        "round2_shoppers": second_n,
+        "round1_exploration": args.explore,
+    }
 
     env = online._env(home)
     if not args.round2_only:
         server = Server(home)
         try:
-            _, found = _round(server, f"loop1-{suffix}", weak, strong, first, context, args.seed)
+            _, found = _round(
+                server, f"loop1-{suffix}", weak, strong, first, context, args.seed, exploration=args.explore
+            )
         finally:
             server.stop()  # flushes the impression log before training reads it
         figures["round1"] = found["variants"]
@@ -166,6 +194,8 @@ def run_loop(home: Path, args: argparse.Namespace) -> tuple[bool, dict[str, Any]
         f"log loss {offline['logloss']:.4f} vs {offline['baseline_logloss']:.4f}, ECE {offline['ece']:.4f}",
         flush=True,
     )
+    if args.train_only:
+        return has_click, figures
 
     server = Server(home)
     name = f"loop2-{suffix}"

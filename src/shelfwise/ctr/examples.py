@@ -40,6 +40,8 @@ class ClickExample:
     clicked_at: float | None = None  # None: not clicked within the window
     purchased_at: float | None = None  # None: not bought within the window
     source_rank: int | None = None  # the source's rank before re-scoring; None: not logged
+    # Probability the logging policy put this item in this slot (exploration); None: not logged.
+    propensity: float | None = None
 
     @property
     def clicked(self) -> bool:
@@ -144,6 +146,7 @@ def examples_from_feedback(
                 clicked_at=clicked.get(key),
                 purchased_at=purchased.get(key),
                 source_rank=shown.source_rank,
+                propensity=shown.propensity,
             )
         )
     return examples
@@ -175,4 +178,5 @@ def _combine(a: ClickExample, b: ClickExample) -> ClickExample:
         purchased_at=earliest(a.purchased_at, b.purchased_at),
         query=a.query or b.query,
         source_rank=a.source_rank if a.source_rank is not None else b.source_rank,
+        propensity=a.propensity if a.propensity is not None else b.propensity,
     )

@@ -15,9 +15,14 @@ import numpy as np
 
 from shelfwise.ctr.calibration import logloss, report
 from shelfwise.ctr.examples import ClickExample
-from shelfwise.ctr.features import ItemSpace, ItemStats, examination_curve
+from shelfwise.ctr.features import ItemSpace, ItemStats, examination_curve, geometric_curve
 from shelfwise.ctr.model import ClickModel, ClickModelConfig, fit_head
 from shelfwise.ctr.sweep import Engagement, sweep
+
+# Below this propensity a slot was explored: exploration fills a slot from a pool of 2k spares with
+# probability share / 2k (at most 0.5 / 20), and keeps the ranked item with 1 − share (at least 0.5).
+EXPLORED_PROPENSITY = 0.5
+MIN_EXPLORED_CLICKS = 50  # clicks on explored slots for the examination curve to come from them
 
 
 @dataclass(frozen=True)
@@ -85,18 +90,28 @@ def _fit_on_rows(
 
 
 def rank_coverage(examples: Sequence[ClickExample]) -> dict[str, float]:
-    """How much of the log knows its source rank, and how often rank and slot differ (explored
+    """How much of the log knows its source rank, how often rank and slot differ (explored
     slots, items the rules removed above): only those rows tell the ranker's belief from the slot's
-    examination."""
+    examination; and how much of it was explored (a slot filled at random, whatever its rank)."""
     ranked = [e for e in examples if e.source_rank is not None]
     off_slot = sum(e.source_rank != e.position for e in ranked)
+    explored = sum(e.propensity is not None and e.propensity < EXPLORED_PROPENSITY for e in examples)
     return {
         "ctr_source_rank_share": len(ranked) / max(len(examples), 1),
         "ctr_rank_off_slot_share": off_slot / max(len(ranked), 1),
+        "ctr_explored_share": explored / max(len(examples), 1),
     }
 
 
 def position_curve(examples: Sequence[ClickExample]) -> list[float]:
+    """The examination curve: from the explored impressions (``geometric_curve``) when they hold
+    ``MIN_EXPLORED_CLICKS`` clicks, else by the alternating fit over the whole log."""
+    explored = [e for e in examples if e.propensity is not None and e.propensity < EXPLORED_PROPENSITY]
+    if sum(e.clicked for e in explored) >= MIN_EXPLORED_CLICKS:
+        return geometric_curve(
+            np.fromiter((e.position for e in explored), dtype=np.int64, count=len(explored)),
+            np.fromiter((e.clicked for e in explored), dtype=bool, count=len(explored)),
+        )
     codes: dict[str, int] = {}
     items = np.fromiter((codes.setdefault(e.item_id, len(codes)) for e in examples), dtype=np.int64)
     positions = np.fromiter((e.position for e in examples), dtype=np.int64, count=len(examples))

@@ -43,6 +43,9 @@ SERVING_POSITION = 0  # the top slot, where a candidate is scored when its sourc
 # ranking is a handful of leaves (a 2026-12-03 loop run).
 MIN_ROUNDS = 20
 RANKED_LOG_SHARE = 0.5  # share of training impressions with a source rank for the stage to use it
+# Share of explored impressions (slots filled at random) from which a log separates the source's
+# rank from the slot well enough to ask "how likely at the top, given its rank" (serving_slot auto).
+EXPLORED_LOG_SHARE = 0.05
 # A lower slot can only lower the click rate, and so can a lower rank from the source (the ranker's
 # belief that the customer wants the item); a higher past click-through can only raise it.
 MONOTONE = {
@@ -155,6 +158,12 @@ class ClickModel:
         """Whether most of the log it learned from had the source's rank (lists the server logged);
         a log of ingested impression events has none, and the model then ranks as before it."""
         return self.metrics.get("ctr_source_rank_share", 0.0) >= RANKED_LOG_SHARE
+
+    @property
+    def learned_from_exploration(self) -> bool:
+        """Whether enough of its log was explored (random items in random slots, ``EXPLORED_LOG_SHARE``)
+        for rank and slot to be told apart."""
+        return self.knows_source_rank and self.metrics.get("ctr_explored_share", 0.0) >= EXPLORED_LOG_SHARE
 
     def predict(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(pCTR, pCVR) of feature rows."""

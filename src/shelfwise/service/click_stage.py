@@ -79,6 +79,7 @@ class ClickStage:
         # The candidates come in the source's order. A model that never saw a source rank (a log
         # of ingested impression events) scores every candidate at the top, without one.
         ranked = self._model.knows_source_rank
+        at_source_slot = ranked and self._slot_rule() != "top"
         ctr, cvr = self._model.score(
             ids,
             request.placement,
@@ -87,13 +88,30 @@ class ClickStage:
             request.query,
             self._query_vector(request.query),
             source_ranks=list(range(len(ids))) if ranked else None,
-            at_source_slot=ranked and settings.serving_slot == "source",
+            at_source_slot=at_source_slot,
         )
+        if at_source_slot and self._slot_rule() == "attraction":
+            # The click probability at the source's slot over that slot's examination: the item's
+            # top-slot probability under the position-bias model (clicks = examination ×
+            # attraction), asked where the log has data.
+            # A candidate below the deepest slot the log ever showed is answered as if in that slot
+            # (trees do not extrapolate), so that slot's examination is the one to divide by.
+            stats = self._model.stats
+            deepest = stats.deepest_slot()
+            examined = np.array([stats.examination(min(slot, deepest)) for slot in range(len(ids))])
+            ctr = np.minimum(ctr / examined, 1.0)
         prices = np.array([_price(candidates.catalog, i) for i in ids])
         value = objective_values(settings.objective_of(request.placement), ctr, cvr, prices)
         order = np.argsort(-value, kind="stable")
         items = [ScoredItem(ids[n], float(value[n]), head[n].reasons) for n in order.tolist()]
         return replace(candidates, items=[*items, *tail])
+
+    def _slot_rule(self) -> str:
+        """``ctr.serving_slot`` with ``auto`` resolved for the served model."""
+        rule = self._settings.ctr.serving_slot
+        if rule == "auto":
+            return "top" if self._model.learned_from_exploration else "source"
+        return rule
 
     def _query_vector(self, query: str | None) -> np.ndarray | None:
         if not query or self.encoder is None:

@@ -36,8 +36,12 @@ class CtrSettings(BaseModel):
     # (the ranker's order is the prior; the log's lists, served without the stage, always had slot ==
     # source rank, so this is the question the model has data for). "top": every candidate in the
     # top slot with its source rank as a feature, which needs a log where the two differ
-    # (exploration; the trained model's metrics report ``ctr_rank_off_slot_share``).
-    serving_slot: Literal["source", "top"] = "source"
+    # (exploration; the trained model's metrics report ``ctr_explored_share``). "attraction": at the
+    # source's slot like "source", divided by that slot's examination (the model's position curve):
+    # the top-slot probability under clicks = examination × attraction, asked on the log's support.
+    # "auto": "top" when at least 5 % of the model's log was explored
+    # (``ClickModel.learned_from_exploration``), else "source".
+    serving_slot: Literal["source", "top", "attraction", "auto"] = "source"
     # Re-order only the source's first ``rerank_depth`` candidates (the rest follow in the source's
     # order); 0: all of them.
     rerank_depth: int = Field(0, ge=0)

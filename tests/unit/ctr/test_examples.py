@@ -43,8 +43,9 @@ def test_a_list_logged_by_the_server_and_posted_as_events_is_counted_once(tmp_pa
     store.upsert_items([Item("a", "Item a"), Item("b", "Item b")])
     store.append_impressions(
         [
-            Impression("r1", "a", 0, "home", 100.0, user_id="u1", customer_id="c-1"),
-            Impression("r1", "b", 1, "home", 100.0, user_id="u1", customer_id="c-1"),
+            # Served with exploration: "a" kept its slot, "b" was drawn from the pool.
+            Impression("r1", "a", 0, "home", 100.0, user_id="u1", customer_id="c-1", propensity=0.8),
+            Impression("r1", "b", 1, "home", 100.0, user_id="u1", customer_id="c-1", propensity=0.01),
         ]
     )
     store.record_outcomes([Outcome("e1", "click", "r1", "b", 1, "home", 110.0, customer_id="c-1")])
@@ -59,4 +60,5 @@ def test_a_list_logged_by_the_server_and_posted_as_events_is_counted_once(tmp_pa
     index = build_item_index(items, [])
     log = read_click_log(ctx.settings, store, items, index, np.eye(2, dtype=np.float32), None)
     assert [(e.item_id, e.position, e.clicked) for e in log.examples] == [("a", 0, False), ("b", 1, True)]
+    assert [e.propensity for e in log.examples] == [0.8, 0.01]  # the server's, kept through the merge
     ctx.close()

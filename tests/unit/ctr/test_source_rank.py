@@ -122,3 +122,51 @@ def test_a_conversion_model_worse_than_the_purchase_rate_is_not_used() -> None:
     steady = with_purchases(examples, lambda e: int(e.item_id[1:]) % 2 == 0)
     model = fit_click_model(log_of(steady, ITEMS))
     assert model is not None and model.conversion is not None and model.metrics["cvr_used"] == 1.0
+
+
+def explored_log(lists: int = 1500, share: float = 0.2, seed: int = 0) -> list[ClickExample]:
+    """``ranked_log`` with exploration: each slot, with probability ``share``, shows an item of rank
+    5–9 instead (propensity ``share / 5``; a kept slot ``1 − share``)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for example in ranked_log(lists, seed):
+        if rng.random() < share:
+            out.append(replace(example, source_rank=int(rng.integers(5, 10)), propensity=share / 5))
+        else:
+            out.append(replace(example, propensity=1 - share))
+    return out
+
+
+def test_the_model_reports_how_much_of_its_log_was_explored() -> None:
+    examples = explored_log()
+    explored = sum(e.propensity is not None and e.propensity < 0.5 for e in examples)
+    model = fit_click_model(log_of(examples, ITEMS))
+    assert model is not None
+    assert model.metrics["ctr_explored_share"] == explored / len(examples)
+    assert 0.15 < model.metrics["ctr_explored_share"] < 0.25
+    assert model.learned_from_exploration
+    plain = fit_click_model(log_of(ranked_log(lists=1500), ITEMS))
+    assert plain is not None and plain.metrics["ctr_explored_share"] == 0.0
+    assert not plain.learned_from_exploration
+
+
+def slot_asked(stage: ClickStage, serving_slot: str) -> bool:
+    """Whether the stage asked its model about each candidate at its source slot (else the top)."""
+    asked = {}
+    score = stage._model.score
+
+    def spy(*args: object, **kwargs: object) -> tuple[np.ndarray, np.ndarray]:
+        asked["at_source_slot"] = kwargs["at_source_slot"]
+        return score(*args, **kwargs)  # type: ignore[arg-type]
+
+    stage._model.score = spy  # type: ignore[method-assign]
+    stage._settings = Settings(ctr={"serving_slot": serving_slot})
+    rescored(stage, ITEMS[:10])
+    return bool(asked["at_source_slot"])
+
+
+def test_auto_serving_asks_about_the_top_slot_only_after_exploration() -> None:
+    explored, plain = stage_of(explored_log()), stage_of(ranked_log(lists=1500))
+    assert not slot_asked(explored, "auto")
+    assert slot_asked(plain, "auto")
+    assert slot_asked(explored, "source") and not slot_asked(plain, "top")
