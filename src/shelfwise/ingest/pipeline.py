@@ -4,16 +4,15 @@
   the ``event_id`` when given, else a hash of the event's content plus how many identical rows
   came before it in the same file (so two identical purchase rows — two units bought the same
   day — stay two events, and re-ingesting the file adds nothing).
-- Each batch is one transaction: a crash or kill loses at most the open batch and the one being
-  written behind it, and a re-run completes the file without duplicates. ``strict`` makes the
-  whole file one transaction that is rolled back when any row is rejected.
+- Each batch is one transaction: a crash or kill loses at most the open batch and a re-run
+  completes the file without duplicates. ``strict`` makes the whole file one transaction that
+  is rolled back when any row is rejected.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -50,40 +49,6 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not self.rejected
-
-
-class _WriteBehind:
-    """Writes one batch on a background thread while the caller validates the next.
-
-    Reading, validating and keying rows is Python work; writing a batch is mostly the database's
-    (PostgreSQL's own process, or SQLite's C code with the GIL released), so the two overlap. One
-    batch at most is in flight: memory stays at two batches, and a crash loses at most the batch
-    being read and the one being written (each its own transaction; a re-run completes the file).
-    A failed write is raised to the caller at its next ``submit`` or at ``close``.
-    """
-
-    def __init__(self, report: IngestReport) -> None:
-        self._report = report
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
-        self._pending: Future[int] | None = None
-
-    def submit(self, write: Callable[[], int]) -> None:
-        self._collect()
-        self._pending = self._pool.submit(write)
-
-    def close(self, raise_errors: bool = True) -> None:
-        try:
-            self._collect()
-        except Exception:
-            if raise_errors:
-                raise
-        finally:
-            self._pool.shutdown(wait=True)
-
-    def _collect(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self._report.stored += pending.result()
 
 
 def _fingerprint(event: Event) -> bytes:
@@ -178,9 +143,7 @@ class Ingestor:
                     if report.rejected:
                         raise _StrictAbort
             else:
-                # Each batch is its own transaction, so the next one can be read and validated while
-                # the store writes this one (the strict file transaction above must stay on this thread).
-                self._run(kind, read_rows(path, progress), column_map, channel, report, write_behind=True)
+                self._run(kind, read_rows(path, progress), column_map, channel, report)
         except _StrictAbort:
             report.aborted = True
             report.stored = 0
@@ -189,37 +152,9 @@ class Ingestor:
         return report
 
     def _run(
-        self,
-        kind: RecordKind,
-        rows: Iterator[RawRow],
-        column_map: ColumnMap | None,
-        channel: str | None,
+        self, kind: RecordKind, rows: Iterator[RawRow], column_map: ColumnMap | None, channel: str | None,
         report: IngestReport,
-        write_behind: bool = False,
     ) -> None:
-        batches = self._batches(kind, rows, column_map, channel, report)
-        if not write_behind:
-            for batch, keys in batches:
-                report.stored += self._flush(kind, batch, keys)
-            return
-        writer = _WriteBehind(report)
-        try:
-            for batch, keys in batches:
-                writer.submit(lambda b=batch, k=keys: self._flush(kind, b, k))
-        except BaseException:
-            writer.close(raise_errors=False)  # the write in flight finishes; the first error wins
-            raise
-        writer.close()
-
-    def _batches(
-        self,
-        kind: RecordKind,
-        rows: Iterator[RawRow],
-        column_map: ColumnMap | None,
-        channel: str | None,
-        report: IngestReport,
-    ) -> Iterator[tuple[list, list[str]]]:
-        """Validated records in batches of ``batch_size``; rejected rows go to ``report``."""
         keyer = EventKeyer()
         batch: list[Item | Account | Event] = []
         keys: list[str] = []
@@ -244,10 +179,10 @@ class Ingestor:
                 report.rejected.append(Rejection(report.source, row.line, str(exc)))
                 continue
             if len(batch) >= self.batch_size:
-                yield batch, keys
+                report.stored += self._flush(kind, batch, keys)
                 batch, keys = [], []
         if batch:
-            yield batch, keys
+            report.stored += self._flush(kind, batch, keys)
 
     def _flush(self, kind: RecordKind, batch: list, keys: list[str]) -> int:
         if kind == "items":

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +11,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from shelfwise.domain import Account, Event
-from shelfwise.errors import StoreError
 from shelfwise.ingest import Ingestor, parse_column_map
 from shelfwise.ingest.pipeline import event_key
 from shelfwise.storage import AccountRecord, open_store
@@ -203,56 +201,3 @@ def test_attribution_fields_are_stored_and_keep_old_keys(
         ("r1", 2, "home"),
         (None, None, None),
     ]
-
-
-def test_next_batch_is_validated_while_the_store_writes_the_last(
-    make_ingestor: Callable[..., Ingestor], tmp_path: Path, monkeypatch
-) -> None:
-    import shelfwise.ingest.pipeline as pipeline
-
-    path = _write_jsonl(tmp_path / "e.jsonl", [{**GOOD, "item_id": f"i{n}"} for n in range(9)])
-    ing = make_ingestor(batch_size=3)
-    second_batch_parsed = threading.Event()
-    parsed = {"n": 0}
-    real_parse, real_append = pipeline.parse_event, ing.store.append_events
-
-    def counting_parse(raw, default_channel=None):
-        parsed["n"] += 1
-        if parsed["n"] == 6:
-            second_batch_parsed.set()
-        return real_parse(raw, default_channel=default_channel)
-
-    overlapped: list[bool] = []
-
-    def slow_append(batch):
-        if not overlapped:  # the first write waits until the reader has gone on to the next batch
-            overlapped.append(second_batch_parsed.wait(timeout=5))
-        return real_append(batch)
-
-    monkeypatch.setattr(pipeline, "parse_event", counting_parse)
-    monkeypatch.setattr(ing.store, "append_events", slow_append)
-    assert ing.ingest("events", path).stored == 9
-    assert overlapped == [True]
-    assert ing.store.count_events() == 9
-
-
-def test_a_failed_write_behind_stops_the_ingest_with_its_error(
-    make_ingestor: Callable[..., Ingestor], tmp_path: Path, monkeypatch
-) -> None:
-    path = _write_jsonl(tmp_path / "e.jsonl", [{**GOOD, "item_id": f"i{n}"} for n in range(12)])
-    ing = make_ingestor(batch_size=3)
-    calls = {"n": 0}
-    real = ing.store.append_events
-
-    def failing(batch):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise StoreError("disk full")
-        return real(batch)
-
-    monkeypatch.setattr(ing.store, "append_events", failing)
-    with pytest.raises(StoreError, match="disk full"):
-        ing.ingest("events", path)
-    # The failure surfaces before a third batch is handed over: only the first batch is stored.
-    assert calls["n"] == 2
-    assert ing.store.count_events() == 3
