@@ -224,7 +224,9 @@ class CandidateRankerRecommender:
         steps.done("boosting")
         # Validation metrics on every held-aside user (a target outside the candidates is a miss).
         self.stats = held_out_stats
-        metrics = self._evaluate([prefixes[i] for i in valid_idx], targets[valid_idx])
+        metrics = self._evaluate(
+            [prefixes[i] for i in valid_idx], targets[valid_idx], until=budget_end - stats_s - REFIT_ROOM_S
+        )
         metrics["rounds"] = float(self.booster.best_iteration or self.booster.current_iteration())  # type: ignore[attr-defined]
         # Rounds boosted (the booster keeps only those up to its best).
         metrics["rounds_run"] = float(len(next(iter(next(iter(evaluations.values()), {}).values()), [])))
@@ -321,11 +323,18 @@ class CandidateRankerRecommender:
         self._log(options, f"adapter: {adapter.history[-1]}")
         return adapter.transform(self.embeddings).astype(np.float32)
 
-    def _evaluate(self, histories: list[np.ndarray], targets: np.ndarray) -> dict[str, float]:
+    def _evaluate(
+        self, histories: list[np.ndarray], targets: np.ndarray, until: float = float("inf")
+    ) -> dict[str, float]:
+        """Validation metrics of the held-aside users; batches stop at ``until`` (a
+        ``time.monotonic()``), the first one always runs, so a short budget still reports a figure
+        (over fewer users: ``valid_users``)."""
         if not histories:
             return {}
         ranks = []
         for start in range(0, len(histories), self.config.batch_size):
+            if ranks and time.monotonic() > until:
+                break
             part = histories[start : start + self.config.batch_size]
             scores = self.score(part).astype(np.float64)
             for row, hist in enumerate(part):
@@ -334,7 +343,10 @@ class CandidateRankerRecommender:
             ranks.append(
                 1 + (scores > target_scores[:, None]).sum(1) + (scores == target_scores[:, None]).sum(1) - 1
             )
-        return {f"valid_{k}": v for k, v in rank_metrics(np.concatenate(ranks)).items()}
+        ranked = np.concatenate(ranks)
+        return {f"valid_{k}": v for k, v in rank_metrics(ranked).items()} | {
+            "valid_users": float(len(ranked))
+        }
 
     @staticmethod
     def _log(options: FitOptions, message: str) -> None:
