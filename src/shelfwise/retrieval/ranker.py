@@ -41,7 +41,8 @@ MAX_VALID_USERS = 5_000
 # A fit with fewer minutes skips the SASRec and the behaviour adapter. At 2 minutes on the 1x
 # generated shop (load 7) they took 34 of its 30 s and left the ranker no rows at all.
 MIN_OPTIONAL_FIT_MINUTES = 3.0
-REFIT_ROOM_S = 5.0  # besides a statistics fit's time: the validation and saving after boosting
+REFIT_ROOM_S = 5.0  # besides a statistics fit's time: saving after boosting
+NEURAL_FINAL_ROOM_S = 60.0  # validation and the SASRec's epoch on full sequences, after boosting
 
 
 class StepTimer:
@@ -213,26 +214,33 @@ class CandidateRankerRecommender:
             self.booster = None
             self.stats = self._final_statistics(data, held_out_stats, stats_s, budget_end, engine, flags)
             return {"fit_seconds": time.monotonic() - started} | flags
-        # The refit on full sequences comes after boosting: keep its time (a statistics fit).
+        # After boosting: the refit on full sequences (a statistics fit), the validation, and the
+        # SASRec's epoch on full sequences (the room the old fixed 60 s reserve left it).
+        neural_room = NEURAL_FINAL_ROOM_S if self.neural is not None else 0.0
         self.booster, evaluations = boost(
             self._boost_params(options),
             (x_tr, y_tr, g_tr),
             (x_va, y_va, g_va),
-            BoostLimits(cfg.max_rounds, cfg.early_stopping_rounds, budget_end - stats_s - REFIT_ROOM_S),
+            BoostLimits(
+                cfg.max_rounds, cfg.early_stopping_rounds, budget_end - stats_s - REFIT_ROOM_S - neural_room
+            ),
         )
         self.curves = self._curves(evaluations)
         steps.done("boosting")
-        # Validation metrics on every held-aside user (a target outside the candidates is a miss).
+        # Statistics over everything the customer base did, held-out items included, for serving:
+        # counted first, so a short budget drops validation users rather than the refit.
+        full_stats = self._final_statistics(data, held_out_stats, stats_s, budget_end, engine, flags)
+        # Validation metrics on every held-aside user (a target outside the candidates is a miss),
+        # scored before the SASRec sees their targets in its epoch on full sequences.
         self.stats = held_out_stats
         metrics = self._evaluate(
-            [prefixes[i] for i in valid_idx], targets[valid_idx], until=budget_end - stats_s - REFIT_ROOM_S
+            [prefixes[i] for i in valid_idx], targets[valid_idx], until=budget_end - neural_room
         )
         metrics["rounds"] = float(self.booster.best_iteration or self.booster.current_iteration())  # type: ignore[attr-defined]
         # Rounds boosted (the booster keeps only those up to its best).
         metrics["rounds_run"] = float(len(next(iter(next(iter(evaluations.values()), {}).values()), [])))
         steps.done("validation")
-        # Serve with statistics over everything the customer base did, held-out items included.
-        self.stats = self._final_statistics(data, held_out_stats, stats_s, budget_end, engine, flags)
+        self.stats = full_stats
         if self.neural is not None and time.monotonic() < budget_end:
             final_until = min(time.monotonic() + 120.0, budget_end)
             self.neural.train_on_full_sequences(list(data.sequences), 1, final_until, options.seed)
