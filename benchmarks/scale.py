@@ -99,8 +99,13 @@ def train(env: dict[str, str], home: Path, engine: str, args: argparse.Namespace
     seconds, stderr = run(cmd, env, args.stage_timeout)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
     versions = sorted((home / "models").glob("v*/manifest.json"))
-    timings = json.loads(versions[-1].read_text())["timings"]
-    out = {"train_s": seconds, "train_rss_mb": int(rss.group(1)) / 1024 if rss else math.nan}
+    manifest = json.loads(versions[-1].read_text())
+    timings = manifest["timings"]
+    out = {"train_s": seconds, "train_rss_mb": int(rss.group(1)) / 1024 if rss else math.nan,
+           # The ranker's validation NDCG@10 (none when it fell back to the transition baseline) and
+           # the steps the job skipped to keep --max-minutes.
+           "valid_ndcg": float(manifest["metrics"].get("valid_ndcg@10", math.nan)),
+           "skipped": ",".join(sorted(manifest["components"].get("skipped", {})))}
     return out | {k: float(timings.get(k, math.nan)) for k in STAGES}
 
 
@@ -199,7 +204,7 @@ def exponent(rows: list[dict], key: str) -> float:
 
 def report(rows: list[dict]) -> str:
     head = ["scale", "events", "items", "store", "engine", "ingest ev/s", "ingest s", "train s", "train MB",
-            "load s", "encode s", "fit s", "compl s", "search s", "ctr s", "ready s", "p99 ms", "load (train)"]
+            "load s", "encode s", "fit s", "compl s", "search s", "ctr s", "ready s", "p99 ms", "valid NDCG@10", "skipped", "load (train)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
 
     def f(row: dict, key: str, fmt: str = "{:.1f}") -> str:
@@ -210,6 +215,7 @@ def report(rows: list[dict]) -> str:
         cells = [f"{r['scale']:g}×", str(r["events"]), str(r["items"]), r["store"], r["engine"],
                  f(r, "ingest_eps", "{:.0f}"), f(r, "ingest_s"), f(r, "train_s"), f(r, "train_rss_mb", "{:.0f}"),
                  *(f(r, k) for k in STAGES), f(r, "startup_s"), f(r, "p99_ms"),
+                 f(r, "valid_ndcg", "{:.4f}"), r.get("skipped", "") or "–",
                  r.get("train_load", "") + (f" — {r['failed']}" if "failed" in r else "")]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Growth exponents (cost ∝ events^k, least squares on log-log over the finished scales):", "",

@@ -36,7 +36,9 @@ def train(
     """Train every model from the store and publish a new model version."""
     from shelfwise.service.models import ModelService, TrainOptions  # heavy imports: only when training
 
-    options = TrainOptions(seed=seed, max_minutes=max_minutes, encoder=encoder, engine=engine, address=address)
+    options = TrainOptions(
+        seed=seed, max_minutes=max_minutes, encoder=encoder, engine=engine, address=address
+    )
     if model is not None:
         options = replace(options, model=model)
     manifest = ModelService(context()).train(options)
@@ -44,3 +46,6 @@ def train(
     typer.echo(f"trained {manifest.version} in {manifest.timings.get('total_s', 0):.0f}s → {directory}")
     for name, value in sorted(manifest.metrics.items()):
         typer.echo(f"  validation {name}: {value:.4f}")
+    # What was left out to keep --max-minutes, and why (also in the manifest's components).
+    for step, reason in sorted(manifest.components.get("skipped", {}).items()):
+        typer.echo(f"  skipped {step}: {reason}")

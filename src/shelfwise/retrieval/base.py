@@ -21,6 +21,9 @@ class TrainingData:
     item_embeddings: np.ndarray | None = None  # (n_items, d), L2-normalised, or None
     # (n_items,) time-decayed popularity in [0, 1] for customers with no history; None: plain counts.
     trending: np.ndarray | None = None
+    # (len(sequences),) each customer's latest event time: when a budget cuts the learning short,
+    # the most recent customers are learned from first. None: sequence order.
+    recency: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.sequences = [np.asarray(s, dtype=np.int32) for s in self.sequences]

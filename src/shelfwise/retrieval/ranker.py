@@ -19,18 +19,12 @@ from typing import Self
 
 import numpy as np
 
-from shelfwise.engine import Engine, LocalEngine, map_combine
+from shelfwise.engine import Engine, LocalEngine
 from shelfwise.evaluation.sequences import rank_metrics
 from shelfwise.lgbm import import_lightgbm
 from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
-from shelfwise.retrieval.features import (
-    ADAPTED_FEATURES,
-    FEATURE_NAMES,
-    NEURAL_FEATURES,
-    CandidateConfig,
-    ItemStatistics,
-    build_candidates,
-)
+from shelfwise.retrieval.features import FEATURE_NAMES, CandidateConfig, ItemStatistics, build_candidates
+from shelfwise.retrieval.ranker_rows import BoostLimits, RowContext, Rows, boost, rows_recent_first
 from shelfwise.retrieval.sasrec import SASRecConfig, SASRecModel
 from shelfwise.retrieval.transitions import TransitionConfig, csr_values
 
@@ -40,6 +34,30 @@ TIE_BREAK = 1.0e-4
 MIN_NEURAL_SEQUENCES = 100  # sequences of 3+ items before a SASRec is worth training
 # Of the budget, the time by which training rows stop being built (the rest: boosting, refits).
 ROWS_SHARE = 0.75
+# Of the time left for rows, the share the validation users may take (they are built first).
+VALID_ROWS_SHARE = 0.25
+# Validation users at most: 10 % of Beauty is 2,236, of the 10x generated shop 22,000 (whose rows
+# and evaluation alone outlasted a small budget).
+MAX_VALID_USERS = 5_000
+# A fit with fewer minutes skips the SASRec and the behaviour adapter. At 2 minutes on the 1x
+# generated shop (load 7) they took 34 of its 30 s and left the ranker no rows at all.
+MIN_OPTIONAL_FIT_MINUTES = 3.0
+REFIT_ROOM_S = 5.0  # besides a statistics fit's time: saving after boosting
+NEURAL_FINAL_ROOM_S = 60.0  # validation and the SASRec's epoch on full sequences, after boosting
+
+
+class StepTimer:
+    """Seconds of each step of a fit, by name."""
+
+    def __init__(self, started: float) -> None:
+        self.mark = started
+        self.seconds: dict[str, float] = {}
+
+    def done(self, name: str) -> float:
+        now = time.monotonic()
+        self.seconds[f"{name}_seconds"] = now - self.mark
+        self.mark = now
+        return self.seconds[f"{name}_seconds"]
 
 
 @dataclass
@@ -64,100 +82,6 @@ class RankerConfig:
     # Minutes for the behaviour adapter on the text embeddings (encoders/adapter.py), whose cosines
     # become two features (0 = off). Fitted on the sequences without their last item.
     adapter_minutes: float = 2.0
-
-
-@dataclass
-class RowContext:
-    """What every shard of training users shares: the fitted state candidate features read."""
-
-    stats: ItemStatistics
-    embeddings: np.ndarray | None
-    candidates: CandidateConfig
-    batch_size: int
-    neural: SASRecModel | None
-    adapted: np.ndarray | None
-    # The neural model and the adapter trained on these targets, so their features would leak: they
-    # are left missing (NaN), which LightGBM routes as unknown rather than as a weak score.
-    neural_seen_targets: bool = False
-    until: float = float("inf")  # time.time() after which no further batch is built
-
-
-Rows = tuple[np.ndarray, np.ndarray, list[int], np.ndarray]  # features, labels, group sizes, found
-Rows3 = tuple[np.ndarray, np.ndarray, list[int]]  # features, labels, group sizes
-
-
-def candidate_rows(users: Sequence[tuple[np.ndarray, np.int64]], context: RowContext) -> Rows:
-    """Feature rows of the users (history, target) whose target is among the candidates (the others
-    carry no signal), and which users those were."""
-    histories = [h for h, _ in users]
-    targets = np.array([t for _, t in users], dtype=np.int64)
-    features, labels, groups, found = [], [], [], np.zeros(len(histories), dtype=bool)
-    for start in range(0, len(histories), context.batch_size):
-        if time.time() > context.until:
-            break
-        part = histories[start : start + context.batch_size]
-        neural = None
-        if context.neural is not None and not context.neural_seen_targets:
-            neural = context.neural.score(part)
-        batch = build_candidates(
-            context.stats, context.embeddings, part, context.candidates, neural, context.adapted
-        )
-        if context.neural_seen_targets:
-            leaked = (NEURAL_FEATURES if context.neural is not None else ()) + (
-                ADAPTED_FEATURES if context.adapted is not None else ()
-            )
-            for name in leaked:
-                batch.features[:, :, FEATURE_NAMES.index(name)] = np.nan
-        hits = batch.candidates == targets[start : start + len(part), None]
-        for row in np.flatnonzero(hits.any(axis=1)):
-            features.append(batch.features[row])
-            labels.append(hits[row].astype(np.float32))
-            groups.append(batch.candidates.shape[1])
-        found[start : start + len(part)] = hits.any(axis=1)
-    if not features:
-        return np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros(0, np.float32), [], found
-    return np.concatenate(features), np.concatenate(labels), groups, found
-
-
-def _concatenate_rows(parts: list[Rows]) -> Rows:
-    return (
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        [g for p in parts for g in p[2]],
-        np.concatenate([p[3] for p in parts]),
-    )
-
-
-@dataclass(frozen=True)
-class BoostLimits:
-    max_rounds: int
-    patience: int  # rounds without a better validation NDCG@10 before boosting stops
-    deadline: float  # time.monotonic() after which no further round starts
-
-
-def boost(
-    params: dict[str, object], train: Rows3, valid: Rows3, limits: BoostLimits
-) -> tuple[object, dict[str, dict[str, list[float]]]]:
-    """(LightGBM booster, validation curves): lambdarank rounds until ``limits.patience`` rounds
-    pass without a better validation score (the booster keeps its best round), the round limit or
-    the deadline. Without validation groups only the last two apply."""
-    lightgbm = import_lightgbm()
-
-    def stop_at_deadline(env: lightgbm.callback.CallbackEnv) -> None:
-        if time.monotonic() > limits.deadline:
-            raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
-
-    train_set = lightgbm.Dataset(train[0], train[1], group=train[2], feature_name=FEATURE_NAMES)
-    evaluations: dict[str, dict[str, list[float]]] = {}
-    callbacks = [stop_at_deadline, lightgbm.record_evaluation(evaluations)]
-    valid_sets = []
-    if valid[2]:
-        valid_sets = [lightgbm.Dataset(valid[0], valid[1], group=valid[2], reference=train_set)]
-        callbacks.append(lightgbm.early_stopping(limits.patience, verbose=False))
-    booster = lightgbm.train(
-        params, train_set, num_boost_round=limits.max_rounds, valid_sets=valid_sets, callbacks=callbacks
-    )
-    return booster, evaluations
 
 
 class CandidateRankerRecommender:
@@ -194,101 +118,178 @@ class CandidateRankerRecommender:
         engine: Engine,
         neural_seen_targets: bool = False,
         until: float = float("inf"),
-    ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+        recency: np.ndarray | None = None,
+    ) -> Rows:
         """Feature rows of the users whose target is among the candidates, built per shard of users
         on ``engine`` (see ``candidate_rows``). ``until``: a ``time.monotonic()`` after which no
         further batch is built (the rows so far are kept), so a large shop's rows cannot eat the
-        boosting's time and the job's deadline."""
+        boosting's time and the job's deadline; with ``recency`` the most recent users go first."""
         # Shards may run in other processes (Ray), whose monotonic clocks differ: pass wall time.
         wall_until = time.time() + (until - time.monotonic()) if until != float("inf") else until
         context = RowContext(
             stats, self.embeddings, self.config.candidates, self.config.batch_size,
             self.neural, self.adapted, neural_seen_targets, wall_until,
         )  # fmt: skip
-        users = list(zip(histories, np.asarray(targets, dtype=np.int64), strict=True))
-        return map_combine(engine, candidate_rows, users, context, _concatenate_rows)
+        return rows_recent_first(engine, context, histories, np.asarray(targets, dtype=np.int64), recency)
+
+    def _fit_statistics(
+        self, sequences: Sequence[np.ndarray], n_items: int, engine: Engine
+    ) -> ItemStatistics:
+        cfg = self.config
+        return ItemStatistics.fit(sequences, n_items, cfg.baseline, cfg.candidates, engine)
 
     def fit(self, data: TrainingData, options: FitOptions | None = None) -> dict[str, float]:
         options = options or FitOptions()
         engine = options.engine or LocalEngine()
         started = time.monotonic()
-        # Seconds of each step, kept with the metrics (the manifest) to see where a fit goes.
-        steps: dict[str, float] = {}
-        mark = started
-
-        def step_done(name: str) -> None:
-            nonlocal mark
-            now = time.monotonic()
-            steps[f"{name}_seconds"] = now - mark
-            mark = now
-
+        budget_end = started + options.max_minutes * 60.0
+        steps = StepTimer(started)  # seconds of each step, kept with the metrics (the manifest)
         cfg = self.config
         self.n_items = data.n_items
         self.embeddings = None if data.item_embeddings is None else data.item_embeddings.astype(np.float32)
         self.trending = None if data.trending is None else data.trending.astype(np.float32)
-
-        self.neural = None
-        # A sequence model needs sequences to learn order from; on a tiny store it would only add noise.
-        long_enough = sum(1 for s in data.sequences if len(s) >= 3)
-        if cfg.neural_minutes > 0 and long_enough >= MIN_NEURAL_SEQUENCES:
-            # Phase one of SASRec trains on every sequence minus its last item: the ranker's prefixes.
-            self.neural = SASRecModel(replace(cfg.neural, final_epochs=0))
-            # At most half the budget, so the ranker still has time to learn from its scores.
-            neural_minutes = min(cfg.neural_minutes, 0.5 * options.max_minutes)
-            neural_options = FitOptions(options.seed, neural_minutes, options.threads, options.progress)
-            neural_metrics = self.neural.fit(data, neural_options)
-            self._log(options, f"sasrec: {neural_metrics} ({time.monotonic() - started:.0f}s)")
-        step_done("sasrec")
-        self.adapted = self._fit_adapter(data, options)
-        step_done("adapter")
-        usable = [s for s in data.sequences if len(s) > cfg.min_history]
+        # On a short budget the statistics, rows and boosting come first: the SASRec and the
+        # adapter (features the ranker can do without) would leave it no time to learn at all.
+        optional = options.max_minutes >= MIN_OPTIONAL_FIT_MINUTES
+        flags = {"neural_skipped": float(not optional)}
+        self.neural, self.adapted = None, None
+        if optional:
+            self._fit_neural(data, options, started)
+        steps.done("sasrec")
+        if optional:
+            self.adapted = self._fit_adapter(data, options)
+        steps.done("adapter")
+        usable_idx = np.array(
+            [n for n, s in enumerate(data.sequences) if len(s) > cfg.min_history], dtype=np.int64
+        )
+        usable = [data.sequences[n] for n in usable_idx]
+        recency = None if data.recency is None else data.recency[usable_idx]
         prefixes = [s[:-1] for s in usable]
         targets = np.array([s[-1] for s in usable], dtype=np.int64)
         # Statistics without the held-out items: the ranker learns on the situation it will serve in.
-        held_out_stats = ItemStatistics.fit(
-            [s[:-1] if len(s) > cfg.min_history else s for s in data.sequences],
-            data.n_items,
-            cfg.baseline,
-            cfg.candidates,
-            engine,
+        held_out_stats = self._fit_statistics(
+            [s[:-1] if len(s) > cfg.min_history else s for s in data.sequences], data.n_items, engine
         )
+        # One statistics fit's cost: what the earlier-step rows and the final refit each need again.
+        stats_s = steps.done("statistics")
         rng = np.random.default_rng(options.seed)
         is_valid = rng.random(len(usable)) < cfg.validation_share
-        train_idx, valid_idx = np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
-        # Rows stop at a share of the budget (the last steps' first), leaving time to boost.
-        budget_end = started + options.max_minutes * 60.0
-        rows_until = started + ROWS_SHARE * options.max_minutes * 60.0
+        train_idx, valid_idx = np.flatnonzero(~is_valid), np.flatnonzero(is_valid)[:MAX_VALID_USERS]
+        # Rows stop at a share of the budget (the last steps' first), leaving time to boost and refit.
+        rows_until = min(started + ROWS_SHARE * options.max_minutes * 60.0, budget_end - stats_s)
+        now = time.monotonic()
+        valid_until = now + VALID_ROWS_SHARE * max(rows_until - now, 0.0)
         x_va, y_va, g_va, _ = self._rows(
-            held_out_stats, [prefixes[i] for i in valid_idx], targets[valid_idx], engine
+            held_out_stats, [prefixes[i] for i in valid_idx], targets[valid_idx], engine, until=valid_until
         )
+        # Most recent customers first only when the rows will not all fit by their deadline (at the
+        # validation rows' pace): otherwise in the customers' order, the rows every fit built before.
+        pace = (time.monotonic() - now) / max(len(valid_idx), 1)
+        projected = pace * len(train_idx) * (1 + cfg.extra_steps)
+        if time.monotonic() <= valid_until and projected < rows_until - time.monotonic():
+            recency = None
         x_tr, y_tr, g_tr, _ = self._rows(
-            held_out_stats, [prefixes[i] for i in train_idx], targets[train_idx], engine, until=rows_until
-        )
-        # Earlier steps (second-to-last item, ...) multiply the training rows.
+            held_out_stats, [prefixes[i] for i in train_idx], targets[train_idx], engine,
+            until=rows_until, recency=None if recency is None else recency[train_idx],
+        )  # fmt: skip
+        flags["rows_cut"] = float(time.monotonic() > rows_until)
+        # Earlier steps (second-to-last item, ...) multiply the training rows, when there is time to
+        # count their statistics and still build rows.
         for back in range(2, 2 + cfg.extra_steps):
-            step_stats = ItemStatistics.fit(
+            if time.monotonic() + stats_s >= rows_until:
+                flags["extra_steps_skipped"] = 1.0
+                break
+            step_stats = self._fit_statistics(
                 [s[:-back] if len(s) > cfg.min_history + back - 1 else s for s in data.sequences],
                 data.n_items,
-                cfg.baseline,
-                cfg.candidates,
                 engine,
             )
-            step_users = [usable[i] for i in train_idx if len(usable[i]) > cfg.min_history + back - 1]
+            step_idx = [i for i in train_idx if len(usable[i]) > cfg.min_history + back - 1]
             x_step, y_step, g_step, _ = self._rows(
-                step_stats,
-                [s[:-back] for s in step_users],
-                np.array([s[-back] for s in step_users]),
-                engine,
-                neural_seen_targets=True,
-                until=rows_until,
-            )
+                step_stats, [usable[i][:-back] for i in step_idx], np.array([usable[i][-back] for i in step_idx]),
+                engine, neural_seen_targets=True, until=rows_until,
+                recency=None if recency is None else recency[step_idx],
+            )  # fmt: skip
             x_tr, y_tr, g_tr = np.concatenate([x_tr, x_step]), np.concatenate([y_tr, y_step]), g_tr + g_step
-        step_done("rows")
+        steps.done("rows")
         self._log(
             options, f"ranker rows: train {len(y_tr)} valid {len(y_va)} ({time.monotonic() - started:.0f}s)"
         )
+        if not g_tr:
+            # Nothing learnable (tiny or degenerate data, or no time): serve the transition baseline.
+            self.booster = None
+            self.stats = self._final_statistics(data, held_out_stats, stats_s, budget_end, engine, flags)
+            return {"fit_seconds": time.monotonic() - started} | flags
+        # After boosting: the refit on full sequences (a statistics fit), the validation, and the
+        # SASRec's epoch on full sequences (the room the old fixed 60 s reserve left it).
+        neural_room = NEURAL_FINAL_ROOM_S if self.neural is not None else 0.0
+        self.booster, evaluations = boost(
+            self._boost_params(options),
+            (x_tr, y_tr, g_tr),
+            (x_va, y_va, g_va),
+            BoostLimits(
+                cfg.max_rounds, cfg.early_stopping_rounds, budget_end - stats_s - REFIT_ROOM_S - neural_room
+            ),
+        )
+        self.curves = self._curves(evaluations)
+        steps.done("boosting")
+        # Statistics over everything the customer base did, held-out items included, for serving:
+        # counted first, so a short budget drops validation users rather than the refit.
+        full_stats = self._final_statistics(data, held_out_stats, stats_s, budget_end, engine, flags)
+        # Validation metrics on every held-aside user (a target outside the candidates is a miss),
+        # scored before the SASRec sees their targets in its epoch on full sequences.
+        self.stats = held_out_stats
+        metrics = self._evaluate(
+            [prefixes[i] for i in valid_idx], targets[valid_idx], until=budget_end - neural_room
+        )
+        metrics["rounds"] = float(self.booster.best_iteration or self.booster.current_iteration())  # type: ignore[attr-defined]
+        # Rounds boosted (the booster keeps only those up to its best).
+        metrics["rounds_run"] = float(len(next(iter(next(iter(evaluations.values()), {}).values()), [])))
+        steps.done("validation")
+        self.stats = full_stats
+        if self.neural is not None and time.monotonic() < budget_end:
+            final_until = min(time.monotonic() + 120.0, budget_end)
+            self.neural.train_on_full_sequences(list(data.sequences), 1, final_until, options.seed)
+        steps.done("refit")
+        metrics.update(steps.seconds)
+        metrics.update(flags)
+        metrics["fit_seconds"] = time.monotonic() - started
+        self._log(options, f"ranker fitted: {metrics}")
+        return metrics
 
-        params = {
+    def _final_statistics(
+        self,
+        data: TrainingData,
+        held_out: ItemStatistics,
+        stats_s: float,
+        budget_end: float,
+        engine: Engine,
+        flags: dict[str, float],
+    ) -> ItemStatistics:
+        """Statistics over the full sequences when a refit still fits the budget; otherwise the
+        held-out ones (every customer but their last item: still a real model)."""
+        if time.monotonic() + stats_s > budget_end:
+            flags["refit_skipped"] = 1.0
+            return held_out
+        return self._fit_statistics(data.sequences, data.n_items, engine)
+
+    def _fit_neural(self, data: TrainingData, options: FitOptions, started: float) -> None:
+        cfg = self.config
+        # A sequence model needs sequences to learn order from; on a tiny store it would only add noise.
+        long_enough = sum(1 for s in data.sequences if len(s) >= 3)
+        if cfg.neural_minutes <= 0 or long_enough < MIN_NEURAL_SEQUENCES:
+            return
+        # Phase one of SASRec trains on every sequence minus its last item: the ranker's prefixes.
+        self.neural = SASRecModel(replace(cfg.neural, final_epochs=0))
+        # At most half the budget, so the ranker still has time to learn from its scores.
+        neural_minutes = min(cfg.neural_minutes, 0.5 * options.max_minutes)
+        neural_options = FitOptions(options.seed, neural_minutes, options.threads, options.progress)
+        neural_metrics = self.neural.fit(data, neural_options)
+        self._log(options, f"sasrec: {neural_metrics} ({time.monotonic() - started:.0f}s)")
+
+    def _boost_params(self, options: FitOptions) -> dict[str, object]:
+        cfg = self.config
+        return {
             "objective": "lambdarank",
             "metric": "ndcg",
             "eval_at": [10],
@@ -304,40 +305,6 @@ class CandidateRankerRecommender:
             "deterministic": True,
             "verbosity": -1,
         }
-        if not g_tr:
-            # Nothing learnable (tiny or degenerate data): serve the transition baseline.
-            self.booster = None
-            self.stats = ItemStatistics.fit(
-                data.sequences, data.n_items, cfg.baseline, cfg.candidates, engine
-            )
-            return {"fit_seconds": time.monotonic() - started}
-        budget_s = max(options.max_minutes * 60.0 - (time.monotonic() - started) - 60.0, 30.0)
-        self.booster, evaluations = boost(
-            params,
-            (x_tr, y_tr, g_tr),
-            (x_va, y_va, g_va),
-            BoostLimits(cfg.max_rounds, cfg.early_stopping_rounds, time.monotonic() + budget_s),
-        )
-        self.curves = self._curves(evaluations)
-        step_done("boosting")
-        # Validation metrics on every held-aside user (a target outside the candidates is a miss).
-        self.stats = held_out_stats
-        valid_hist = [prefixes[i] for i in valid_idx]
-        metrics = self._evaluate(valid_hist, targets[valid_idx])
-        metrics["rounds"] = float(self.booster.best_iteration or self.booster.current_iteration())  # type: ignore[attr-defined]
-        # Rounds boosted (the booster keeps only those up to its best).
-        metrics["rounds_run"] = float(len(next(iter(next(iter(evaluations.values()), {}).values()), [])))
-        step_done("validation")
-        # Serve with statistics over everything the customer base did, held-out items included.
-        self.stats = ItemStatistics.fit(data.sequences, data.n_items, cfg.baseline, cfg.candidates, engine)
-        if self.neural is not None:
-            final_until = min(time.monotonic() + 120.0, max(budget_end, time.monotonic() + 10.0))
-            self.neural.train_on_full_sequences(list(data.sequences), 1, final_until, options.seed)
-        step_done("refit")
-        metrics.update(steps)
-        metrics["fit_seconds"] = time.monotonic() - started
-        self._log(options, f"ranker fitted: {metrics}")
-        return metrics
 
     def _curves(self, evaluations: dict[str, dict[str, list[float]]]) -> dict[str, list[float]]:
         curves = {
@@ -370,11 +337,18 @@ class CandidateRankerRecommender:
         self._log(options, f"adapter: {adapter.history[-1]}")
         return adapter.transform(self.embeddings).astype(np.float32)
 
-    def _evaluate(self, histories: list[np.ndarray], targets: np.ndarray) -> dict[str, float]:
+    def _evaluate(
+        self, histories: list[np.ndarray], targets: np.ndarray, until: float = float("inf")
+    ) -> dict[str, float]:
+        """Validation metrics of the held-aside users; batches stop at ``until`` (a
+        ``time.monotonic()``), the first one always runs, so a short budget still reports a figure
+        (over fewer users: ``valid_users``)."""
         if not histories:
             return {}
         ranks = []
         for start in range(0, len(histories), self.config.batch_size):
+            if ranks and time.monotonic() > until:
+                break
             part = histories[start : start + self.config.batch_size]
             scores = self.score(part).astype(np.float64)
             for row, hist in enumerate(part):
@@ -383,7 +357,10 @@ class CandidateRankerRecommender:
             ranks.append(
                 1 + (scores > target_scores[:, None]).sum(1) + (scores == target_scores[:, None]).sum(1) - 1
             )
-        return {f"valid_{k}": v for k, v in rank_metrics(np.concatenate(ranks)).items()}
+        ranked = np.concatenate(ranks)
+        return {f"valid_{k}": v for k, v in rank_metrics(ranked).items()} | {
+            "valid_users": float(len(ranked))
+        }
 
     @staticmethod
     def _log(options: FitOptions, message: str) -> None:

@@ -9,11 +9,17 @@ in proportion to the events each learns from. Before, the next-item model took a
 the budget whenever there was a search log: on Home Depot (12,550 engagements, 18,000 logged
 search events) it took 691 s of 1,200 and the search step, run last, replayed only 809 of 2,955
 searches.
+
+Loading the events and the finishing steps (the live profiles and the search index, both read every
+event again) cannot be cut short, so the plan reserves ``finish_s`` for the latter before sharing
+out the rest; optional steps that would not fit what is left (the complement model) are skipped and
+the manifest says so (``TrainClock.skip``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 CTR_SHARE = 0.04  # of --max-minutes: the click model, last
 COMPLEMENTS_SHARE = 0.11  # of --max-minutes: the complement model, between next-item and search
@@ -21,6 +27,13 @@ COMPLEMENTS_SHARE = 0.11  # of --max-minutes: the complement model, between next
 # of the time left to the two of them, however lopsided the shop's data.
 MIN_SHARE = 0.2
 MIN_NEXT_ITEM_S = 30.0  # the next-item model's floor when loading and encoding ate the budget
+# The finishing steps (live profiles, search index) each read every event as loading did: on the
+# 1× generated Beauty shop they took 1.6–2.6× the load step (docs/scale.md). Reserved with some
+# room, since overrunning the budget is worse than a model that stopped a little early.
+FINISH_PER_LOAD = 2.5
+# The complement model reads its pair events (baskets, carts, views, returns) and fits: about 1×
+# the load step on the generated shops (all purchases), so a window of less than this is skipped.
+COMPLEMENTS_PER_LOAD = 1.2
 
 
 @dataclass(frozen=True)
@@ -62,12 +75,43 @@ def next_item_share(shop: ShopSize) -> float:
     return min(max(share, MIN_SHARE), 1.0 - MIN_SHARE)
 
 
-def plan_budget(max_minutes: float, elapsed_s: float, shop: ShopSize) -> TrainBudget:
+def plan_budget(max_minutes: float, elapsed_s: float, shop: ShopSize, finish_s: float = 0.0) -> TrainBudget:
     """Deadlines (seconds from the start) of a job with ``max_minutes`` that has spent ``elapsed_s``
-    loading and encoding. Without a search log the next-item model gets everything up to the
-    complement and click-model shares (as before this split existed)."""
+    loading and encoding and must keep ``finish_s`` for its finishing steps. Without a search log
+    the next-item model gets everything up to the complement and click-model shares (as before
+    this split existed). ``total`` is when the click model must stop: the budget less ``finish_s``."""
     total = max_minutes * 60.0
-    search_end = total * (1.0 - CTR_SHARE)
+    end = max(total - finish_s, elapsed_s)
+    search_end = max(end - total * CTR_SHARE, elapsed_s)
     learning = max(search_end - total * COMPLEMENTS_SHARE - elapsed_s, 0.0)
     next_item_end = elapsed_s + learning * next_item_share(shop)
-    return TrainBudget(next_item_end=next_item_end, search_end=search_end, total=total)
+    return TrainBudget(next_item_end=next_item_end, search_end=search_end, total=end)
+
+
+def finish_reserve(load_s: float) -> float:
+    """Seconds to keep for the finishing steps of a job whose load step took ``load_s``."""
+    return FINISH_PER_LOAD * load_s
+
+
+@dataclass
+class TrainClock:
+    """The job's clock against its budget, and the optional steps it skipped (with why)."""
+
+    started: float  # time.monotonic() at the job's start
+    budget_s: float
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def left(self, until_s: float) -> float:
+        """Seconds from now until ``until_s`` (seconds from the start); negative once past it."""
+        return until_s - self.elapsed()
+
+    def skip(self, step: str, reason: str) -> None:
+        self.skipped[step] = reason
+
+
+def affordable(estimate_s: float, window_s: float) -> bool:
+    """An optional step runs when its estimated cost fits the window it has."""
+    return estimate_s <= window_s

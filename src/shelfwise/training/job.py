@@ -7,6 +7,7 @@ Steps: item index + per-customer sequences (all channels) → item texts → lan
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from shelfwise.audit import training_view
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.engine import Engine, open_engine
 from shelfwise.errors import ModelError
-from shelfwise.history import load_training_view, sequences_of, trending_scores
+from shelfwise.history import CustomerHistory, load_training_view, sequences_of, trending_scores
 from shelfwise.profiles.snapshot import PROFILES_FILE
 from shelfwise.profiles.snapshot import write_snapshot as write_profiles
 from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
@@ -28,7 +29,17 @@ from shelfwise.search.snapshot import SNAPSHOT_DIR, LogMark
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
 from shelfwise.storage.models import Manifest, ModelStore
-from shelfwise.training.budget import ShopSize, plan_budget
+from shelfwise.training.budget import (
+    COMPLEMENTS_PER_LOAD,
+    COMPLEMENTS_SHARE,
+    MIN_NEXT_ITEM_S,
+    ShopSize,
+    TrainBudget,
+    TrainClock,
+    affordable,
+    finish_reserve,
+    plan_budget,
+)
 from shelfwise.training.ctr_job import fit_ctr
 from shelfwise.training.nextitem import NextItemFit, catalog_texts, embed_catalog, fit_next_item
 from shelfwise.training.query_tuning_job import search_encoder_name
@@ -64,6 +75,50 @@ def _shop_size(settings: Settings, store: Store, sequences: list[np.ndarray]) ->
     )
 
 
+def last_event_times(histories: dict[str, CustomerHistory]) -> np.ndarray:
+    """Each non-empty history's latest event time, in ``sequences_of`` order: when the budget
+    binds, the models learn from the most recent customers first."""
+    return np.array([h.times[-1] if h.times else 0.0 for h in histories.values() if h.items])
+
+
+def _warn_if_unreachable(clock: TrainClock, finish_s: float, progress: bool) -> None:
+    """One clear line when even the cheapest model cannot fit what loading and encoding left."""
+    spent = clock.elapsed()
+    if spent + finish_s + MIN_NEXT_ITEM_S <= clock.budget_s:
+        return
+    needed = (spent + finish_s + MIN_NEXT_ITEM_S) / 60.0
+    note = (
+        f"--max-minutes {clock.budget_s / 60.0:g} cannot be held: loading and encoding took "
+        f"{spent:.0f}s and publishing needs about {finish_s:.0f}s more; training the cheapest model "
+        f"anyway (about {needed:.1f} minutes in all)"
+    )
+    clock.skip("budget", note)
+    if progress:
+        print(f"warning: {note}", file=sys.stderr, flush=True)
+
+
+def _complements_window(clock: TrainClock, budget: TrainBudget, shop: ShopSize, max_minutes: float) -> float:
+    """Seconds the complement model may take now: up to the search step's deadline, less the
+    search step's own planned share when there is a search log to learn from."""
+    search_share = 0.0
+    if shop.search_events > 0:
+        search_share = max(
+            budget.search_end - max_minutes * 60.0 * COMPLEMENTS_SHARE - budget.next_item_end, 0.0
+        )
+    return clock.left(budget.search_end) - search_share
+
+
+def skipped_in_fit(metrics: dict[str, float]) -> dict[str, str]:
+    """The next-item fit's own skipped steps (flags in its metrics), worded for the manifest."""
+    reasons = {
+        "neural_skipped": "SASRec and behaviour adapter: the next-item fit had under 3 minutes",
+        "extra_steps_skipped": "earlier-step training rows: no time for their statistics",
+        "refit_skipped": "statistics refit on full sequences: no time (serving the held-out fit)",
+        "rows_cut": "training rows stopped at their deadline (most recent customers kept)",
+    }
+    return {name.removesuffix("_skipped"): why for name, why in reasons.items() if metrics.get(name)}
+
+
 def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
     # numpy's BLAS kept its own threads (one per core) while torch and LightGBM use
     # settings.threads: on a loaded 2-core machine the per-customer similarity products of the
@@ -78,6 +133,7 @@ def train(settings: Settings, store: Store, options: TrainOptions) -> Path:
 
 def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engine) -> Path:
     started = time.perf_counter()
+    clock = TrainClock(time.monotonic(), options.max_minutes * 60.0)
     timings: dict[str, float] = {}
     full_store = store  # the live profiles are of every account, flagged or not
     # Flagged accounts (fake orders, rings, bots) are kept out of every model and of trending.
@@ -96,8 +152,12 @@ def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engi
 
     t0 = time.perf_counter()
     # Deadlines for the steps that follow, split by what the shop has (training/budget.py), so the
-    # whole job ends within --max-minutes and a search log is not starved by the recommender.
-    budget = plan_budget(options.max_minutes, t0 - started, _shop_size(settings, store, sequences))
+    # whole job ends within --max-minutes and a search log is not starved by the recommender. The
+    # finishing steps read every event again, as loading did: their time is kept aside first.
+    shop = _shop_size(settings, store, sequences)
+    finish_s = finish_reserve(timings["load_s"])
+    budget = plan_budget(options.max_minutes, t0 - started, shop, finish_s)
+    _warn_if_unreachable(clock, finish_s, options.progress)
     model, metrics = fit_next_item(
         settings,
         NextItemFit(
@@ -107,6 +167,7 @@ def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engi
         sequences,
         embeddings,
         trending_scores(histories.values(), len(index)),
+        recency=last_event_times(histories),
     )
     timings["fit_s"] = time.perf_counter() - t0
 
@@ -115,13 +176,21 @@ def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engi
         save_model(model, options.model, writer.path / MODEL_DIR)
         np.save(writer.path / "item_embeddings.npy", embeddings)
         t0 = time.perf_counter()
-        fit_complements(store, items, index, embeddings, writer.path / COMPLEMENTS_DIR)
+        window = _complements_window(clock, budget, shop, options.max_minutes)
+        estimate = COMPLEMENTS_PER_LOAD * timings["load_s"]
+        if affordable(estimate, window):
+            fit_complements(store, items, index, embeddings, writer.path / COMPLEMENTS_DIR)
+        else:
+            clock.skip(
+                "complements",
+                f"about {estimate:.0f}s needed, {max(window, 0.0):.0f}s left in --max-minutes "
+                f"{options.max_minutes:g}: no complementary items in this version",
+            )
         timings["complements_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # The search step stops replaying and boosting at its deadline, the click model at the end.
-        start_monotonic = time.monotonic() - (time.perf_counter() - started)
-        deadline = start_monotonic + budget.total
-        search_deadline = start_monotonic + budget.search_end
+        deadline = clock.started + budget.total
+        search_deadline = clock.started + budget.search_end
         metrics.update(
             fit_search(
                 settings,
@@ -178,6 +247,8 @@ def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engi
                 "search_encoder": search_encoder_name(
                     settings, [item.title for item in items], writer.path / SEARCH_DIR
                 ),
+                # Optional steps left out to keep --max-minutes, and why (empty: everything ran).
+                "skipped": clock.skipped | skipped_in_fit(metrics),
             },
             timings={k: round(v, 2) for k, v in timings.items()},
             curves=getattr(model, "curves", {}),  # models that record none (transitions) have no curve

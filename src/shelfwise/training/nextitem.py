@@ -61,14 +61,18 @@ def fit_next_item(
     sequences: Sequence[np.ndarray],
     embeddings: np.ndarray | None,
     trending: np.ndarray | None,
+    recency: np.ndarray | None = None,
 ) -> tuple[SequentialRecommender, dict[str, float]]:
+    """``recency``: each sequence's latest event time (see ``TrainingData.recency``)."""
     model = create_model(fit.model_name)
+    kept = [n for n, s in enumerate(sequences) if len(s)]
     metrics = model.fit(
         TrainingData(
             n_items=n_items,
-            sequences=[np.asarray(s, dtype=np.int32) for s in sequences if len(s)],
+            sequences=[np.asarray(sequences[n], dtype=np.int32) for n in kept],
             item_embeddings=embeddings,
             trending=trending,
+            recency=None if recency is None else np.asarray(recency, dtype=np.float64)[kept],
         ),
         FitOptions(
             seed=fit.seed,

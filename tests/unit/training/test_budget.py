@@ -5,6 +5,8 @@ import pytest
 from shelfwise.training.budget import (
     MIN_NEXT_ITEM_S,
     ShopSize,
+    affordable,
+    finish_reserve,
     next_item_share,
     plan_budget,
     search_weight,
@@ -47,3 +49,28 @@ def test_a_budget_eaten_by_loading_leaves_the_next_item_model_its_floor() -> Non
     plan = plan_budget(1.0, 120.0, ShopSize(interactions=100, search_events=100))
     assert plan.next_item_end == pytest.approx(120.0)
     assert plan.next_item_minutes(120.0) == pytest.approx(MIN_NEXT_ITEM_S / 60.0)
+
+
+def test_the_finishing_steps_are_kept_aside_before_the_split() -> None:
+    # 2 minutes, 20 s spent loading (so 2.5 × 20 = 50 s kept for profiles and the search index):
+    # the click model stops at 120 − 50 = 70 s, the search step at 70 − 4.8, and the next-item
+    # model gets 65.2 − 13.2 − 20 = 32 s.
+    finish = finish_reserve(20.0)
+    assert finish == pytest.approx(50.0)
+    plan = plan_budget(2.0, 20.0, ShopSize(interactions=198_502), finish)
+    assert plan.total == pytest.approx(70.0)
+    assert plan.search_end == pytest.approx(65.2)
+    assert plan.next_item_end == pytest.approx(52.0)
+    # Without a reserve the plan is the one before it existed.
+    assert plan_budget(2.0, 20.0, ShopSize(interactions=1), 0.0).total == pytest.approx(120.0)
+
+
+def test_a_reserve_larger_than_the_budget_leaves_no_step_a_negative_deadline() -> None:
+    plan = plan_budget(1.0, 40.0, ShopSize(interactions=1_000), finish_reserve(40.0))
+    assert plan.total == pytest.approx(40.0) and plan.search_end == pytest.approx(40.0)
+    assert plan.next_item_end == pytest.approx(40.0)
+    assert plan.next_item_minutes(40.0) == pytest.approx(MIN_NEXT_ITEM_S / 60.0)
+
+
+def test_an_optional_step_runs_only_when_its_estimate_fits_its_window() -> None:
+    assert affordable(30.0, 30.0) and not affordable(30.1, 30.0) and not affordable(1.0, -5.0)
