@@ -18,17 +18,8 @@ from shelfwise.service.ingest import IngestService
 from shelfwise.service.pipeline import RankedList
 from shelfwise.service.serving import ServingEngine
 from shelfwise.settings import Settings
-from shelfwise.testing.files import jsonl_file
+from shelfwise.testing.pairs_shop import ITEMS, T0, pairs_shop_files
 from shelfwise.training.job import TrainOptions, train
-
-T0 = 1_700_000_000
-ITEMS = [
-    ("phone", "Nimbus X12 Smartphone 128GB"),
-    ("case", "Case for Nimbus X12, Shockproof"),
-    ("kettle", "Electric Kettle 1.7L Stainless"),
-    ("tea", "Green Tea Loose Leaf 250g"),
-    ("socks", "Running Socks 3-Pack"),
-]
 
 
 def _train(home: Path) -> str:
@@ -46,21 +37,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("served-cache")
     ctx = ServiceContext(Settings(home=work / "home", search={"encoder": "fake"}))
     ingest = IngestService(ctx)
-    ingest.ingest_file(
-        "items", jsonl_file(work / "items.jsonl", [{"item_id": i, "title": t} for i, t in ITEMS])
-    )
-    events = []
-    for n in range(30):
-        pair = ("phone", "case") if n % 2 == 0 else ("kettle", "tea")
-        events += [
-            {"user_id": f"u{n}", "item_id": item, "type": "purchase", "timestamp": T0 + n * 100 + step}
-            for step, item in enumerate(pair)
-        ]
-    events += [
-        {"user_id": f"s{n}", "item_id": "socks", "type": "purchase", "timestamp": T0 + n} for n in range(40)
-    ]
-    events.append({"user_id": "bob", "item_id": "phone", "type": "view", "timestamp": T0 + 9000})
-    ingest.ingest_file("events", jsonl_file(work / "events.jsonl", events))
+    items, events = pairs_shop_files(work)
+    ingest.ingest_file("items", items)
+    ingest.ingest_file("events", events)
     ctx.close()
     _train(work / "home")
     return work / "home"
