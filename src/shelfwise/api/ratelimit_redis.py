@@ -15,10 +15,10 @@ from __future__ import annotations
 import logging
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from shelfwise.api.ratelimit import TokenBuckets
 from shelfwise.errors import ConfigError
+from shelfwise.storage import redact_url
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -103,13 +103,5 @@ class RedisTokenBuckets:
         if now - self._warned_at >= WARN_EVERY_SECONDS:
             self._warned_at = now
             log.warning(
-                "rate limits: Redis at %s unreachable (%s); counting per process", _public(self.url), exc
+                "rate limits: Redis at %s unreachable (%s); counting per process", redact_url(self.url), exc
             )
-
-
-def _public(url: str) -> str:
-    """The URL without its password (logs are read by more people than the settings)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
