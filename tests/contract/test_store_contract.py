@@ -39,6 +39,21 @@ def test_events_are_inserted_once_per_key_and_read_in_time_order(store: Store) -
     assert store.delete_events_of(["u"]) == 2 and store.count_events() == 0
 
 
+def test_a_batch_with_stored_or_repeated_keys_stores_only_the_new_events_in_input_order(store: Store) -> None:
+    # PostgreSQL copies a batch of new, distinct keys straight into the table and stages any other
+    # batch: both paths must store the same rows, numbered (seq) in input order.
+    assert store.append_events([("k1", Event("u", "view", 1.0, item_id="a"))]) == 1
+    mixed = [("k2", Event("u", "view", 2.0, item_id="b")), ("k1", Event("u", "view", 1.0, item_id="a"))]
+    assert store.append_events(mixed) == 1
+    repeated = [(k, Event("u", "view", 3.0, item_id=k)) for k in ("k3", "k4", "k3")]
+    assert store.append_events(repeated) == 2
+    fresh = [(f"n{n}", Event("v", "view", 9.0, item_id=f"i{n}")) for n in range(5)]
+    assert store.append_events(fresh) == 5
+    stored = list(store.iter_events())
+    assert [e.event.item_id for e in stored] == ["a", "b", "k3", "k4", "i0", "i1", "i2", "i3", "i4"]
+    assert [e.seq for e in stored] == sorted(e.seq for e in stored)
+
+
 def test_transaction_rolls_back_everything(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
         store.upsert_items([Item("a", "A")])

@@ -1,6 +1,7 @@
 """The PostgreSQL side of the narrow stores added after the core: merchant search rules
-(``SearchRuleStore``, migration 0003), suspicious-activity flags (``AuditStore``, 0004) and the
-dashboard's aggregate reads (events per day, rejections per reason). A mixin
+(``SearchRuleStore``, migration 0003), suspicious-activity flags (``AuditStore``, 0004), the
+dashboard's aggregate reads (events per day, rejections per reason), the rejected input lines and the
+API keys. A mixin
 of ``PostgresStore``: it uses the store's connection, write lock and change log."""
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from shelfwise.storage.audit import AuditFlag
-from shelfwise.storage.base import DAY_SECONDS, RULES_CHANGE, DailyCount, StoredSearchRule
+from shelfwise.storage.base import (
+    DAY_SECONDS,
+    RULES_CHANGE,
+    ApiKeyRecord,
+    DailyCount,
+    Rejection,
+    StoredSearchRule,
+)
 
 
 class PostgresExtras:
@@ -22,6 +30,8 @@ class PostgresExtras:
 
         def transaction(self) -> AbstractContextManager[None]: ...
         def record_change(self, kind: str, subject: str | None = None) -> None: ...
+        def _one(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+        def _rowcount(self, sql: str, params: Sequence[Any] = ()) -> int: ...
 
     # ----------------------------------------------------------------- dashboard aggregates
     def daily_event_counts(self) -> list[DailyCount]:
@@ -97,6 +107,51 @@ class PostgresExtras:
     def _forget_audit(self, user_ids: Sequence[str]) -> None:
         for table in ("audit_flags", "audit_trusted"):
             self._conn.execute(f"DELETE FROM {table} WHERE user_id = ANY(%s)", (list(user_ids),))
+
+    # ----------------------------------------------------------------- rejections
+    def record_rejections(self, rejections: Sequence[Rejection]) -> None:
+        now = time.time()
+        with self.transaction(), self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO rejections VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(r.source, r.line, r.reason, now) for r in rejections],
+            )
+
+    def count_rejections(self) -> int:
+        return int(self._one("SELECT COUNT(*) FROM rejections"))
+
+    # ----------------------------------------------------------------- API keys
+    _KEY_SELECT = "SELECT key_id, secret_sha, scopes, name, created_at, revoked_at FROM api_keys"
+
+    def add_api_key(self, record: ApiKeyRecord) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO api_keys VALUES (%s, %s, %s, %s, %s, %s)",
+                (record.key_id, record.secret_sha, " ".join(record.scopes), record.name, record.created_at,
+                 record.revoked_at),
+            )  # fmt: skip
+
+    @staticmethod
+    def _key_from_row(row: Sequence[Any]) -> ApiKeyRecord:
+        return ApiKeyRecord(row[0], row[1], tuple(row[2].split()), row[3], row[4], row[5])
+
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None:
+        row = self._conn.execute(f"{self._KEY_SELECT} WHERE key_id = %s", (key_id,)).fetchone()  # type: ignore[arg-type]
+        return None if row is None else self._key_from_row(row)
+
+    def list_api_keys(self) -> list[ApiKeyRecord]:
+        rows = self._conn.execute(f"{self._KEY_SELECT} ORDER BY created_at").fetchall()  # type: ignore[arg-type]
+        return [self._key_from_row(r) for r in rows]
+
+    def revoke_api_key(self, key_id: str, at: float) -> bool:
+        with self.transaction():
+            return (
+                self._rowcount(
+                    "UPDATE api_keys SET revoked_at = %s WHERE key_id = %s AND revoked_at IS NULL",
+                    (at, key_id),
+                )
+                > 0
+            )
 
 
 def _rules(rows: list[tuple[Any, ...]]) -> Iterator[StoredSearchRule]:
