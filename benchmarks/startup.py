@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,10 +58,28 @@ def serve_to_ready(env: dict[str, str]) -> float:
         process.wait(timeout=30)
 
 
-def cli_search(env: dict[str, str], query: str) -> float:
+def cli_search(env: dict[str, str], query: str) -> tuple[float, float, bytes]:
+    """Wall seconds, CPU seconds (user + system) and the printed answer of one one-off search."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([str(SHELFWISE), "search", query], env=env, check=True, capture_output=True)
-    return time.perf_counter() - started
+    done = subprocess.run([str(SHELFWISE), "search", query], env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, done.stdout
+
+
+def upgrade_snapshot(home: Path) -> None:
+    """Rewrite the newest version's search snapshot in this checkout's format (a home trained
+    before format 2 loads it as it is, a little slower)."""
+    code = (
+        "from shelfwise.search.snapshot import SNAPSHOT_DIR, upgrade\n"
+        "from shelfwise.service.context import ServiceContext\n"
+        "ctx = ServiceContext()\n"
+        "version = ctx.models.path(ctx.models.newest_good())\n"
+        "print('snapshot upgraded' if upgrade(version / SNAPSHOT_DIR) else 'snapshot already current')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=_env(home, SRC), check=True)
 
 
 def snapshot_profiles(home: Path) -> None:
@@ -99,14 +118,20 @@ def main() -> None:
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src, measured alternately")
     parser.add_argument("--baseline-home", type=Path, help="the baseline's copy of the home")
     parser.add_argument("--snapshot-profiles", action="store_true", help="write a missing profile snapshot")
+    parser.add_argument(
+        "--upgrade-snapshot", action="store_true", help="rewrite --home's search snapshot in this format"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-serve", action="store_true", help="only the one-off CLI search")
     args = parser.parse_args()
     if args.snapshot_profiles:
         snapshot_profiles(args.home)
+    if args.upgrade_snapshot:
+        upgrade_snapshot(args.home)
     sides = {"this": SRC} | ({"baseline": args.baseline_src} if args.baseline_src else {})
     homes = {"this": args.home, "baseline": args.baseline_home or args.home}
     figures: dict[tuple[str, str], list[float]] = {}
+    answers: dict[str, set[bytes]] = {}
     for _ in range(args.repeat):
         for name, src in sides.items():
             env = _env(homes[name], src)
@@ -114,14 +139,18 @@ def main() -> None:
                 seconds = serve_to_ready(env)
                 figures.setdefault((name, "serve → /readyz"), []).append(seconds)
                 print(f"{name:<9} serve → /readyz {seconds:6.2f} s ({load()})", flush=True)
-            seconds = cli_search(env, args.query)
+            seconds, cpu, answer = cli_search(env, args.query)
             figures.setdefault((name, "one-off search"), []).append(seconds)
-            print(f"{name:<9} one-off search  {seconds:6.2f} s ({load()})", flush=True)
+            figures.setdefault((name, "one-off CPU"), []).append(cpu)
+            answers.setdefault(name, set()).add(answer)
+            print(f"{name:<9} one-off search  {seconds:6.2f} s, CPU {cpu:5.2f} s ({load()})", flush=True)
     print("medians:")
     for (name, what), values in figures.items():
         print(f"  {name:<9} {what:<16} {statistics.median(values):6.2f} s (n={len(values)})")
     if args.baseline_src:
-        for what in ("serve → /readyz", "one-off search"):
+        same = len(answers["this"] | answers["baseline"]) == 1
+        print(f"  one-off answers: {'identical' if same else 'DIFFERENT'} on both sides and every run")
+        for what in ("serve → /readyz", "one-off search", "one-off CPU"):
             if ("this", what) in figures:
                 ratio = statistics.median(figures[("this", what)]) / statistics.median(
                     figures[("baseline", what)]

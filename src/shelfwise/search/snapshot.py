@@ -31,7 +31,8 @@ import pickle
 import shutil
 import tempfile
 import weakref
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from shelfwise.encoders import EmbeddingCache, TextEncoder
 from shelfwise.search.behaviour import BehaviourStats
 from shelfwise.search.index import SearchIndex
 from shelfwise.search.lexical import LexicalIndex
-from shelfwise.search.rows import RowTable, checksum, encode_rows
+from shelfwise.search.rows import Row, RowTable, checksum, encode_rows
 
 SNAPSHOT_DIR = "search_index"  # inside a model version
 FORMAT = 2  # written; format 1 (all rows in one pickle) still loads
@@ -93,19 +94,14 @@ def lexical_dir(directory: Path) -> Path:
 def save_index(index: SearchIndex, directory: Path, encoder_choice: str, taken_at: float) -> SnapshotMeta:
     """Write ``index`` (built with ``lexical_dir=lexical_dir(directory)``) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    blob, offsets = encode_rows(index.rows)
-    (directory / ROWS_BLOB).write_bytes(blob)
-    np.save(directory / ROW_OFFSETS, offsets)
     facts = {
-        "rows_crc32": checksum(blob),
         "row_of": index.row_of,
         "fingerprints": index.fingerprints,
         "prices": index.prices,
         "term_categories": index.term_categories,
         "lexicon": index.lexicon,
     }
-    with open(directory / FACTS_FILE, "wb") as handle:
-        pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_rows(directory, index.rows, facts)
     if index.dense is not None:
         np.save(directory / VECTORS_FILE, index.dense.matrix())
         index.dense.save_ann(directory)
@@ -119,6 +115,27 @@ def save_index(index: SearchIndex, directory: Path, encoder_choice: str, taken_a
     )
     (directory / META_FILE).write_text(json.dumps(asdict(meta), indent=2))
     return meta
+
+
+def _write_rows(directory: Path, rows: Iterable[Row], facts: dict[str, Any]) -> None:
+    blob, offsets = encode_rows(rows)
+    (directory / ROWS_BLOB).write_bytes(blob)
+    np.save(directory / ROW_OFFSETS, offsets)
+    with open(directory / FACTS_FILE, "wb") as handle:
+        pickle.dump({**facts, "rows_crc32": checksum(blob)}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def upgrade(directory: Path) -> bool:
+    """Rewrite a format-1 snapshot in the current format (True: it was rewritten). For homes
+    trained before format 2 (benchmarks/startup.py --upgrade-snapshot); they load as they are."""
+    meta = read_meta(directory)
+    if meta is None or meta.format == FORMAT:
+        return False
+    facts = _read_facts(directory / ROWS_FILE)
+    _write_rows(directory, facts.pop("rows"), facts)
+    (directory / META_FILE).write_text(json.dumps(asdict(replace(meta, format=FORMAT)), indent=2))
+    (directory / ROWS_FILE).unlink()
+    return True
 
 
 def _private_copy(source: Path) -> Path:

@@ -14,7 +14,7 @@ from shelfwise.search import factory
 from shelfwise.search.engine import SearchEngine
 from shelfwise.search.factory import build_engine, write_snapshot
 from shelfwise.search.rows import Row
-from shelfwise.search.snapshot import FACTS_FILE, ROW_OFFSETS, ROWS_BLOB, read_meta
+from shelfwise.search.snapshot import FACTS_FILE, ROW_OFFSETS, ROWS_BLOB, read_meta, upgrade
 from shelfwise.settings import Settings
 from shelfwise.storage import open_store
 from shelfwise.storage.base import Store
@@ -214,3 +214,19 @@ def test_saved_rows_equal_fresh_ones_and_share_their_strings(tmp_path: Path) -> 
     assert loaded.index.rows == fresh.index.rows
     dewalt = [r for r in loaded.index.rows if r.brand == "dewalt"]
     assert len(dewalt) == 2 and dewalt[0].brand is dewalt[1].brand  # one string object, written once
+
+
+def test_upgrading_a_format_1_snapshot_keeps_its_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
+    written = write_snapshot(settings, store, tmp_path / "snap")
+    fresh, _ = build_engine(settings, store)
+    expected = _answers(fresh, QUERIES)
+    _as_format_1(tmp_path / "snap", list(fresh.index.rows))
+    assert upgrade(tmp_path / "snap") and not upgrade(tmp_path / "snap")  # once
+    assert read_meta(tmp_path / "snap") == written  # format 2 again, taken at the same time
+    assert not (tmp_path / "snap" / "rows.pickle").exists()
+    _no_rebuild(monkeypatch)
+    loaded, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
+    assert _answers(loaded, QUERIES) == expected
