@@ -99,7 +99,7 @@ def save_index(index: SearchIndex, directory: Path, encoder_choice: str, taken_a
         "fingerprints": index.fingerprints,
         "prices": index.prices,
         "term_categories": index.term_categories,
-        "lexicon": index.lexicon,
+        "lexicon": replace(index.lexicon, spelling=index.lexicon.spelling.without_index()),
     }
     _write_rows(directory, index.rows, facts)
     if index.dense is not None:
