@@ -3,8 +3,9 @@
 ``shelfwise train`` builds the index once and writes (folder ``search_index/`` of the version):
 
 * ``lexical/``: the tantivy index (words, meta and character n-grams), as tantivy keeps it on disk;
-* ``vectors.npy``: the item vectors of dense retrieval, one row per index row;
-* ``ann.faiss``: the approximate index over them, when the catalog is large enough;
+* ``vectors.npy``: the item vectors of dense retrieval, one row per index row (memory-mapped);
+* ``ann.faiss``: the approximate index over them, when the catalog is large enough (its lists
+  memory-mapped until serving changes one: ``shelfwise.search.dense``);
 * ``rows.bin`` + ``row_offsets.npy``: the per-row facts ranking reads (item, brand, categories,
   terms, units), one small pickle per row, decoded when a search first reads the row
   (``shelfwise.search.rows``): they cost most of a rebuild (tokenising every title), and decoding
@@ -179,7 +180,9 @@ def load_index(
     index.term_categories = facts["term_categories"]
     index.lexicon = facts["lexicon"]
     if index.dense is not None:
-        index.dense.load(np.load(directory / VECTORS_FILE), directory)
+        # Mapped copy-on-write: a one-off search reads the rows it touches, not Home Depot's 84 MB;
+        # rows indexed on top are written to private pages, never to the file.
+        index.dense.load(np.load(directory / VECTORS_FILE, mmap_mode="c"), directory)
     return index
 
 
