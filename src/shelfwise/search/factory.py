@@ -63,9 +63,9 @@ def search_encoder(settings: Settings, titles: list[str]) -> TextEncoder | None:
     return encoder_for_catalog(choice, titles, settings.encoders)
 
 
-def load_ranker(version_dir: Path | None) -> SearchRanker | None:
+def load_ranker(version_dir: Path | None, without_lightgbm: bool = False) -> SearchRanker | None:
     """The learned re-ranker of a model version (None: no version, or no search log at training)."""
-    return None if version_dir is None else SearchRanker.load(version_dir / SEARCH_DIR)
+    return None if version_dir is None else SearchRanker.load(version_dir / SEARCH_DIR, without_lightgbm)
 
 
 def load_query_encoder(version_dir: Path | None, threads: int = 1) -> TunedQueryEncoder | None:
