@@ -213,8 +213,7 @@ def save_behaviour(directory: Path, stats: BehaviourStats, mark: LogMark) -> Non
 def load_behaviour(directory: Path) -> tuple[LogMark, BehaviourStats] | None:
     """The saved statistics and their mark; None when missing, unreadable or of another format."""
     try:
-        with open(directory / BEHAVIOUR_FILE, "rb") as handle:
-            saved = pickle.load(handle)  # our own model store: see the module docstring
+        saved = _read_facts(directory / BEHAVIOUR_FILE)  # thousands of small counters: collector off
         if saved["format"] == BEHAVIOUR_FORMAT and isinstance(saved["stats"], BehaviourStats):
             return saved["mark"], saved["stats"]
     except Exception:  # missing or damaged: the caller reads the search log instead
