@@ -44,18 +44,23 @@ def _env(home: Path, src: Path) -> dict[str, str]:
     }
 
 
-def serve_to_ready(env: dict[str, str]) -> float:
+def serve_to_ready(env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds to /readyz, and the server's CPU seconds (user + system, up to its exit right
+    after: a figure the machine's load moves less than the wall time)."""
     port = free_port()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         [str(SHELFWISE), "serve", "--port", str(port), "--log-level", "warning"], env=env
     )
     try:
         wait_ready(port, "/readyz", process, timeout=600, interval=0.05)
-        return time.perf_counter() - started
+        wall = time.perf_counter() - started
     finally:
         process.terminate()
         process.wait(timeout=30)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def cli_search(env: dict[str, str], query: str) -> tuple[float, float, bytes]:
@@ -136,9 +141,10 @@ def main() -> None:
         for name, src in sides.items():
             env = _env(homes[name], src)
             if not args.no_serve:
-                seconds = serve_to_ready(env)
+                seconds, cpu = serve_to_ready(env)
                 figures.setdefault((name, "serve → /readyz"), []).append(seconds)
-                print(f"{name:<9} serve → /readyz {seconds:6.2f} s ({load()})", flush=True)
+                figures.setdefault((name, "serve CPU"), []).append(cpu)
+                print(f"{name:<9} serve → /readyz {seconds:6.2f} s, CPU {cpu:5.2f} s ({load()})", flush=True)
             seconds, cpu, answer = cli_search(env, args.query)
             figures.setdefault((name, "one-off search"), []).append(seconds)
             figures.setdefault((name, "one-off CPU"), []).append(cpu)
@@ -150,7 +156,7 @@ def main() -> None:
     if args.baseline_src:
         same = len(answers["this"] | answers["baseline"]) == 1
         print(f"  one-off answers: {'identical' if same else 'DIFFERENT'} on both sides and every run")
-        for what in ("serve → /readyz", "one-off search", "one-off CPU"):
+        for what in ("serve → /readyz", "serve CPU", "one-off search", "one-off CPU"):
             if ("this", what) in figures:
                 ratio = statistics.median(figures[("this", what)]) / statistics.median(
                     figures[("baseline", what)]
