@@ -76,13 +76,20 @@ def cli_search(env: dict[str, str], query: str) -> tuple[float, float, bytes]:
 
 def upgrade_snapshot(home: Path) -> None:
     """Rewrite the newest version's search snapshot in this checkout's format (a home trained
-    before format 2 loads it as it is, a little slower)."""
+    before format 2 loads it as it is, a little slower), and save the popularity counts beside
+    its behaviour statistics as ``train`` now does (reused only while no event came after)."""
     code = (
-        "from shelfwise.search.snapshot import SNAPSHOT_DIR, upgrade\n"
+        "from shelfwise.search.factory import build_engine, popularity_of\n"
+        "from shelfwise.search.snapshot import SNAPSHOT_DIR, load_behaviour, save_behaviour, upgrade\n"
         "from shelfwise.service.context import ServiceContext\n"
         "ctx = ServiceContext()\n"
-        "version = ctx.models.path(ctx.models.newest_good())\n"
-        "print('snapshot upgraded' if upgrade(version / SNAPSHOT_DIR) else 'snapshot already current')\n"
+        "snap = ctx.models.path(ctx.models.newest_good()) / SNAPSHOT_DIR\n"
+        "print('snapshot upgraded' if upgrade(snap) else 'snapshot already current')\n"
+        "saved = load_behaviour(snap)\n"
+        "if saved is not None and saved[2] is None:\n"
+        "    engine, _ = build_engine(ctx.settings, ctx.store, snapshot=snap)\n"
+        "    save_behaviour(snap, saved[1], saved[0], popularity_of(ctx.store, engine.index))\n"
+        "    print('popularity saved with the behaviour statistics')\n"
     )
     subprocess.run([sys.executable, "-c", code], env=_env(home, SRC), check=True)
 

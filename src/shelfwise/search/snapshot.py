@@ -201,21 +201,26 @@ def _read_facts(path: Path) -> dict[str, Any]:
     return facts
 
 
-def save_behaviour(directory: Path, stats: BehaviourStats, mark: LogMark) -> None:
+def save_behaviour(
+    directory: Path, stats: BehaviourStats, mark: LogMark, popularity: np.ndarray | None = None
+) -> None:
+    """``popularity``: engagement counts per row read after ``mark`` was taken (see
+    ``shelfwise.search.factory.saved_statistics`` for when they are reused)."""
     with open(directory / BEHAVIOUR_FILE, "wb") as handle:
         pickle.dump(
-            {"format": BEHAVIOUR_FORMAT, "mark": mark, "stats": stats},
+            {"format": BEHAVIOUR_FORMAT, "mark": mark, "stats": stats, "popularity": popularity},
             handle,
             protocol=pickle.HIGHEST_PROTOCOL,
         )
 
 
-def load_behaviour(directory: Path) -> tuple[LogMark, BehaviourStats] | None:
-    """The saved statistics and their mark; None when missing, unreadable or of another format."""
+def load_behaviour(directory: Path) -> tuple[LogMark, BehaviourStats, np.ndarray | None] | None:
+    """The saved statistics, their mark and the saved popularity (None: saved without one); None
+    when missing, unreadable or of another format."""
     try:
         saved = _read_facts(directory / BEHAVIOUR_FILE)  # thousands of small counters: collector off
         if saved["format"] == BEHAVIOUR_FORMAT and isinstance(saved["stats"], BehaviourStats):
-            return saved["mark"], saved["stats"]
+            return saved["mark"], saved["stats"], saved.get("popularity")
     except Exception:  # missing or damaged: the caller reads the search log instead
         return None
     return None
