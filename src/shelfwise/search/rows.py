@@ -144,3 +144,13 @@ class RowTable:
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (or deep-copied) as its rows, all decoded: a memoryview cannot be pickled.
+        return (_table_of, (list(self),))
+
+
+def _table_of(rows: list[Row]) -> RowTable:
+    table = RowTable()
+    table.extend(rows)
+    return table

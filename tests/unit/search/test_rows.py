@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -54,6 +57,7 @@ def test_rows_come_back_equal() -> None:
     assert [table[i] for i in (2, 0, 1)] == [ROWS[2], ROWS[0], ROWS[1]]
     assert table[-1] == ROWS[2] and list(table) == ROWS and table == ROWS
     assert table[0].item.attributes["spec"] == {"v": 20.0} and table[0].leaf == "drills"
+    assert pickle.loads(pickle.dumps(table)) == ROWS and copy.deepcopy(table) == ROWS
 
 
 def test_a_row_is_decoded_when_first_read_and_kept(monkeypatch: pytest.MonkeyPatch) -> None:
