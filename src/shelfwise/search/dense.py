@@ -51,7 +51,9 @@ def _read_mapped(faiss: Any, path: Path) -> Any:
     index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
     # No prefetch threads (faiss starts 32 per search to page lists in): the page faults of one
     # search's lists cost less than the threads on a shared 2-core machine.
-    faiss.downcast_InvertedLists(faiss.extract_index_ivf(index).invlists).prefetch_nthread = 0
+    lists = faiss.downcast_InvertedLists(faiss.extract_index_ivf(index).invlists)
+    if hasattr(lists, "prefetch_nthread"):  # OnDiskInvertedLists (faiss 1.15 maps into these)
+        lists.prefetch_nthread = 0
     return index
 
 
