@@ -138,7 +138,9 @@ class DenseIndex:
         saved = None if directory is None else directory / ANN_FILE
         faiss = _faiss()
         if faiss is not None and saved is not None and saved.exists():
-            self._ann, self._ann_file = _read_mapped(faiss, saved), saved
+            mapped = hasattr(faiss, "IO_FLAG_MMAP")  # a faiss without it: read into memory
+            self._ann = _read_mapped(faiss, saved) if mapped else faiss.read_index(str(saved))
+            self._ann_file = saved if mapped else None
             if self._ann.ntotal != self._size:  # not saved with these rows: rebuild
                 self.build_ann()
             else:  # the probe count is this code's, not the one the file was written with
