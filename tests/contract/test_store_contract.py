@@ -69,7 +69,10 @@ def test_accounts_keys_customers_and_overrides(store: Store) -> None:
     web = store.get_account("web-1")
     assert web is not None and not web.implicit and web.seq == 1 and web.keys == (key,)
     assert store.get_account("store-1").seq == 2
+    assert store.account_customers() == [("web-1", "c-web-1"), ("store-1", None)]
     assert store.set_customer_ids({"web-1": "c1", "store-1": "c1"}) == 2
+    assert store.account_customers() == [(a.user_id, a.customer_id) for a in store.iter_accounts()]
+    assert store.account_customers() == [("web-1", "c1"), ("store-1", "c1")]
     assert {a.user_id for a in store.accounts_of_customer("c1")} == {"web-1", "store-1"}
     store.set_detached("store-1", True)
     assert store.detached_users() == {"store-1"}

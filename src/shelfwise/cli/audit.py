@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from shelfwise.cli.common import context
-from shelfwise.service.audit import AuditService
 
 app = typer.Typer(help="Suspicious activity (fake orders, rings, bots) kept out of training.")
 
@@ -21,6 +20,8 @@ def audit(
     ] = False,
 ) -> None:
     """Run the filter now and list the flagged accounts with their reasons (events are kept)."""
+    from shelfwise.service.audit import AuditService
+
     if ctx.invoked_subcommand is not None:
         return
     report = AuditService(context()).run()
@@ -40,5 +41,7 @@ def audit(
 @app.command()
 def unflag(user_id: str) -> None:
     """Trust an account again: it is never flagged and its events train the next model."""
+    from shelfwise.service.audit import AuditService
+
     was_flagged = AuditService(context()).unflag(user_id)
     typer.echo(f"{user_id} is trusted" + ("" if was_flagged else " (it was not flagged)"))

@@ -4,25 +4,37 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shelfwise.cli.common import context
-from shelfwise.service.customers import CustomerService
 
-app = typer.Typer(help="Customers: accounts from every channel linked into one person.", no_args_is_help=False)
+if TYPE_CHECKING:
+    from shelfwise.service.customers import CustomerService
+
+app = typer.Typer(
+    help="Customers: accounts from every channel linked into one person.", no_args_is_help=False
+)
+
+
+def _service() -> CustomerService:
+    from shelfwise.service.customers import CustomerService
+
+    return CustomerService(context())
 
 
 @app.callback(invoke_without_command=True)
 def customers(
     ctx: typer.Context,
-    output: Annotated[Path | None, typer.Option(help="Write one JSON line per customer to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Write one JSON line per customer to this file.")
+    ] = None,
 ) -> None:
     """List customers: ``{"customer_id", "user_ids", "event_channels"}`` per line."""
     if ctx.invoked_subcommand is not None:
         return
-    service = CustomerService(context())
+    service = _service()
     lines = (
         json.dumps(
             {"customer_id": c.customer_id, "user_ids": c.user_ids, "event_channels": c.event_channels},
@@ -43,9 +55,11 @@ def customers(
 
 
 @app.command()
-def show(customer: Annotated[str, typer.Argument(help="A customer id or any of its accounts' user ids.")]) -> None:
+def show(
+    customer: Annotated[str, typer.Argument(help="A customer id or any of its accounts' user ids.")],
+) -> None:
     """Explain a customer: its accounts, and which keys linked which accounts."""
-    view = CustomerService(context()).show(customer)
+    view = _service().show(customer)
     ex = view.explanation
     typer.echo(f"customer {ex.customer_id}: {len(ex.user_ids)} account(s)")
     for user in ex.user_ids:
@@ -65,12 +79,12 @@ def show(customer: Annotated[str, typer.Argument(help="A customer id or any of i
 @app.command()
 def detach(user_id: str) -> None:
     """Split an account out of its customer (undoes a wrong merge; later ingests keep it apart)."""
-    customer_id = CustomerService(context()).detach(user_id)
+    customer_id = _service().detach(user_id)
     typer.echo(f"{user_id} is now customer {customer_id}")
 
 
 @app.command()
 def reattach(user_id: str) -> None:
     """Lift a detach: the account links by its keys again."""
-    customer_id = CustomerService(context()).reattach(user_id)
+    customer_id = _service().reattach(user_id)
     typer.echo(f"{user_id} is now customer {customer_id}")

@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from shelfwise.cli.common import context
-from shelfwise.ingest.records import parse_timestamp
-from shelfwise.service.ubi import UbiService
 
 
 class ExportFormat(StrEnum):
@@ -27,6 +25,9 @@ def export(
     ] = None,
 ) -> None:
     """Write what was served (impressions) and what it earned (outcomes) for other tools to read."""
+    from shelfwise.ingest.records import parse_timestamp
+    from shelfwise.service.ubi import UbiService
+
     start = None if since is None else parse_timestamp(since, "since")
     done = UbiService(context()).export(directory, start)
     typer.echo(f"{done.queries}: {done.lists} lists")

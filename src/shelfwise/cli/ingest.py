@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from shelfwise.cli.common import EXIT_REJECTED, context, err
-from shelfwise.service.ingest import IngestService
-from shelfwise.service.ubi import UbiService
 
 MAX_REPORTED = 50
 
@@ -31,18 +29,29 @@ def ingest(
         ),
     ],
     path: Annotated[Path, typer.Argument(help=".jsonl, .csv, .tsv or .parquet, optionally .gz")],
-    channel: Annotated[str | None, typer.Option(help="Channel for rows that name none (web, app, store, social...).")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Channel for rows that name none (web, app, store, social...).")
+    ] = None,
     map_: Annotated[
         list[str] | None,
-        typer.Option("--map", help="Rename/map foreign columns: SRC=DST, SRC=DST{a:x;b:y}, DST:=VALUE (comma-separated, repeatable)."),
+        typer.Option(
+            "--map",
+            help="Rename/map foreign columns: SRC=DST, SRC=DST{a:x;b:y}, DST:=VALUE (comma-separated, repeatable).",
+        ),
     ] = None,
-    strict: Annotated[bool, typer.Option(help="Reject the whole file (store nothing) if any row is bad.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Reject the whole file (store nothing) if any row is bad.")
+    ] = False,
 ) -> None:
     """Load a file into the store. Re-ingesting the same file changes nothing."""
+    from shelfwise.service.ingest import IngestService
+
     if kind is Kind.ubi:
         _ingest_ubi(path)
         return
-    report = IngestService(context()).ingest_file(kind.value, path, map_ or [], channel=channel, strict=strict)
+    report = IngestService(context()).ingest_file(
+        kind.value, path, map_ or [], channel=channel, strict=strict
+    )
     for rejection in report.rejected[:MAX_REPORTED]:
         err(f"{path}:{rejection.line}: rejected: {rejection.reason}")
     if len(report.rejected) > MAX_REPORTED:
@@ -58,6 +67,8 @@ def ingest(
 
 
 def _ingest_ubi(path: Path) -> None:
+    from shelfwise.service.ubi import UbiService
+
     report = UbiService(context()).ingest(path)
     for rejection in report.rejected[:MAX_REPORTED]:
         err(f"{rejection.source}:{rejection.line}: rejected: {rejection.reason}")

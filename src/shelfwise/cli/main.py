@@ -1,4 +1,9 @@
-"""Entry point of the ``shelfwise`` console script."""
+"""Entry point of the ``shelfwise`` console script.
+
+Every command module is imported here (typer reads their signatures), so a command module imports
+its services inside the command, not at its top: a one-off ``shelfwise search`` would otherwise
+import (and, without bytecode files, compile) audit, ingest and feedback code it never runs.
+"""
 
 from __future__ import annotations
 

@@ -39,7 +39,9 @@ def search(
 
     # Only what a search needs: the index snapshot, encoder and search ranker (and the click
     # model when it ranks search), never the next-item or complement models.
-    service = ListService(context(), version, progress=True, kinds=frozenset({"search"}))
+    service = ListService(
+        context(), version, progress=True, kinds=frozenset({"search"}), one_request=queries is None
+    )
     if queries is not None:
         _batch(service, queries, k, output)
         return

@@ -8,11 +8,14 @@ from typing import Annotated
 import typer
 
 from shelfwise.cli.common import context
-from shelfwise.service.stats import store_stats
 
 
-def stats(as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False) -> None:
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
     """Counts of items, accounts, customers, events (by channel and type) and rejected rows."""
+    from shelfwise.service.stats import store_stats
+
     data = store_stats(context())
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))

@@ -23,14 +23,18 @@ def customer_of(account: StoredAccount) -> str:
 
 def customer_of_users(store: Store) -> dict[str, str]:
     """user id → customer id for every account."""
-    return {account.user_id: customer_of(account) for account in store.iter_accounts()}
+    return {
+        user_id: customer_id or customer_id_for(user_id) for user_id, customer_id in store.account_customers()
+    }
 
 
 def members_by_customer(store: Store) -> dict[str, list[str]]:
     """customer id → user ids of its accounts, for every customer."""
+    # As ``customer_of`` names them, from the two columns only: decoding every account with its
+    # keys was 0.15-0.30 s of a Beauty server's start-up (22k accounts, load 9), the query 0.03 s.
     members: dict[str, list[str]] = {}
-    for account in store.iter_accounts():
-        members.setdefault(customer_of(account), []).append(account.user_id)
+    for user_id, customer_id in store.account_customers():
+        members.setdefault(customer_id or customer_id_for(user_id), []).append(user_id)
     return members
 
 

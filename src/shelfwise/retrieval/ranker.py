@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
@@ -25,8 +25,11 @@ from shelfwise.lgbm import import_lightgbm
 from shelfwise.retrieval.base import Evidence, FitOptions, TrainingData
 from shelfwise.retrieval.features import FEATURE_NAMES, CandidateConfig, ItemStatistics, build_candidates
 from shelfwise.retrieval.ranker_rows import BoostLimits, RowContext, Rows, boost, rows_recent_first
-from shelfwise.retrieval.sasrec import SASRecConfig, SASRecModel
+from shelfwise.retrieval.sasrec_config import SASRecConfig
 from shelfwise.retrieval.transitions import TransitionConfig, csr_values
+
+if TYPE_CHECKING:  # torch: imported by a model that has a SASRec (fit or load below)
+    from shelfwise.retrieval.sasrec import SASRecModel
 
 # Items outside the candidate list keep the baseline order but sit far below every candidate.
 OUTSIDE_CANDIDATES = -1.0e4
@@ -102,9 +105,13 @@ class CandidateRankerRecommender:
         self.curves: dict[str, list[float]] = {}
 
     def warm_traces(self, stop: threading.Event | None = None) -> None:
-        """Trace SASRec's one-history path (see ``SASRecModel.warm_traces``)."""
+        """Trace SASRec's one-history path (see ``SASRecModel.warm_traces``). A model without one
+        loaded without torch: it is imported here, off start-up and off the request path (candidate
+        selection takes its top-k; serving calls this a few seconds after the model is loaded)."""
         if self.neural is not None:
             self.neural.warm_traces(stop)
+        else:
+            import torch  # noqa: F401
 
     def _neural_scores(self, histories: Sequence[np.ndarray]) -> np.ndarray | None:
         return None if self.neural is None else self.neural.score(histories)
@@ -280,6 +287,8 @@ class CandidateRankerRecommender:
         if cfg.neural_minutes <= 0 or long_enough < MIN_NEURAL_SEQUENCES:
             return
         # Phase one of SASRec trains on every sequence minus its last item: the ranker's prefixes.
+        from shelfwise.retrieval.sasrec import SASRecModel  # torch: only when a SASRec is fitted
+
         self.neural = SASRecModel(replace(cfg.neural, final_epochs=0))
         # At most half the budget, so the ranker still has time to learn from its scores.
         neural_minutes = min(cfg.neural_minutes, 0.5 * options.max_minutes)
@@ -497,7 +506,11 @@ class CandidateRankerRecommender:
         model.booster = lightgbm.Booster(model_file=str(booster_path)) if booster_path.exists() else None
         embeddings_path = directory / "item_embeddings.npy"
         model.embeddings = np.load(embeddings_path) if embeddings_path.exists() else None
-        model.neural = SASRecModel.load(directory / "sasrec") if (directory / "sasrec").is_dir() else None
+        model.neural = None
+        if (directory / "sasrec").is_dir():  # torch is imported only for a model that has one
+            from shelfwise.retrieval.sasrec import SASRecModel
+
+            model.neural = SASRecModel.load(directory / "sasrec")
         adapted_path = directory / "adapted_embeddings.npy"
         model.adapted = np.load(adapted_path) if adapted_path.exists() else None
         trending_path = directory / "trending.npy"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,7 +20,9 @@ from shelfwise.retrieval.features import (
     ItemStatistics,
     build_candidates,
 )
-from shelfwise.retrieval.sasrec import SASRecModel
+
+if TYPE_CHECKING:  # torch: imported by a model that has a SASRec
+    from shelfwise.retrieval.sasrec import SASRecModel
 
 
 @dataclass

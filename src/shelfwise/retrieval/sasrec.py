@@ -16,7 +16,7 @@ import threading
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Self
 
@@ -26,26 +26,7 @@ from torch import nn
 
 from shelfwise.evaluation.sequences import rank_metrics
 from shelfwise.retrieval.base import FitOptions, TrainingData
-
-
-@dataclass
-class SASRecConfig:
-    hidden: int = 64
-    blocks: int = 2
-    heads: int = 1
-    dropout: float = 0.3
-    max_length: int = 30
-    batch_size: int = 256
-    learning_rate: float = 3e-3
-    max_epochs: int = 200
-    patience: int = 3
-    final_epochs: int = 1  # passes over the full sequences after early stopping
-    validation_users: int = 4000
-    # Items attend only to real earlier items and sit at positions counted from the newest, so a
-    # history's states do not depend on how much padding its batch has: training can then batch
-    # sequences of similar length (see ``length_batches``). False: models saved before this existed,
-    # whose items also attended to the padding.
-    ignore_padding: bool = True
+from shelfwise.retrieval.sasrec_config import SASRecConfig
 
 
 class SASRecNetwork(nn.Module):

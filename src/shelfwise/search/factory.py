@@ -63,9 +63,9 @@ def search_encoder(settings: Settings, titles: list[str]) -> TextEncoder | None:
     return encoder_for_catalog(choice, titles, settings.encoders)
 
 
-def load_ranker(version_dir: Path | None) -> SearchRanker | None:
+def load_ranker(version_dir: Path | None, without_lightgbm: bool = False) -> SearchRanker | None:
     """The learned re-ranker of a model version (None: no version, or no search log at training)."""
-    return None if version_dir is None else SearchRanker.load(version_dir / SEARCH_DIR)
+    return None if version_dir is None else SearchRanker.load(version_dir / SEARCH_DIR, without_lightgbm)
 
 
 def load_query_encoder(version_dir: Path | None, threads: int = 1) -> TunedQueryEncoder | None:
@@ -146,11 +146,12 @@ def build_engine(
     cache it encodes new items through (the caller closes it). ``query_encoder``: the served
     version's fine-tuned query encoder, used when it matches the item encoder. ``snapshot``: a
     model version's saved index, used when it matches the store (see the module docstring)."""
-    index, behaviour = None, None
+    index, behaviour, popularity = None, None, None
     if snapshot is not None and items is None:
         index, cache, unchanged = _from_snapshot(settings, store, snapshot, cache, query_encoder)
-        if unchanged:  # the same rows as when the statistics were saved
-            behaviour = saved_behaviour(store, snapshot)
+        saved = saved_statistics(store, snapshot) if unchanged else None  # the rows they were of
+        if saved is not None:
+            behaviour, popularity = saved
     if index is None:
         items = list(store.iter_items() if items is None else items)
         encoder = search_encoder(settings, [item.title for item in items])
@@ -163,7 +164,9 @@ def build_engine(
     engine = SearchEngine(
         index=index,
         behaviour=behaviour if behaviour is not None else behaviour_of(store, index),
-        popularity=popularity_of(store, index),
+        popularity=popularity
+        if popularity is not None and len(popularity) == len(index)
+        else popularity_of(store, index),
         ranker=ranker,
         candidates_per_source=settings.search.candidates_per_source,
         personalization_weight=settings.search.personalization_weight,
@@ -232,13 +235,20 @@ def _from_snapshot(
 
 
 def saved_behaviour(store: Store, directory: Path) -> BehaviourStats | None:
+    saved = saved_statistics(store, directory)
+    return None if saved is None else saved[0]
+
+
+def saved_statistics(store: Store, directory: Path) -> tuple[BehaviourStats, np.ndarray | None] | None:
     """The snapshot's behaviour statistics when the search log is as it was then: no event with a
     query nor a return after its mark, no event deleted, no forget or identity change (customers
-    pair returns with purchases). None: read the log again."""
+    pair returns with purchases). None: read the log again. With them the saved popularity, when
+    no event at all came after the mark: it was counted after the mark was taken, so it may hold
+    events newer than the mark, but then those events are there now and it is not reused."""
     saved = load_behaviour(directory)
     if saved is None:
         return None
-    mark, stats = saved
+    mark, stats, popularity = saved
     if any(change.kind in ("forget", "identity") for change in store.changes_after(mark.change_seq)):
         return None
     after, newer = mark.event_seq, 0
@@ -251,7 +261,9 @@ def saved_behaviour(store: Store, directory: Path) -> BehaviourStats | None:
         if newer > BEHAVIOUR_TAIL_MAX:  # reading further costs more than reading the log
             return None
         after = batch[-1].seq
-    return stats if store.count_events() - newer == mark.stored_events else None
+    if store.count_events() - newer != mark.stored_events:
+        return None
+    return stats, popularity if newer == 0 else None
 
 
 def write_snapshot(
@@ -274,7 +286,7 @@ def write_snapshot(
         index.upsert(items, progress=progress)
         meta = save_index(index, directory, settings.search.encoder, taken_at)
         if mark is not None:
-            save_behaviour(directory, behaviour_of(store, index), mark)
+            save_behaviour(directory, behaviour_of(store, index), mark, popularity_of(store, index))
         return meta
     finally:
         if cache is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,28 +19,10 @@ from shelfwise.encoders import EmbeddingCache, TextEncoder, item_text
 from shelfwise.search.dense import DenseIndex
 from shelfwise.search.lexical import LexicalDocument, LexicalIndex
 from shelfwise.search.lexicon import Lexicon, item_colours
+from shelfwise.search.rows import Row, RowTable  # Row here too: format-1 snapshots pickled it here
 from shelfwise.search.text import normalise, numbers, tokens, unit_tokens
 
 QUERY_CACHE_SIZE = 4096
-
-
-@dataclass(frozen=True)
-class Row:
-    """What ranking needs to know about one item without going back to the store."""
-
-    item: Item
-    brand: str  # normalised, "" when none
-    categories: tuple[str, ...]  # normalised category path
-    colours: frozenset[str]
-    terms: frozenset[str]  # stemmed title + brand/category terms, as the lexical engine sees them
-    numbers: frozenset[str]
-    units: frozenset[str]
-    length: int  # title tokens
-
-    @property
-    def leaf(self) -> str | None:
-        """The most specific category: what category intent predicts."""
-        return self.categories[-1] if self.categories else None
 
 
 def item_fingerprint(item: Item) -> str:
@@ -90,7 +71,7 @@ class SearchIndex:
         self.lexical = LexicalIndex(threads, lexical_dir)
         self.dense = DenseIndex(encoder.dim, ann_min_items) if encoder is not None else None
         self.lexicon = Lexicon()
-        self.rows: list[Row] = []
+        self.rows = RowTable()  # list-like; a snapshot's rows are decoded when first read
         self.row_of: dict[str, int] = {}
         self.fingerprints: dict[str, str] = {}
         self.prices = np.zeros(0, dtype=np.float64)  # nan: no price
@@ -116,7 +97,7 @@ class SearchIndex:
             if row is None:
                 row = len(self.rows)
                 self.row_of[item.item_id] = row
-                self.rows.append(None)  # type: ignore[arg-type] - filled just below
+                self.rows.append(None)  # filled just below
             positions.append(row)
             colours = item_colours(item.title, item.attributes)
             self.lexicon.add_item(item.title, item.brand, item.category, colours)

@@ -81,21 +81,42 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def _index_word(by_delete: dict[str, set[str]], word: str) -> None:
+    by_delete.setdefault(word, set()).add(word)
+    for deleted in _deletes(word):
+        by_delete.setdefault(deleted, set()).add(word)
+
+
 @dataclass
 class SpellingVocabulary:
     """Catalog words with document frequencies, indexed for fast correction."""
 
     frequency: Counter[str] = field(default_factory=Counter)
-    _by_delete: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    # None: not built yet. A search snapshot leaves it out (``without_index``): rebuilt from
+    # ``frequency`` by the first correction, which a query of catalog words never needs, instead
+    # of unpickled by every process that loads the snapshot.
+    _by_delete: dict[str, set[str]] | None = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, text: str) -> None:
+        by_delete = self._index()
         for word in set(words(normalise(text))):
             if word.isalpha() and not has_cjk(word):
                 if word not in self.frequency and len(word) >= MIN_CORRECTABLE - 1:
-                    self._by_delete.setdefault(word, set()).add(word)
-                    for deleted in _deletes(word):
-                        self._by_delete.setdefault(deleted, set()).add(word)
+                    _index_word(by_delete, word)
                 self.frequency[word] += 1
+
+    def _index(self) -> dict[str, set[str]]:
+        if self._by_delete is None:
+            by_delete: dict[str, set[str]] = {}
+            for word in self.frequency:  # as ``add`` indexed them: the same sets
+                if len(word) >= MIN_CORRECTABLE - 1:
+                    _index_word(by_delete, word)
+            self._by_delete = by_delete
+        return self._by_delete
+
+    def without_index(self) -> SpellingVocabulary:
+        """The vocabulary to save: its frequencies only (the index is rebuilt when needed)."""
+        return SpellingVocabulary(self.frequency, None)
 
     def __contains__(self, word: str) -> bool:
         return word in self.frequency
@@ -116,8 +137,9 @@ class SpellingVocabulary:
         if limit == 2:
             probes |= {d2 for d1 in _deletes(word) for d2 in _deletes(d1)}
         candidates: set[str] = set()
+        by_delete = self._index()
         for probe in probes:
-            candidates |= self._by_delete.get(probe, set())
+            candidates |= by_delete.get(probe, set())
         best: tuple[int, int, str] | None = None
         for candidate in candidates:
             distance = edit_distance(word, candidate, limit)

@@ -64,9 +64,12 @@ class ListService:
         search_ctx: ServiceContext | None = None,
         progress: bool = False,
         kinds: frozenset[ListKind] | None = None,
+        one_request: bool = False,
     ) -> None:
         """``kinds``: the lists this service answers (None: all). A one-off ``shelfwise search``
-        names only search, so it never loads the next-item or complement models."""
+        names only search, so it never loads the next-item or complement models. ``one_request``:
+        it answers one request, so models load the way that answers soonest (the search ranker's
+        trees scored with numpy: no LightGBM import; the same scores, slower per request)."""
         self._ctx = ctx
         self._kinds = kinds
         self._version = version
@@ -74,12 +77,15 @@ class ListService:
         # The server gives search its own store connection (it refreshes from a background thread).
         self._search_ctx = search_ctx or ctx
         self._progress = progress
+        self._one_request = one_request
 
     # ------------------------------------------------------------------ assembly
     @cached_property
     def served(self) -> ServedModel:
         # A one-off search (``kinds`` given) reads vectors only for the rows it touches.
-        return load_served(self._ctx.models, self._version, mapped=self._kinds is not None)
+        return load_served(
+            self._ctx.models, self._version, mapped=self._kinds is not None, one_off=self._one_request
+        )
 
     @cached_property
     def served_or_none(self) -> ServedModel | None:

@@ -33,6 +33,7 @@ class ServedModel:
     manifest: Manifest
     index: ItemIndex
     embeddings: np.ndarray | None = field(repr=False)  # (items, d) L2-normalised, model item order
+    one_off: bool = False  # loaded for one command: scored without importing LightGBM where it can
 
     @cached_property
     def recommender(self) -> SequentialRecommender:
@@ -50,7 +51,7 @@ class ServedModel:
 
     @cached_property
     def search_ranker(self) -> SearchRanker | None:
-        return load_ranker(self.directory)
+        return load_ranker(self.directory, without_lightgbm=self.one_off)
 
     @cached_property
     def click_model(self) -> ClickModel | None:
@@ -68,10 +69,13 @@ class ServedModel:
         return str(name) if name else None
 
 
-def load_served(models: ModelStore, version: str | None = None, mapped: bool = False) -> ServedModel:
+def load_served(
+    models: ModelStore, version: str | None = None, mapped: bool = False, one_off: bool = False
+) -> ServedModel:
     """``version``, or the active one (the pin when there is one, else the newest good version).
     ``mapped``: the item vectors are memory-mapped (read-only), so a one-off command reads only
-    the rows it uses (Home Depot's are 84 MB)."""
+    the rows it uses (Home Depot's are 84 MB). ``one_off``: loaded to answer one request (the
+    search ranker then scores without importing LightGBM)."""
     name = models.resolve(version)
     directory = models.path(name)
     meta = json.loads((directory / "items.json").read_text())
@@ -86,4 +90,5 @@ def load_served(models: ModelStore, version: str | None = None, mapped: bool = F
         manifest=models.manifest(name),
         index=index,
         embeddings=embeddings,
+        one_off=one_off,
     )

@@ -301,6 +301,10 @@ class PostgresStore(PostgresExtras, PostgresFeedback, ExperimentTables):
         for row in rows:
             yield account_from_row(row, keys.get(row[0], []))
 
+    def account_customers(self) -> list[tuple[str, str | None]]:
+        rows = self._conn.execute("SELECT user_id, customer_id FROM accounts ORDER BY seq")
+        return [(r[0], r[1]) for r in rows]
+
     def set_customer_ids(self, customer_of: dict[str, str]) -> int:
         with self.transaction():
             if not customer_of:

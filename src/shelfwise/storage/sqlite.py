@@ -258,6 +258,9 @@ class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules, SQLiteFeedback, Experime
         for row in self._conn.execute(f"{self._ACCOUNT_SELECT} ORDER BY seq").fetchall():
             yield self._account_from_row(row, keys.get(row[0], []))
 
+    def account_customers(self) -> list[tuple[str, str | None]]:
+        return self._conn.execute("SELECT user_id, customer_id FROM accounts ORDER BY seq").fetchall()
+
     def set_customer_ids(self, customer_of: dict[str, str]) -> int:
         with self.transaction():
             before = self._conn.total_changes

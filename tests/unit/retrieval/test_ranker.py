@@ -129,3 +129,32 @@ def test_the_adapter_pulls_items_bought_in_sequence_together(chain_data: Trainin
     frozen_gap = model.embeddings[0] @ model.embeddings[1] - model.embeddings[0] @ model.embeddings[5]
     adapted_gap = model.adapted[0] @ model.adapted[1] - model.adapted[0] @ model.adapted[5]
     assert adapted_gap > frozen_gap
+
+
+def test_a_model_without_a_sequence_model_loads_without_torch(
+    chain_data: TrainingData, tmp_path: Path
+) -> None:
+    """Loading (what a server's start-up does) imports no torch for a model fitted without a
+    SASRec; the warm-up after start-up imports it (candidate selection needs it), and the loaded
+    model scores as the fitted one."""
+    import subprocess
+    import sys
+
+    config = RankerConfig(min_data_in_leaf=5, num_leaves=7, max_rounds=30, neural_minutes=0.0)
+    model = CandidateRankerRecommender(config)
+    model.fit(chain_data, FitOptions(progress=False))
+    assert model.neural is None
+    model.save(tmp_path)
+    histories = [[0, 1], [8], []]
+    np.save(tmp_path / "expected.npy", model.score([np.array(h, dtype=np.int32) for h in histories]))
+    code = (
+        "import sys, numpy as np\n"
+        "from shelfwise.retrieval.ranker import CandidateRankerRecommender\n"
+        f"model = CandidateRankerRecommender.load(__import__('pathlib').Path({str(tmp_path)!r}))\n"
+        "loaded = 'torch' in sys.modules\n"
+        "model.warm_traces()\n"
+        f"scores = model.score([np.array(h, dtype=np.int32) for h in {histories!r}])\n"
+        f"print(loaded, 'torch' in sys.modules, np.array_equal(scores, np.load({str(tmp_path / 'expected.npy')!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True)
+    assert done.stdout.split() == ["False", "True", "True"]

@@ -105,3 +105,22 @@ def test_damaged_statistics_are_read_again(tmp_path: Path) -> None:
     engine, _ = build_engine(_settings(tmp_path), store, snapshot=snap)
     assert engine.behaviour.groups == 2
     assert np.isfinite(engine.behaviour.item_search[engine.index.row_of["shoe-asics"]]).all()
+
+
+def test_saved_popularity_is_used_only_while_no_event_came_after_the_mark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, snap = _seeded(tmp_path)
+    fresh, _ = build_engine(_settings(tmp_path), store)
+    assert fresh.popularity[fresh.index.row_of["saw-dewalt"]] == 1  # the view counts
+    counted: list[bool] = []
+    count = factory.popularity_of
+    monkeypatch.setattr(factory, "popularity_of", lambda *a: counted.append(True) or count(*a))
+    engine, _ = build_engine(_settings(tmp_path), store, snapshot=snap)
+    assert counted == [] and np.array_equal(engine.popularity, fresh.popularity)
+    # Any newer event (a view: the search statistics stay saved) counts the store again.
+    store.append_events([(f"k{next(_keys)}", Event("dee", "view", 6.0, item_id="saw-dewalt"))])
+    engine, _ = build_engine(_settings(tmp_path), store, snapshot=snap)
+    assert counted == [True] and engine.popularity[engine.index.row_of["saw-dewalt"]] == 2
+    stats = factory.saved_statistics(store, snap)
+    assert stats is not None and stats[1] is None and _plain(stats[0]) == _plain(fresh.behaviour)

@@ -87,3 +87,30 @@ def test_saved_index_is_loaded_with_its_rows(tmp_path: Path) -> None:
     assert loaded.approximate
     query = _clustered(1, seed=9)[0]
     assert list(loaded.top(query, 20)[0]) == list(dense.top(query, 20)[0])
+
+
+def test_a_loaded_index_is_mapped_until_it_changes(tmp_path: Path) -> None:
+    """Loading maps the saved file (read-only); a write reads it into memory first (faiss fails, at
+    worst aborting the process, on a write to the mapped lists); answers are the saved index's."""
+    dense = DenseIndex(DIM, ann_min_items=1000)
+    vectors = _clustered(3000)
+    dense.set_rows(np.arange(3000), vectors)
+    dense.save_ann(tmp_path)
+    loaded = DenseIndex(DIM, ann_min_items=1000)
+    loaded.load(dense.matrix(), tmp_path)
+    assert loaded._ann_file == tmp_path / "ann.faiss"  # mapped
+    queries = _clustered(20, seed=3)
+    for query in queries:
+        rows, scores = loaded.top(query, 50)
+        expected_rows, expected_scores = dense.top(query, 50)
+        assert list(rows) == list(expected_rows) and np.array_equal(scores, expected_scores)
+    again = tmp_path / "again"
+    again.mkdir()
+    loaded.save_ann(again)  # a self-contained copy, not a reference to the mapped file
+    assert loaded._ann_file is None and (again / "ann.faiss").stat().st_size > 3000 * DIM * 4
+    added = _unit(np.random.default_rng(6).normal(size=DIM))
+    reloaded = DenseIndex(DIM, ann_min_items=1000)
+    reloaded.load(dense.matrix(), again)
+    reloaded.set_rows(np.array([5, 3000]), np.stack([added, added]))  # in memory now: no abort
+    assert reloaded._ann_file is None and set(reloaded.top(added, 2)[0]) == {5, 3000}
+    assert reloaded._ann.nprobe == dense._ann.nprobe  # type: ignore[union-attr]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from shelfwise.search.lexicon import Lexicon, SpellingVocabulary, item_colours
@@ -53,6 +55,22 @@ def test_spelling_is_corrected_to_catalog_words_only() -> None:
     assert vocabulary.correct("cordlessdrill") == "cordless drill"
     assert vocabulary.correct("drill") is None  # a catalog word stays
     assert vocabulary.correct("xyzzyq") is None
+
+
+def test_a_vocabulary_saved_without_its_index_rebuilds_the_same_one() -> None:
+    vocabulary = SpellingVocabulary()
+    for title in ["Cordless Drill", "Pine Plywood Sheet", "Running Shoes", "Oak Sheet Saw"]:
+        vocabulary.add(title)
+    saved = pickle.loads(pickle.dumps(vocabulary.without_index()))
+    assert saved._by_delete is None and saved == vocabulary  # as a snapshot keeps it
+    for word in ["drillls", "plyweood", "runing", "cordlessdrill", "sheat", "oaks", "xyzzyq"]:
+        assert saved.correct(word) == vocabulary.correct(word)
+    assert saved._by_delete == vocabulary._by_delete and "rill" in saved._by_delete  # built once needed
+    saved.add("Bench Grinder")  # new items after the snapshot: indexed on top
+    assert saved.correct("grindr") == "grinder"
+    lean = SpellingVocabulary(vocabulary.frequency, None)
+    lean.add("Bench Grinder")  # adding first builds the index of the words already there
+    assert lean.correct("drillls") == "drill" and lean.correct("grindr") == "grinder"
 
 
 def test_brand_colour_and_category_come_from_the_catalog() -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from shelfwise.domain import Item
 from shelfwise.search import factory
 from shelfwise.search.engine import SearchEngine
 from shelfwise.search.factory import build_engine, write_snapshot
-from shelfwise.search.snapshot import read_meta
+from shelfwise.search.rows import Row
+from shelfwise.search.snapshot import FACTS_FILE, ROW_OFFSETS, ROWS_BLOB, read_meta, upgrade
 from shelfwise.settings import Settings
 from shelfwise.storage import open_store
 from shelfwise.storage.base import Store
@@ -148,19 +152,81 @@ def test_no_snapshot_builds(tmp_path: Path) -> None:
     assert len(engine.index) == len(CATALOG)
 
 
-def test_a_damaged_snapshot_is_rebuilt_from_the_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", ["facts", "row bytes", "offsets"])
+def test_a_damaged_snapshot_is_rebuilt_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
     settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
     write_snapshot(settings, store, tmp_path / "snap")
-    (tmp_path / "snap" / "rows.pickle").write_bytes(b"not a pickle")
+    rebuilt: list[bool] = []
+    build = factory.search_encoder
+    monkeypatch.setattr(factory, "search_encoder", lambda *a: rebuilt.append(True) or build(*a))
+    if damage == "facts":
+        (tmp_path / "snap" / FACTS_FILE).write_bytes(b"not a pickle")
+    elif damage == "row bytes":  # found at load (checksum), not by the search that reads the row
+        blob = bytearray((tmp_path / "snap" / ROWS_BLOB).read_bytes())
+        blob[len(blob) // 2] ^= 0xFF
+        (tmp_path / "snap" / ROWS_BLOB).write_bytes(bytes(blob))
+    else:
+        np.save(tmp_path / "snap" / ROW_OFFSETS, np.zeros(3, dtype=np.int64))
     engine, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
+    assert rebuilt == [True]
     assert next(s.item_id for s in engine.answer("dewalt drill", None, 3).items) == "drill-dewalt"
+
+
+def _as_format_1(directory: Path, rows: list[Row]) -> None:
+    """Rewrite a snapshot as the code before format 2 wrote it: every row in ``rows.pickle``, the
+    rows pickled as ``shelfwise.search.index.Row`` (where the class was defined then)."""
+    facts = pickle.loads((directory / FACTS_FILE).read_bytes())
+    del facts["rows_crc32"]
+    for name in (FACTS_FILE, ROWS_BLOB, ROW_OFFSETS):
+        (directory / name).unlink()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Row, "__module__", "shelfwise.search.index")
+        data = pickle.dumps({"rows": rows, **facts}, protocol=pickle.HIGHEST_PROTOCOL)
+    assert b"shelfwise.search.index" in data and b"shelfwise.search.rows" not in data
+    (directory / "rows.pickle").write_bytes(data)
+    meta = json.loads((directory / "snapshot.json").read_text())
+    (directory / "snapshot.json").write_text(json.dumps({**meta, "format": 1}))
+
+
+def test_a_format_1_snapshot_still_loads_and_answers_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
+    write_snapshot(settings, store, tmp_path / "snap")
+    fresh, _ = build_engine(settings, store)
+    expected = _answers(fresh, QUERIES)
+    _as_format_1(tmp_path / "snap", list(fresh.index.rows))
+    assert read_meta(tmp_path / "snap").format == 1  # type: ignore[union-attr]
+    _no_rebuild(monkeypatch)
+    loaded, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
+    assert _answers(loaded, QUERIES) == expected
+    assert list(loaded.index.rows) == list(fresh.index.rows)
 
 
 def test_saved_rows_equal_fresh_ones_and_share_their_strings(tmp_path: Path) -> None:
     settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
-    write_snapshot(settings, store, tmp_path / "snap")
+    meta = write_snapshot(settings, store, tmp_path / "snap")
+    assert meta.format == 2 and not (tmp_path / "snap" / "rows.pickle").exists()
     fresh, _ = build_engine(settings, store)
     loaded, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
     assert loaded.index.rows == fresh.index.rows
     dewalt = [r for r in loaded.index.rows if r.brand == "dewalt"]
     assert len(dewalt) == 2 and dewalt[0].brand is dewalt[1].brand  # one string object, written once
+
+
+def test_upgrading_a_format_1_snapshot_keeps_its_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, store = _settings(tmp_path), _store(tmp_path, CATALOG)
+    written = write_snapshot(settings, store, tmp_path / "snap")
+    fresh, _ = build_engine(settings, store)
+    expected = _answers(fresh, QUERIES)
+    _as_format_1(tmp_path / "snap", list(fresh.index.rows))
+    assert upgrade(tmp_path / "snap") and not upgrade(tmp_path / "snap")  # once
+    assert read_meta(tmp_path / "snap") == written  # format 2 again, taken at the same time
+    assert not (tmp_path / "snap" / "rows.pickle").exists()
+    _no_rebuild(monkeypatch)
+    loaded, _ = build_engine(settings, store, snapshot=tmp_path / "snap")
+    assert _answers(loaded, QUERIES) == expected
