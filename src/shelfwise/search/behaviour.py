@@ -32,7 +32,8 @@ GRADE = {"impression": 0, "click": 1, "add_to_cart": 2, "purchase": 3}
 QI_COLUMNS = ("impressions", "clicks", "carts", "purchases")
 _COLUMN_OF = {"impression": 0, "click": 1, "add_to_cart": 2, "purchase": 3}
 # Look-up tables built from the statistics on first use: never pickled (a snapshot holds only the
-# statistics), rebuilt by each process that reads them.
+# statistics), rebuilt by each process that reads them. Statistics are not changed once built (a
+# refresh or a training fold builds new ones), so the tables never go stale.
 _READ_CACHES = frozenset({"_query_rows", "_ctr"})
 
 
