@@ -31,6 +31,10 @@ SEARCH_EVENT_TYPES = ("impression", "click", "add_to_cart", "purchase", "search"
 GRADE = {"impression": 0, "click": 1, "add_to_cart": 2, "purchase": 3}
 QI_COLUMNS = ("impressions", "clicks", "carts", "purchases")
 _COLUMN_OF = {"impression": 0, "click": 1, "add_to_cart": 2, "purchase": 3}
+# Look-up tables built from the statistics on first use: never pickled (a snapshot holds only the
+# statistics), rebuilt by each process that reads them. Statistics are not changed once built (a
+# refresh or a training fold builds new ones), so the tables never go stale.
+_READ_CACHES = frozenset({"_query_rows", "_ctr"})
 
 
 def query_key(query: str) -> str:
@@ -130,7 +134,7 @@ class BehaviourStats:
         # The per-(query, item) and per-item counts go into two matrices: unpickling tens of
         # thousands of small arrays one by one was most of reading the statistics (Home Depot:
         # 35k arrays, 0.8 s of a one-off search under the profiler).
-        state = dict(self.__dict__)
+        state = {k: v for k, v in self.__dict__.items() if k not in _READ_CACHES}
         state["query_item"] = PackedCounts.pack(self.query_item, 4)
         state["item_search"] = PackedCounts.pack(self.item_search, 2)
         return state
@@ -173,13 +177,33 @@ class BehaviourStats:
         return stats
 
     def query_item_counts(self, query: str, rows: np.ndarray) -> np.ndarray:
-        key = query_key(query)
         out = np.zeros((len(rows), 4), dtype=np.float32)
-        for n, row in enumerate(rows.tolist()):  # Python ints once, not int() per numpy scalar
-            counts = self.query_item.get((key, row))
-            if counts is not None:
-                out[n] = counts
+        known = self._by_query().get(query_key(query))
+        if known is None or not len(rows):
+            return out
+        logged, counts = known  # this query's rows (sorted) and their counts
+        at = np.minimum(np.searchsorted(logged, rows), len(logged) - 1)
+        hit = logged[at] == rows
+        out[hit] = counts[at[hit]]
         return out
+
+    def _by_query(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``query_item`` grouped by query (built at the first look-up): a search reads only its own
+        query's few rows instead of looking every candidate up (0.16 ms of 400 candidates)."""
+        grouped = self.__dict__.get("_query_rows")
+        if grouped is None:
+            lists: dict[str, list[tuple[int, np.ndarray]]] = {}
+            for (key, row), counts in self.query_item.items():
+                lists.setdefault(key, []).append((row, counts))
+            grouped = {}
+            for key, pairs in lists.items():
+                pairs.sort(key=lambda pair: pair[0])
+                grouped[key] = (
+                    np.fromiter((row for row, _ in pairs), dtype=np.int64, count=len(pairs)),
+                    np.stack([counts for _, counts in pairs]).astype(np.float32, copy=False),
+                )
+            self.__dict__["_query_rows"] = grouped
+        return grouped
 
     def term_association(self, terms: Sequence[str], rows: np.ndarray) -> np.ndarray:
         """idf-weighted engagement of the items after queries sharing these terms, per query term."""
@@ -206,17 +230,24 @@ class BehaviourStats:
         return out / len(terms)
 
     def search_ctr(self, rows: np.ndarray) -> np.ndarray:
+        table = self._ctr_table()
         out = np.zeros(len(rows), dtype=np.float32)
-        found = [
-            (n, counts)
-            for n, row in enumerate(rows.tolist())
-            if (counts := self.item_search.get(row)) is not None
-        ]
-        if found:
-            at, counts = zip(*found, strict=True)
-            seen = np.stack(counts)  # float32 (impressions, engagements) per row that has any
-            out[list(at)] = (seen[:, 1] + 0.1) / (seen[:, 0] + 1.0)  # smoothed toward a low prior
+        inside = rows < len(table)
+        out[inside] = table[rows[inside]]
         return out
+
+    def _ctr_table(self) -> np.ndarray:
+        """Search CTR of every row (built at the first look-up; rows without statistics 0): one
+        gather per search instead of a dictionary look-up per candidate (0.4 ms of 400)."""
+        table = self.__dict__.get("_ctr")
+        if table is None:
+            table = np.zeros(max(self.item_search, default=-1) + 1, dtype=np.float32)
+            if self.item_search:
+                at = np.fromiter(self.item_search, dtype=np.int64, count=len(self.item_search))
+                seen = np.stack(list(self.item_search.values())).astype(np.float32, copy=False)
+                table[at] = (seen[:, 1] + 0.1) / (seen[:, 0] + 1.0)  # smoothed toward a low prior
+            self.__dict__["_ctr"] = table
+        return table
 
     def category_distribution(self, terms: Sequence[str]) -> Counter[str]:
         total: Counter[str] = Counter()

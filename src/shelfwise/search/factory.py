@@ -169,6 +169,7 @@ def build_engine(
         else popularity_of(store, index),
         ranker=ranker,
         candidates_per_source=settings.search.candidates_per_source,
+        ranker_candidates=settings.search.ranker_candidates,
         personalization_weight=settings.search.personalization_weight,
         rules=rules_of(store),
     )

@@ -10,12 +10,13 @@ reranker (LightGBM lambdarank) reads the whole feature row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from shelfwise.search.behaviour import BehaviourStats
-from shelfwise.search.index import SearchIndex
+from shelfwise.search.index import Row, SearchIndex
 from shelfwise.search.query import ParsedQuery
 from shelfwise.search.text import numbers
 
@@ -195,12 +196,8 @@ def feature_matrix(
     out[:, 13] = [n_numbers - h for h in number_hits]
     out[:, 14] = [len(query_units & f.units) / n_units for f in facts] if n_units else 0.0
     out[:, 15] = [f.length for f in facts]
-    if brands:
-        out[:, 17] = [f.brand in brands for f in facts]
-    if colours:
-        out[:, 18] = [bool(f.colours & colours) for f in facts]
-    if categories:
-        out[:, 19] = [not categories.isdisjoint(f.categories) for f in facts]
+    if brands or colours or categories:
+        out[:, 17:20] = intent_matches(facts, brands, colours, categories)
     if intent:
         out[:, 20] = [intent.get(f.leaf, 0.0) if f.leaf else 0.0 for f in facts]
     prices = index.prices[rows] if n else np.zeros(0)
@@ -225,4 +222,19 @@ def feature_matrix(
     out[:, 25] = (qi[:, 1] + 0.1) / (qi[:, 0] + 1.0)
     out[:, 26] = term_assoc
     out[:, 27] = ctr
+    return out
+
+
+def intent_matches(
+    facts: Sequence[Row], brands: set[str], colours: set[str], categories: set[str]
+) -> np.ndarray:
+    """(n, 3) float32: whether each row has a brand, a colour, a category the query named (the
+    ``brand_match``, ``colour_match``, ``category_match`` features; their sum is the row's tier)."""
+    out = np.zeros((len(facts), 3), dtype=np.float32)
+    if brands:
+        out[:, 0] = [f.brand in brands for f in facts]
+    if colours:
+        out[:, 1] = [bool(f.colours & colours) for f in facts]
+    if categories:
+        out[:, 2] = [not categories.isdisjoint(f.categories) for f in facts]
     return out

@@ -17,6 +17,10 @@ class SearchSettings(BaseModel):
     ann_min_items: int = Field(20_000, ge=0)
     # Candidates taken from each retriever (word BM25, character n-grams, embeddings) before fusion.
     candidates_per_source: int = Field(200, ge=10)
+    # Candidates the learned ranker scores per search, the best fusion scores within the highest
+    # tiers (0: all of the union, up to 3 × candidates_per_source). The ranker's and the feature
+    # matrix's time grow with it; 300 kept Home Depot's test NDCG@10 / Recall@100 (docs/search.md).
+    ranker_candidates: int = Field(300, ge=0)
     # Seconds between full catalog re-checks (changed items); a changed item count triggers one
     # at once. 0 re-checks on every request.
     refresh_seconds: float = Field(60.0, ge=0)

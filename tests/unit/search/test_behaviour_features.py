@@ -82,3 +82,24 @@ def test_statistics_pickled_before_packing_still_load() -> None:
     old = BehaviourStats.__new__(BehaviourStats)
     old.__setstate__(dict(stats.__dict__))  # the plain __dict__ older snapshots carry
     assert old.query_item is stats.query_item and old.item_search is stats.item_search
+
+
+def test_query_item_counts_read_only_the_querys_own_rows() -> None:
+    stats = _logged()
+    stats.query_item[("other query", 5)] = np.array([9, 9, 9, 9], dtype=np.float32)
+    got = stats.query_item_counts("Deck  STAIN", np.array([12, 7, 5, 3]))  # normalised like the log
+    assert got.dtype == np.float32
+    assert got.tolist() == [[0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0], [2, 1, 0, 0]]
+    assert stats.query_item_counts("never searched", np.array([3, 7])).tolist() == [[0] * 4] * 2
+    assert stats.query_item_counts("deck stain", np.zeros(0, dtype=np.int64)).shape == (0, 4)
+
+
+def test_look_up_tables_are_not_pickled() -> None:
+    stats = _logged()
+    stats.search_ctr(np.array([3]))
+    stats.query_item_counts("deck stain", np.array([3]))
+    state = stats.__getstate__()
+    # A snapshot holds the statistics as before: the tables are rebuilt by the process reading it.
+    assert set(state) == {"query_item", "term_item", "term_groups", "term_category", "item_search", "groups"}
+    copy = pickle.loads(pickle.dumps(stats))
+    np.testing.assert_array_equal(copy.search_ctr(np.array([3, 0])), stats.search_ctr(np.array([3, 0])))
