@@ -374,11 +374,12 @@ class CandidateRankerRecommender:
             raise RuntimeError("CandidateRankerRecommender is not fitted")
         histories = [np.asarray(h, dtype=np.int64) for h in histories]
         out = np.empty((len(histories), self.n_items), dtype=np.float32)
-        popular = self._popular()
         with_history = [i for i, h in enumerate(histories) if len(h)]
-        for i, h in enumerate(histories):
-            if not len(h):
-                out[i] = popular  # nothing to go on: what shoppers engage with lately
+        if len(with_history) < len(histories):  # a request with a history does not need it
+            popular = self._popular()
+            for i, h in enumerate(histories):
+                if not len(h):
+                    out[i] = popular  # nothing to go on: what shoppers engage with lately
         for start in range(0, len(with_history), self.config.batch_size):
             rows = with_history[start : start + self.config.batch_size]
             part = [histories[i] for i in rows]
