@@ -48,33 +48,32 @@ def select(
     if not use_mmr:
         return _in_score_order(relevance, categories, k, max_per_category, picked, per_category, available)
 
-    def capped(j: int) -> bool:
-        category = categories[j]
-        return (
-            max_per_category is not None
-            and category is not None
-            and per_category.get(category, 0) >= max_per_category
-        )
-
+    # The cap as arrays: one mask per pick instead of a Python check per candidate (with MMR the
+    # pick loop runs k times over every candidate). Categories become codes; uncategorised items
+    # share a slot whose count stays 0, so they are never capped.
+    slots: dict[str, int] = {}
+    codes = np.fromiter(
+        (slots.setdefault(c, len(slots)) if c is not None else -1 for c in categories), np.int64, n
+    )
+    codes[codes < 0] = len(slots)
+    counts = np.zeros(len(slots) + 1, dtype=np.int64)
+    for category, count in per_category.items():
+        counts[slots[category]] = count
     for enforce_cap in (True, False):
         while len(picked) < k:
-            eligible = np.flatnonzero(available)
+            allowed = available
             if enforce_cap and max_per_category is not None:  # without a cap nothing is capped
-                eligible = np.asarray([j for j in eligible if not capped(int(j))], dtype=np.int64)
+                allowed = available & (counts[codes] < max_per_category)
+            eligible = np.flatnonzero(allowed)
             if eligible.size == 0:
                 break
-            objective = (
-                (1 - diversity) * relevance[eligible] - diversity * max_sim[eligible]
-                if use_mmr
-                else relevance[eligible]
-            )
+            objective = (1 - diversity) * relevance[eligible] - diversity * max_sim[eligible]
             best = int(eligible[int(np.argmax(objective))])  # argmax keeps the first (higher-scored) on ties
             picked.append(best)
             available[best] = False
             if categories[best] is not None:
-                per_category[categories[best]] = per_category.get(categories[best], 0) + 1  # type: ignore[index]
-            if use_mmr:
-                max_sim = np.maximum(max_sim, vectors @ vectors[best])  # type: ignore[index]
+                counts[codes[best]] += 1
+            max_sim = np.maximum(max_sim, vectors @ vectors[best])  # type: ignore[index]
     return picked
 
 

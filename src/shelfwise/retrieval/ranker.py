@@ -383,11 +383,12 @@ class CandidateRankerRecommender:
             raise RuntimeError("CandidateRankerRecommender is not fitted")
         histories = [np.asarray(h, dtype=np.int64) for h in histories]
         out = np.empty((len(histories), self.n_items), dtype=np.float32)
-        popular = self._popular()
         with_history = [i for i, h in enumerate(histories) if len(h)]
-        for i, h in enumerate(histories):
-            if not len(h):
-                out[i] = popular  # nothing to go on: what shoppers engage with lately
+        if len(with_history) < len(histories):  # a request with a history does not need it
+            popular = self._popular()
+            for i, h in enumerate(histories):
+                if not len(h):
+                    out[i] = popular  # nothing to go on: what shoppers engage with lately
         for start in range(0, len(with_history), self.config.batch_size):
             rows = with_history[start : start + self.config.batch_size]
             part = [histories[i] for i in rows]
@@ -445,14 +446,16 @@ class CandidateRankerRecommender:
         weights = csr_values(self.stats.baseline.transitions, recent, items)  # type: ignore[arg-type]
         counts = csr_values(follows, recent, items) if follows is not None else None
         vectors = self.embeddings[recent] if self.embeddings is not None and recent else None
+        # Older items weigh less (halved per step back, at most 10 times); the same float64
+        # products as weighting each pair in turn, and only the pairs with weight are visited.
+        weighted = weights * 0.5 ** np.minimum(np.arange(len(recent), dtype=np.float64), 10.0)[:, None]
         out = []
         for column, item in enumerate(items):
             evidence: list[Evidence] = []
-            for back, source in enumerate(recent):
-                weight = float(weights[back, column]) * 0.5 ** min(back, 10)
-                if weight > 0:
-                    count = int(counts[back, column]) if counts is not None else None
-                    evidence.append(Evidence(item, "transition", source, weight, count=count or None))
+            for back in np.flatnonzero(weighted[:, column] > 0).tolist():
+                count = int(counts[back, column]) if counts is not None else None
+                weight = float(weighted[back, column])
+                evidence.append(Evidence(item, "transition", recent[back], weight, count=count or None))
             if vectors is not None:
                 sims = vectors @ self.embeddings[item]  # type: ignore[index]
                 best = int(np.argmax(sims))

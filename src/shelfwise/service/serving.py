@@ -50,6 +50,7 @@ from shelfwise.service.pipeline import RankedList, new_request_id
 from shelfwise.service.served import ServedModel, load_served
 from shelfwise.service.served_cache import CachedList, Freshness, ServedListCache
 from shelfwise.service.serving_experiments import ServingExperiments
+from shelfwise.service.threads import limit_numeric_threads
 from shelfwise.storage import open_store
 from shelfwise.storage.base import EXPERIMENTS_CHANGE
 
@@ -153,6 +154,7 @@ class ServingEngine(ServingExperiments):
                 gc.enable()
 
     def _start(self, poll: bool) -> None:
+        limit_numeric_threads(self._ctx.settings.threads)  # on the thread that serves (see threads)
         store = self._ctx.store
         changes = store.changes_after(0)
         self._change_seq = changes[-1].seq if changes else 0  # the profiles below already reflect them
@@ -297,6 +299,7 @@ class ServingEngine(ServingExperiments):
         with the request path (an in-memory store cannot, so it shares the main one)."""
         served = load_served(self._ctx.models, version)
         served.recommender  # noqa: B018 - reads the next-item model now, in this thread
+        limit_numeric_threads(self._ctx.settings.threads)  # torch may have loaded just now
         fresh = self._fresh_items(served)
         shared = self._ctx.settings.resolved_store_url() == "memory://"
         side = self._ctx if shared else ServiceContext(self._ctx.settings)

@@ -8,6 +8,7 @@ from shelfwise.retrieval.base import FitOptions, SequentialRecommender, Training
 from shelfwise.retrieval.features import FEATURE_NAMES
 from shelfwise.retrieval.ranker import OUTSIDE_CANDIDATES, CandidateRankerRecommender, RankerConfig
 from shelfwise.retrieval.sasrec import SASRecConfig
+from shelfwise.retrieval.transitions import csr_value
 
 
 def small_ranker() -> CandidateRankerRecommender:
@@ -72,6 +73,27 @@ def test_explain_points_at_the_history_item(chain_data: TrainingData) -> None:
     evidence = model.explain(np.array([8, 4]), 5)
     assert evidence[0].source == "transition"
     assert evidence[0].history_item == 4
+
+
+def test_explain_many_weighs_each_recent_item_by_its_age(chain_data: TrainingData) -> None:
+    # A history longer than the decay's 10 halvings (it stops there) and with repeats: each
+    # transition's evidence weight is the statistic times 0.5 ** min(steps back, 10), strongest
+    # first, equal weights in recency order.
+    model = fitted(chain_data)
+    assert model.stats is not None
+    history = np.array([0, 1, 4, 5, 8, 2, 6, 0, 1, 4, 5, 8, 2, 6, 3, 0], dtype=np.int64)
+    items = [1, 2, 3, 5, 6, 7]
+    found = model.explain_many(history, items, top=100)
+    recent = [int(x) for x in history[-20:]][::-1]
+    for item, evidence in zip(items, found, strict=True):
+        expected = [
+            (csr_value(model.stats.baseline.transitions, source, item) * 0.5 ** min(back, 10), source)
+            for back, source in enumerate(recent)
+        ]
+        expected = sorted([e for e in expected if e[0] > 0], key=lambda e: -e[0])
+        got = [(e.weight, e.history_item) for e in evidence if e.source == "transition"]
+        assert got == expected and got
+        assert evidence[-1].source == "similar_text"
 
 
 def test_save_load_gives_identical_scores(chain_data: TrainingData, tmp_path: Path) -> None:
