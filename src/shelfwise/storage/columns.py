@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,8 @@ EVENT_FIELDS = (
     "event_id", "user_id", "item_id", "type", "timestamp", "channel", "value", "price", "query",
     "session_id", "store_id", "text", "request_id", "position", "placement",
 )  # fmt: skip
+EVENT_ORDER = tuple(f.name for f in fields(Event))  # ``Event``'s own field order (positional)
+EVENTS_CHUNK = 50_000  # rows turned into objects at a time by ``events``
 # Fields kept as numbers; every other field is coded.
 NUMERIC = ("timestamp", "value")
 CODED = tuple(name for name in EVENT_FIELDS if name not in NUMERIC)
@@ -52,6 +54,13 @@ class Coded:
         wanted = set(values)
         hits = np.array([value in wanted for value in self.values], dtype=bool)
         return hits[self.codes] & (self.codes >= 0) if len(hits) else np.zeros(len(self.codes), dtype=bool)
+
+    def present(self) -> np.ndarray:
+        """Rows holding a value that is neither None nor empty (``x IS NOT NULL AND x != ''``)."""
+        filled = np.array([value not in (None, "") for value in self.values], dtype=bool)
+        if not len(filled):
+            return np.zeros(len(self.codes), dtype=bool)
+        return filled[self.codes] & (self.codes >= 0)
 
     def take(self, rows: np.ndarray) -> Coded:
         return Coded(self.codes[rows], self.values)
@@ -101,8 +110,23 @@ class EventColumns:
 
     def events(self, rows: Sequence[int] | np.ndarray | None = None) -> Iterator[Event]:
         """``Event`` objects of ``rows`` (all when None): for consumers that need whole events."""
-        for row in range(len(self)) if rows is None else rows:
-            yield self.event(int(row))
+        picked = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
+        for start in range(0, len(picked), EVENTS_CHUNK):
+            for values in self.field_tuples(picked[start : start + EVENTS_CHUNK]):
+                yield Event(*values)
+
+    def field_tuples(self, rows: np.ndarray, order: Sequence[str] = EVENT_ORDER) -> list[tuple[Any, ...]]:
+        """One tuple of field values per row (None where a field is empty), fields in ``order``."""
+        values: list[list[Any]] = []
+        for name in order:
+            if name == "timestamp":
+                values.append(self.timestamp[rows].tolist())
+            elif name == "value":
+                values.append([None if v != v else v for v in self.value[rows].tolist()])  # NaN: None
+            else:
+                table = self.coded[name].values
+                values.append([None if c < 0 else table[c] for c in self.coded[name].codes[rows].tolist()])
+        return list(zip(*values, strict=True))
 
 
 def _value(coded: Coded, row: int) -> Any:
@@ -154,3 +178,27 @@ def _encode(column: tuple[Any, ...], table: dict[Any, int]) -> np.ndarray:
         return np.full(len(column), -1, dtype=np.int32)
     setdefault = table.setdefault
     return np.array([setdefault(value, len(table) - 1) for value in column], dtype=np.int32)
+
+
+def first_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct codes, the row of each one's first occurrence, its count), in first-occurrence order."""
+    distinct, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    return distinct[order], first[order], counts[order]
+
+
+def last_rows(keys: np.ndarray) -> np.ndarray:
+    """The row of each distinct key's last occurrence (in no particular order of keys)."""
+    _, last_from_end = np.unique(keys[::-1], return_index=True)
+    return len(keys) - 1 - last_from_end
+
+
+def split_by(codes: np.ndarray) -> list[np.ndarray]:
+    """Row numbers grouped by code, each group in row order, groups by their first row."""
+    if not len(codes):
+        return []
+    order = np.argsort(codes, kind="stable")
+    cuts = np.flatnonzero(np.diff(codes[order])) + 1
+    groups = np.split(order, cuts)
+    groups.sort(key=lambda rows: int(rows[0]))
+    return groups

@@ -14,6 +14,7 @@ from shelfwise.audit.run import audit_store
 from shelfwise.domain import Event
 from shelfwise.storage import open_store
 from shelfwise.storage.base import Store
+from shelfwise.testing.mixed_events import mixed_store
 
 DAY = 86_400.0
 HOUR = 3600.0
@@ -65,6 +66,26 @@ def test_gathered_from_columns_equals_gathered_from_events(store: Store) -> None
             assert list(vars(from_columns)[name]) == list(value), name  # same order
     assert from_columns.views["bot"][:2] == [T0 + 5 * DAY, T0 + 5 * DAY + 0.5]
     assert from_columns.store_buys["hopper"] == [(T0 + DAY, "paris"), (T0 + DAY + 120, "lyon")]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_gathered_alike_from_a_mixed_shop(store_url: str, seed: int) -> None:
+    opened = open_store(store_url)
+    try:
+        mixed_store(opened, n=900, seed=seed)
+        by_events, by_columns = AuditResult(), AuditResult()
+        seen = _gather((s.event for s in opened.iter_events()), by_events)
+        from_columns = gather_columns(opened.event_columns(), by_columns)
+        assert list(by_columns.events_of.items()) == list(by_events.events_of.items())
+        for name, value in vars(seen).items():
+            got = vars(from_columns)[name]
+            assert (list(got.items()) if isinstance(got, dict) else got) == (
+                list(value.items()) if isinstance(value, dict) else value
+            ), name
+        nested = [(user, list(items.items())) for user, items in from_columns.purchased.items()]
+        assert nested == [(user, list(items.items())) for user, items in seen.purchased.items()]
+    finally:
+        opened.close()
 
 
 def test_the_same_accounts_are_flagged_for_the_same_reasons(store: Store) -> None:
