@@ -176,9 +176,11 @@ class ColumnsBuilder:
 def _encode(column: tuple[Any, ...], table: dict[Any, int]) -> np.ndarray:
     if column.count(None) == len(column):  # most optional fields of most shops
         return np.full(len(column), -1, dtype=np.int32)
-    setdefault = table.setdefault
-    return np.array([setdefault(value, len(table) - 1) for value in column], dtype=np.int32)
-
+    # New values get the next codes in the order they first occur; then one lookup per row, in C.
+    for value in dict.fromkeys(column):
+        if value not in table:
+            table[value] = len(table) - 1  # the table holds None (-1) besides the codes
+    return np.fromiter(map(table.__getitem__, column), dtype=np.int32, count=len(column))
 
 def first_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(distinct codes, the row of each one's first occurrence, its count), in first-occurrence order."""
