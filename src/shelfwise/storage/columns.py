@@ -182,6 +182,7 @@ def _encode(column: tuple[Any, ...], table: dict[Any, int]) -> np.ndarray:
             table[value] = len(table) - 1  # the table holds None (-1) besides the codes
     return np.fromiter(map(table.__getitem__, column), dtype=np.int32, count=len(column))
 
+
 def first_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(distinct codes, the row of each one's first occurrence, its count), in first-occurrence order."""
     distinct, first, counts = np.unique(codes, return_index=True, return_counts=True)
