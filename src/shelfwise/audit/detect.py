@@ -209,6 +209,48 @@ def find_store_hops(
                 break
 
 
+@dataclass
+class Seen:
+    """What the detectors need from the events, gathered in one chronological pass."""
+
+    first_seen: dict[str, float] = field(default_factory=dict)  # user -> time of their first event
+    purchases: dict[str, list[tuple[float, str]]] = field(default_factory=lambda: defaultdict(list))
+    purchased: dict[str, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+    views: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    buys: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    store_buys: dict[str, list[tuple[float, str]]] = field(default_factory=lambda: defaultdict(list))
+    buys_of: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    browsers: set[str] = field(default_factory=set)
+    history: float = 0.0  # seconds between the first and the last event
+
+    def add_purchase(self, user: str, item: str, at: float, store_id: str | None) -> None:
+        self.purchases[item].append((at, user))
+        self.purchased[user].setdefault(item, at)
+        self.buys_of[(user, item)] += 1
+        self.buys[user].append(at)
+        if store_id:
+            self.store_buys[user].append((at, store_id))
+
+
+def _gather(events: Iterable[Event], result: AuditResult) -> Seen:
+    seen = Seen()
+    first = last = None
+    for event in events:
+        first = event.timestamp if first is None else min(first, event.timestamp)
+        last = event.timestamp if last is None else max(last, event.timestamp)
+        user = event.user_id
+        result.events_of[user] = result.events_of.get(user, 0) + 1
+        seen.first_seen.setdefault(user, event.timestamp)
+        if event.type != "purchase":
+            seen.browsers.add(user)
+        if event.type in VIEW_TYPES:
+            seen.views[user].append(event.timestamp)
+        elif event.type == "purchase" and event.item_id is not None:
+            seen.add_purchase(user, event.item_id, event.timestamp, event.store_id)
+    seen.history = (last - first) if first is not None and last is not None else 0.0
+    return seen
+
+
 def detect(
     events: Iterable[Event],
     accounts: Iterable[AccountKeys],
@@ -217,44 +259,28 @@ def detect(
 ) -> AuditResult:
     """Flag suspicious accounts among ``events`` (chronological) and ``accounts``; never ``trusted`` ones."""
     result = AuditResult()
-    first_seen: dict[str, float] = {}
-    purchases: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    purchased: dict[str, dict[str, float]] = defaultdict(dict)
-    views: dict[str, list[float]] = defaultdict(list)
-    buys: dict[str, list[float]] = defaultdict(list)
-    store_buys: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    buys_of: dict[tuple[str, str], int] = defaultdict(int)
-    browsers: set[str] = set()
-    first = last = None
-    for event in events:
-        first = event.timestamp if first is None else min(first, event.timestamp)
-        last = event.timestamp if last is None else max(last, event.timestamp)
-        user = event.user_id
-        result.events_of[user] = result.events_of.get(user, 0) + 1
-        first_seen.setdefault(user, event.timestamp)
-        if event.type != "purchase":
-            browsers.add(user)
-        if event.type in VIEW_TYPES:
-            views[user].append(event.timestamp)
-        elif event.type == "purchase" and event.item_id is not None:
-            purchases[event.item_id].append((event.timestamp, user))
-            purchased[user].setdefault(event.item_id, event.timestamp)
-            buys_of[(user, event.item_id)] += 1
-            buys[user].append(event.timestamp)
-            if event.store_id:
-                store_buys[user].append((event.timestamp, event.store_id))
-    for bought in purchases.values():
+    return judge(_gather(events, result), accounts, settings, trusted, result)
+
+
+def judge(
+    seen: Seen,
+    accounts: Iterable[AccountKeys],
+    settings: AuditSettings,
+    trusted: frozenset[str] | set[str],
+    result: AuditResult,
+) -> AuditResult:
+    """Run every detector over what ``seen`` gathered (``result.events_of`` already counted)."""
+    for bought in seen.purchases.values():
         bought.sort()
-    history = (last - first) if first is not None and last is not None else 0.0
-    activity = Activity(purchased, buys_of, browsers)
-    find_bursts(purchases, first_seen, history, activity, settings, result)
-    find_rings(accounts, purchased, settings, result)
-    find_rates(views, settings.max_views_per_minute, "views", result)
+    activity = Activity(seen.purchased, seen.buys_of, seen.browsers)
+    find_bursts(seen.purchases, seen.first_seen, seen.history, activity, settings, result)
+    find_rings(accounts, seen.purchased, settings, result)
+    find_rates(seen.views, settings.max_views_per_minute, "views", result)
     # A basket is one act: its items share a timestamp, so purchases count as distinct checkout
     # seconds (a 12-item order, or a day's orders exported with one date, is not a bot).
-    checkouts = {user: sorted({round(at) for at in times}) for user, times in buys.items()}
+    checkouts = {user: sorted({round(at) for at in times}) for user, times in seen.buys.items()}
     find_rates(checkouts, settings.max_purchases_per_minute, "checkouts", result)
-    find_store_hops(store_buys, settings, result)
+    find_store_hops(seen.store_buys, settings, result)
     for user in trusted:
         result.reasons.pop(user, None)
     return result

@@ -7,11 +7,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from shelfwise.audit.detect import AccountKeys, AuditResult, detect
+from shelfwise.audit.columns import gather_columns
+from shelfwise.audit.detect import AccountKeys, AuditResult, detect, judge
 from shelfwise.domain import is_negative
 from shelfwise.settings.audit import AuditSettings
 from shelfwise.storage.audit import AuditFlag
 from shelfwise.storage.base import Store, StoredEvent
+from shelfwise.storage.columns import EventColumns
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,17 @@ def _account_keys(store: Store) -> Iterator[AccountKeys]:
         yield AccountKeys(account.user_id, tuple(f"{k.kind}:{k.key_hash}" for k in account.keys))
 
 
-def audit_store(store: Any, settings: AuditSettings) -> AuditReport:
-    """Run the detectors over every event and account of ``store`` and replace its stored flags."""
+def audit_store(store: Any, settings: AuditSettings, columns: EventColumns | None = None) -> AuditReport:
+    """Run the detectors over every event and account of ``store`` and replace its stored flags;
+    ``columns``: the store's events already read (``event_columns``), instead of reading them again."""
     accounts = list(_account_keys(store))
-    result: AuditResult = detect(
-        (stored.event for stored in store.iter_events()), accounts, settings, store.trusted_users()
-    )
+    if columns is None:
+        result: AuditResult = detect(
+            (stored.event for stored in store.iter_events()), accounts, settings, store.trusted_users()
+        )
+    else:
+        result = AuditResult()
+        result = judge(gather_columns(columns, result), accounts, settings, store.trusted_users(), result)
     flags = [
         AuditFlag(user, tuple(reasons), result.events_of.get(user, 0))
         for user, reasons in sorted(result.reasons.items())
@@ -72,6 +79,9 @@ class WithoutFlagged:
             if stored.event.user_id not in self.excluded:
                 yield stored
 
+    def event_columns(self) -> EventColumns:
+        return self._store.event_columns().without_users(self.excluded)
+
     def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
         for stored in self.iter_events(types=types):
@@ -83,9 +93,12 @@ class WithoutFlagged:
         return getattr(self._store, name)
 
 
-def training_view(store: Any, settings: AuditSettings) -> tuple[Any, AuditReport | None]:
-    """The store training should read: flagged accounts left out (the filter runs first)."""
+def training_view(
+    store: Any, settings: AuditSettings, columns: EventColumns | None = None
+) -> tuple[Any, AuditReport | None]:
+    """The store training should read: flagged accounts left out (the filter runs first);
+    ``columns``: every event of ``store``, already read."""
     if not settings.enabled:
         return store, None
-    report = audit_store(store, settings)
+    report = audit_store(store, settings, columns)
     return (WithoutFlagged(store, report.flagged) if report.flags else store), report

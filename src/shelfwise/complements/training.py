@@ -14,6 +14,7 @@ from shelfwise.complements.model import ComplementConfig, ComplementModel
 from shelfwise.domain import Event, Item
 from shelfwise.history import ItemIndex, customer_of_users
 from shelfwise.storage.base import Store
+from shelfwise.storage.columns import EventColumns
 
 COMPLEMENTS_DIR = "complements"
 
@@ -48,10 +49,19 @@ def build_complement_model(
 
 
 def fit_complements(
-    store: Store, items: list[Item], index: ItemIndex, embeddings: np.ndarray, directory: Path
+    store: Store,
+    items: list[Item],
+    index: ItemIndex,
+    embeddings: np.ndarray,
+    directory: Path,
+    columns: EventColumns | None = None,
 ) -> dict[str, float]:
-    """Fit from every channel's baskets, carts and views; save into ``directory``; return stats."""
-    events = (stored.event for stored in store.iter_events(types=PAIR_TYPES))
+    """Fit from every channel's baskets, carts and views; save into ``directory``; return stats.
+    ``columns``: the store's events already read (``event_columns``), instead of reading them again."""
+    if columns is None:
+        events: Iterable[Event] = (stored.event for stored in store.iter_events(types=PAIR_TYPES))
+    else:
+        events = columns.events(np.flatnonzero(columns.type.mask_of(PAIR_TYPES)))
     model = build_complement_model(items, index, events, customer_of_users(store), embeddings)
     model.save(directory)
     return {

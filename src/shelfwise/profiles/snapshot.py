@@ -38,8 +38,10 @@ from typing import Any
 
 from shelfwise.domain import Event
 from shelfwise.history import members_by_customer
+from shelfwise.profiles.columns import profile_bodies
 from shelfwise.profiles.live import CustomerProfile, ProfileBook
 from shelfwise.storage.base import Store, StoredEvent
+from shelfwise.storage.columns import EventColumns
 from shelfwise.storage.models import ModelStore
 
 log = logging.getLogger(__name__)
@@ -99,12 +101,21 @@ def pack(profile: CustomerProfile) -> Packed:
     return Packed(profile.user_ids, profile.events, marshal.dumps(body))
 
 
-def write_snapshot(store: Store, path: Path, max_items: int) -> ProfileSnapshot:
-    """Build every profile from ``store`` (the full store, not a training view) and save them."""
-    # The change watermark is read first: a forget landing while the events are read is then
-    # after it, and re-checked at load.
+def change_mark(store: Store) -> int:
+    """The change-log watermark, to be read before the events a snapshot is built from: a forget
+    landing while the events are read is then after it, and re-checked at load."""
     changes = store.changes_after(0)
-    change_seq = changes[-1].seq if changes else 0
+    return changes[-1].seq if changes else 0
+
+
+def write_snapshot(
+    store: Store, path: Path, max_items: int, read: tuple[int, EventColumns] | None = None
+) -> ProfileSnapshot:
+    """Build every profile from ``store`` (the full store, not a training view) and save them;
+    ``read``: (``change_mark``, then every event of ``store`` as columns) when already read."""
+    if read is not None:
+        return _write_from_columns(store, path, max_items, *read)
+    change_seq = change_mark(store)
     book = ProfileBook.load(store, None, max_items)
     snapshot = ProfileSnapshot(
         format=FORMAT,
@@ -113,6 +124,27 @@ def write_snapshot(store: Store, path: Path, max_items: int) -> ProfileSnapshot:
         change_seq=change_seq,
         stored_events=book.events_read,
         profiles={profile.customer_id: pack(profile) for profile in book.customers()},
+    )
+    _save(snapshot, path)
+    return snapshot
+
+
+def _write_from_columns(
+    store: Store, path: Path, max_items: int, change_seq: int, columns: EventColumns
+) -> ProfileSnapshot:
+    """What ``ProfileBook.load`` then ``pack`` write, built from columns (``profiles.columns``)."""
+    members = members_by_customer(store)
+    profiles = {
+        customer: Packed(tuple(members[customer]), events, marshal.dumps(body))
+        for customer, events, body in profile_bodies(columns, members, max_items)
+    }
+    snapshot = ProfileSnapshot(
+        format=FORMAT,
+        max_items=max_items,
+        event_seq=int(columns.seq.max()) if len(columns) else 0,
+        change_seq=change_seq,
+        stored_events=len(columns),
+        profiles=profiles,
     )
     _save(snapshot, path)
     return snapshot

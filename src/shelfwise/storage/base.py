@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shelfwise.domain import Event, Impression, Item, Outcome
+from shelfwise.storage.columns import EventColumns
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class StoredEvent:
 
 
 DAY_SECONDS = 86_400
+COLUMN_CHUNK = 50_000  # rows read per fetch by ``event_columns``
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,11 @@ class EventStore(Protocol):
         with_query: bool = False,
     ) -> Iterator[StoredEvent]:
         """Events in (timestamp, ingestion order); ``with_query``: only those carrying a search query."""
+        ...
+
+    def event_columns(self) -> EventColumns:
+        """Every event, in (timestamp, ingestion) order as ``iter_events`` yields them, as columns
+        (``shelfwise.storage.columns``): one read shared by the steps of ``train``."""
         ...
 
     def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:

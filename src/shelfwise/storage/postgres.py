@@ -28,12 +28,14 @@ import psycopg
 
 from shelfwise.domain import NEGATIVE_RATING_MAX, RATING_TYPES, Event, Item
 from shelfwise.storage.base import (
+    COLUMN_CHUNK,
     AccountRecord,
     Change,
     IdentityKeyRecord,
     StoredAccount,
     StoredEvent,
 )
+from shelfwise.storage.columns import ColumnsBuilder, EventColumns
 from shelfwise.storage.experiments import ExperimentTables
 from shelfwise.storage.pg_connect import connect, redact_url
 from shelfwise.storage.pg_extras import PostgresExtras
@@ -424,6 +426,20 @@ class PostgresStore(PostgresExtras, PostgresFeedback, ExperimentTables):
                 yield event_from_row(row)
             if len(rows) < PAGE:
                 return
+            after = (rows[-1][5], rows[-1][0])
+
+    def event_columns(self) -> EventColumns:
+        # Pages by (ts, seq) as iter_events does (the events_ts_seq index), in larger pages: no
+        # server-side cursor (the connection autocommits) and no whole result held by libpq.
+        builder = ColumnsBuilder()
+        after: tuple[float, int] | None = None
+        while True:
+            where, params = ("", []) if after is None else ("WHERE (ts, seq) > (%s, %s)", list(after))
+            sql = f"{EVENT_SELECT} {where} ORDER BY ts, seq LIMIT %s"
+            rows = self._conn.execute(sql, [*params, COLUMN_CHUNK]).fetchall()  # type: ignore[arg-type]
+            builder.add(rows)
+            if len(rows) < COLUMN_CHUNK:
+                return builder.build()
             after = (rows[-1][5], rows[-1][0])
 
     def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:

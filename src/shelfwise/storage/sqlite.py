@@ -22,6 +22,7 @@ from shelfwise.domain import NEGATIVE_RATING_MAX, RATING_TYPES, Event, Item
 from shelfwise.errors import StoreError
 from shelfwise.storage.audit import SQLiteAuditTables
 from shelfwise.storage.base import (
+    COLUMN_CHUNK,
     DAY_SECONDS,
     AccountRecord,
     ApiKeyRecord,
@@ -32,6 +33,7 @@ from shelfwise.storage.base import (
     StoredAccount,
     StoredEvent,
 )
+from shelfwise.storage.columns import ColumnsBuilder, EventColumns
 from shelfwise.storage.experiments import ExperimentTables
 from shelfwise.storage.sqlite_feedback import SQLiteFeedback
 from shelfwise.storage.sqlite_rules import SQLiteSearchRules
@@ -327,6 +329,13 @@ class SQLiteStore(SQLiteAuditTables, SQLiteSearchRules, SQLiteFeedback, Experime
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         for row in self._conn.execute(f"{_EVENT_SELECT} {where} ORDER BY ts, seq", params):
             yield _event_from_row(row)
+
+    def event_columns(self) -> EventColumns:
+        builder = ColumnsBuilder()
+        cursor = self._conn.execute(f"{_EVENT_SELECT} ORDER BY ts, seq")
+        while rows := cursor.fetchmany(COLUMN_CHUNK):
+            builder.add(rows)
+        return builder.build()
 
     def event_counts_by_item(self, types: Iterable[str]) -> dict[str, int]:
         types = list(types)

@@ -27,13 +27,18 @@ COMPLEMENTS_SHARE = 0.11  # of --max-minutes: the complement model, between next
 # of the time left to the two of them, however lopsided the shop's data.
 MIN_SHARE = 0.2
 MIN_NEXT_ITEM_S = 30.0  # the next-item model's floor when loading and encoding ate the budget
-# The finishing steps (live profiles, search index) each read every event as loading did: on the
-# 1× generated Beauty shop they took 1.6–2.6× the load step (docs/scale.md). Reserved with some
-# room, since overrunning the budget is worse than a model that stopped a little early.
+# The finishing steps (live profiles, search index): 1.6–2.6× the load step on the 1× generated
+# Beauty shop when both read every event as objects; since the events are read once, column-wise
+# (the profiles are built from the load step's columns), 0.7–1.5× at 1× and 3× on SQLite and
+# PostgreSQL (docs/scale.md), the search index being most of it. Kept at 2.5: overrunning the
+# budget is worse than a model that stopped a little early.
 FINISH_PER_LOAD = 2.5
-# The complement model reads its pair events (baskets, carts, views, returns) and fits: about 1×
-# the load step on the generated shops (all purchases), so a window of less than this is skipped.
-COMPLEMENTS_PER_LOAD = 1.2
+# The complement model counts its pair events and fits (the fit grows with the catalog, not with
+# the events). It took about 1× the load step while loading built an Event per row; once loading
+# became column-wise the load step shrank and the complement fit did not: 33.9 s against a 4.2 s
+# load step on the 1× shop (36.5 s against 36.0 s before, same minutes, docs/scale.md). A window
+# of less than this estimate is skipped.
+COMPLEMENTS_PER_LOAD = 8.0
 
 
 @dataclass(frozen=True)

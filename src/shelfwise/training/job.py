@@ -19,8 +19,9 @@ from shelfwise.audit import training_view
 from shelfwise.complements import COMPLEMENTS_DIR, fit_complements
 from shelfwise.engine import Engine, open_engine
 from shelfwise.errors import ModelError
-from shelfwise.history import CustomerHistory, load_training_view, sequences_of, trending_scores
-from shelfwise.profiles.snapshot import PROFILES_FILE
+from shelfwise.history import CustomerHistory, customer_of_users, sequences_of, trending_scores
+from shelfwise.history.columns import histories_of, item_index_of
+from shelfwise.profiles.snapshot import PROFILES_FILE, change_mark
 from shelfwise.profiles.snapshot import write_snapshot as write_profiles
 from shelfwise.retrieval.registry import DEFAULT_MODEL, MODEL_DIR, save_model
 from shelfwise.search.behaviour import SEARCH_EVENT_TYPES
@@ -28,6 +29,7 @@ from shelfwise.search.factory import SEARCH_DIR, write_snapshot
 from shelfwise.search.snapshot import SNAPSHOT_DIR, LogMark
 from shelfwise.settings import Settings
 from shelfwise.storage.base import Store
+from shelfwise.storage.columns import EventColumns
 from shelfwise.storage.models import Manifest, ModelStore
 from shelfwise.training.budget import (
     COMPLEMENTS_PER_LOAD,
@@ -64,9 +66,10 @@ def _importances(model: object) -> dict[str, dict[str, float]]:
     return {"next-item ranker": gains} if gains else {}
 
 
-def _shop_size(settings: Settings, store: Store, sequences: list[np.ndarray]) -> ShopSize:
+def _shop_size(settings: Settings, columns: EventColumns, sequences: list[np.ndarray]) -> ShopSize:
     """What the next-item model and the search step learn from, for the budget split."""
-    search_events = sum(1 for _ in store.iter_events(types=SEARCH_EVENT_TYPES, with_query=True))
+    # As iter_events(types=SEARCH_EVENT_TYPES, with_query=True) counts them: a non-empty query.
+    search_events = int((columns.type.mask_of(SEARCH_EVENT_TYPES) & columns.query.present()).sum())
     tunes = settings.search.tune_query_encoder and search_events > 0
     return ShopSize(
         interactions=int(sum(len(s) for s in sequences)),
@@ -136,10 +139,16 @@ def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engi
     clock = TrainClock(time.monotonic(), options.max_minutes * 60.0)
     timings: dict[str, float] = {}
     full_store = store  # the live profiles are of every account, flagged or not
+    # Every event is read once, column-wise, and shared by the audit, the histories, the
+    # complement model and the live profiles (docs/scale.md: four reads of one Event per row
+    # were most of the load step at 3x). The change mark is the profiles' and comes first.
+    read = (change_mark(full_store), full_store.event_columns())
     # Flagged accounts (fake orders, rings, bots) are kept out of every model and of trending.
-    store, audit = training_view(store, settings.audit)
+    store, audit = training_view(store, settings.audit, read[1])
+    columns = read[1].without_users(audit.flagged) if audit and audit.flags else read[1]
     items = list(store.iter_items())
-    index, histories = load_training_view(store)
+    index = item_index_of(columns, items)
+    histories = histories_of(columns, index, customer_of_users(store))
     sequences = sequences_of(histories)
     if len(index) == 0 or not sequences:
         raise ModelError("nothing to train on: ingest items and events first")
@@ -154,7 +163,7 @@ def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engi
     # Deadlines for the steps that follow, split by what the shop has (training/budget.py), so the
     # whole job ends within --max-minutes and a search log is not starved by the recommender. The
     # finishing steps read every event again, as loading did: their time is kept aside first.
-    shop = _shop_size(settings, store, sequences)
+    shop = _shop_size(settings, columns, sequences)
     finish_s = finish_reserve(timings["load_s"])
     budget = plan_budget(options.max_minutes, t0 - started, shop, finish_s)
     _warn_if_unreachable(clock, finish_s, options.progress)
@@ -179,7 +188,7 @@ def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engi
         window = _complements_window(clock, budget, shop, options.max_minutes)
         estimate = COMPLEMENTS_PER_LOAD * timings["load_s"]
         if affordable(estimate, window):
-            fit_complements(store, items, index, embeddings, writer.path / COMPLEMENTS_DIR)
+            fit_complements(store, items, index, embeddings, writer.path / COMPLEMENTS_DIR, columns)
         else:
             clock.skip(
                 "complements",
@@ -210,7 +219,9 @@ def _train(settings: Settings, store: Store, options: TrainOptions, engine: Engi
         timings["ctr_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # Servers start from these profiles and read only the events after them.
-        profiles = write_profiles(full_store, writer.path / PROFILES_FILE, settings.serve.profile_max_items)
+        profiles = write_profiles(
+            full_store, writer.path / PROFILES_FILE, settings.serve.profile_max_items, read
+        )
         timings["profiles_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # Serving and one-off searches start from this index instead of indexing the catalog, and
