@@ -101,9 +101,11 @@ def _purchased(columns: EventColumns, customers: np.ndarray, items: np.ndarray) 
 
 def grouped_sets(keys: np.ndarray, values: list[Any]) -> dict[int, set[Any]]:
     """key → the set of its ``values`` (parallel to ``keys``)."""
+    if len(keys) == 0:  # a shop with no purchases yet: no cut points to pair up
+        return {}
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     cuts = [0, *(np.flatnonzero(np.diff(sorted_keys)) + 1).tolist(), len(keys)]
     ordered = [values[n] for n in order.tolist()]
-    firsts = sorted_keys[cuts[:-1]].tolist() if len(keys) else []
+    firsts = sorted_keys[cuts[:-1]].tolist()
     return {key: set(ordered[a:b]) for key, a, b in zip(firsts, cuts[:-1], cuts[1:], strict=True)}

@@ -40,3 +40,13 @@ def test_no_events_no_histories(store: Store) -> None:
     columns = store.event_columns()
     index = item_index_of(columns, [])
     assert len(index) == 0 and histories_of(columns, index, {}) == {}
+
+
+def test_grouped_sets_of_nothing_is_empty_and_of_rows_groups_by_key() -> None:
+    # A shop whose events hold no purchase yet (a search log only) reaches it with no rows.
+    import numpy as np
+
+    from shelfwise.history.columns import grouped_sets
+
+    assert grouped_sets(np.array([], dtype=np.int64), []) == {}
+    assert grouped_sets(np.array([2, 1, 2]), ["a", "b", "c"]) == {1: {"b"}, 2: {"a", "c"}}
