@@ -40,8 +40,8 @@ def test_events_are_inserted_once_per_key_and_read_in_time_order(store: Store) -
 
 
 def test_a_batch_with_stored_or_repeated_keys_stores_only_the_new_events_in_input_order(store: Store) -> None:
-    # PostgreSQL copies a batch of new, distinct keys straight into the table and stages any other
-    # batch: both paths must store the same rows, numbered (seq) in input order.
+    # Only new keys are stored, once, numbered (seq) in input order: a batch may repeat a key or
+    # hold one stored by an earlier batch (PostgreSQL stages and inserts ON CONFLICT DO NOTHING).
     assert store.append_events([("k1", Event("u", "view", 1.0, item_id="a"))]) == 1
     mixed = [("k2", Event("u", "view", 2.0, item_id="b")), ("k1", Event("u", "view", 1.0, item_id="a"))]
     assert store.append_events(mixed) == 1

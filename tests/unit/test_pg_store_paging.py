@@ -48,21 +48,3 @@ def test_feedback_pages_join_into_the_full_order(pg_url: str, monkeypatch: pytes
         ]
     finally:
         store.close()
-
-
-def test_a_conflict_the_key_check_missed_falls_back_to_staging(
-    pg_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Another writer (outside Shelfwise's write lock) may store a key between the check and the COPY:
-    # the COPY's unique violation is rolled back to its savepoint and the batch is staged instead.
-    store = open_store(pg_url)
-    try:
-        store.append_events([("k1", Event("u", "view", 1.0, item_id="a"))])
-        monkeypatch.setattr(type(store), "_one", lambda self, sql, params=(): False)
-        batch = [("k0", Event("u", "view", 0.5, item_id="z")), ("k1", Event("u", "view", 1.0, item_id="a"))]
-        assert store.append_events(batch) == 1
-        monkeypatch.undo()
-        assert [e.event.item_id for e in store.iter_events()] == ["z", "a"]
-        assert store.count_events() == 2
-    finally:
-        store.close()

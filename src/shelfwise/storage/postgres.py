@@ -24,8 +24,6 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-import psycopg
-
 from shelfwise.domain import NEGATIVE_RATING_MAX, RATING_TYPES, Event, Item
 from shelfwise.storage.base import (
     COLUMN_CHUNK,
@@ -357,8 +355,6 @@ class PostgresStore(PostgresExtras, PostgresFeedback, ExperimentTables):
         if not keyed_events:
             return 0
         with self.transaction():
-            if self._copy_events_directly(keyed_events):
-                return len(keyed_events)
             rows = ((i, *_event_row(key, e)) for i, (key, e) in enumerate(keyed_events))
             self._copy("stage_events", f"ord, {EVENT_COLUMNS}", rows)
             # seq follows the input order; keys already stored (or repeated in the batch) are skipped.
@@ -366,34 +362,6 @@ class PostgresStore(PostgresExtras, PostgresFeedback, ExperimentTables):
                 f"INSERT INTO events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM stage_events "
                 "ORDER BY ord ON CONFLICT (event_key) DO NOTHING"
             )
-
-    def _copy_events_directly(self, keyed_events: Sequence[tuple[str, Event]]) -> bool:
-        """COPY a batch straight into ``events`` when none of its keys can conflict; False if not done.
-
-        A fresh batch (keys distinct, none stored) is what bulk ingest almost always writes, and one
-        COPY into the table costs about half of COPY into staging plus ``INSERT … ON CONFLICT``. Every
-        Shelfwise write holds the write lock, so the check cannot go stale before the COPY; the
-        savepoint still turns a conflicting row written by anything else into the staging path.
-        Rows go in input order, so ``seq`` follows it as on the staging path.
-        """
-        keys = [key for key, _ in keyed_events]
-        if len(set(keys)) != len(keys) or self._one(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE event_key = ANY(%s))", (keys,)
-        ):
-            return False
-        self._conn.execute("SAVEPOINT direct_events")
-        try:
-            with (
-                self._conn.cursor() as cursor,
-                cursor.copy(f"COPY events ({EVENT_COLUMNS}) FROM STDIN") as copy,
-            ):  # type: ignore[arg-type]
-                for key, e in keyed_events:
-                    copy.write_row(_event_row(key, e))
-        except psycopg.errors.UniqueViolation:
-            self._conn.execute("ROLLBACK TO SAVEPOINT direct_events")
-            return False
-        self._conn.execute("RELEASE SAVEPOINT direct_events")
-        return True
 
     def iter_events(
         self,
