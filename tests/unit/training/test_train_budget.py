@@ -11,7 +11,6 @@ contract allows, say what it skipped, and still publish a model that recommends.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
 from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
+from shelfwise.testing.files import jsonl_file
 from shelfwise.training.job import TrainOptions, train
 
 N = 30
@@ -35,16 +35,14 @@ def _cycle_shop(tmp_path: Path) -> ServiceContext:
     """90 customers walking stretches of one 30-item cycle (fewer than the 100 a SASRec needs, so
     the real work stays seconds)."""
     ctx = ServiceContext(Settings(home=tmp_path / "home"))
-    items = tmp_path / "items.jsonl"
-    items.write_text("".join(json.dumps({"item_id": x, "title": f"Item {x}"}) + "\n" for x in ITEM))
+    items = jsonl_file(tmp_path / "items.jsonl", [{"item_id": x, "title": f"Item {x}"} for x in ITEM])
     rows = [
         {"user_id": f"u{user}", "item_id": ITEM[(user * 7 + step) % N], "type": "purchase",
          "timestamp": 1000 * user + step}
         for user in range(90)
         for step in range(4 + user % 4)
     ]  # fmt: skip
-    events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    events = jsonl_file(tmp_path / "events.jsonl", rows)
     IngestService(ctx).ingest_file("items", items)
     IngestService(ctx).ingest_file("events", events)
     return ctx

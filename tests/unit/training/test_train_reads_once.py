@@ -4,7 +4,6 @@ over the history types, and the profiles it publishes are those a full ``Profile
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,14 @@ from shelfwise.service.context import ServiceContext
 from shelfwise.service.ingest import IngestService
 from shelfwise.settings import Settings
 from shelfwise.storage.sqlite import SQLiteStore
+from shelfwise.testing.files import jsonl_file
 from shelfwise.training.job import TrainOptions, train
 
 
 def _shop(tmp_path: Path) -> ServiceContext:
     ctx = ServiceContext(Settings(home=tmp_path / "home"))
-    items = tmp_path / "items.jsonl"
-    items.write_text(
-        "".join(json.dumps({"item_id": f"i{n}", "title": f"Item {n}"}) + "\n" for n in range(20))
+    items = jsonl_file(
+        tmp_path / "items.jsonl", [{"item_id": f"i{n}", "title": f"Item {n}"} for n in range(20)]
     )
     rows = [
         {"user_id": f"u{u}", "item_id": f"i{(u * 3 + s) % 20}", "type": ("view", "purchase")[s % 2],
@@ -31,8 +30,7 @@ def _shop(tmp_path: Path) -> ServiceContext:
         for u in range(60)
         for s in range(3 + u % 5)
     ]  # fmt: skip
-    events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    events = jsonl_file(tmp_path / "events.jsonl", rows)
     IngestService(ctx).ingest_file("items", items)
     IngestService(ctx).ingest_file("events", events)
     return ctx
