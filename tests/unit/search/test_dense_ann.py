@@ -77,13 +77,18 @@ def test_a_changed_row_moves_and_a_new_row_is_found() -> None:
     assert len(dense) == 3001 and dense.top(added, 1)[0][0] == 3000
 
 
-def test_saved_index_is_loaded_with_its_rows(tmp_path: Path) -> None:
+def _saved_and_loaded(folder: Path) -> tuple[DenseIndex, DenseIndex]:
+    """An IVF index over 3,000 clustered rows, saved into ``folder``, and its copy loaded from there."""
     dense = DenseIndex(DIM, ann_min_items=1000)
-    vectors = _clustered(3000)
-    dense.set_rows(np.arange(3000), vectors)
-    dense.save_ann(tmp_path)
+    dense.set_rows(np.arange(3000), _clustered(3000))
+    dense.save_ann(folder)
     loaded = DenseIndex(DIM, ann_min_items=1000)
-    loaded.load(dense.matrix(), tmp_path)
+    loaded.load(dense.matrix(), folder)
+    return dense, loaded
+
+
+def test_saved_index_is_loaded_with_its_rows(tmp_path: Path) -> None:
+    dense, loaded = _saved_and_loaded(tmp_path)
     assert loaded.approximate
     query = _clustered(1, seed=9)[0]
     assert list(loaded.top(query, 20)[0]) == list(dense.top(query, 20)[0])
@@ -92,12 +97,7 @@ def test_saved_index_is_loaded_with_its_rows(tmp_path: Path) -> None:
 def test_a_loaded_index_is_mapped_until_it_changes(tmp_path: Path) -> None:
     """Loading maps the saved file (read-only); a write reads it into memory first (faiss fails, at
     worst aborting the process, on a write to the mapped lists); answers are the saved index's."""
-    dense = DenseIndex(DIM, ann_min_items=1000)
-    vectors = _clustered(3000)
-    dense.set_rows(np.arange(3000), vectors)
-    dense.save_ann(tmp_path)
-    loaded = DenseIndex(DIM, ann_min_items=1000)
-    loaded.load(dense.matrix(), tmp_path)
+    dense, loaded = _saved_and_loaded(tmp_path)
     assert loaded._ann_file == tmp_path / "ann.faiss"  # mapped
     queries = _clustered(20, seed=3)
     for query in queries:

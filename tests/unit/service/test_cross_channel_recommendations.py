@@ -11,15 +11,8 @@ from shelfwise.service.ingest import IngestService
 from shelfwise.service.lists import ListService
 from shelfwise.settings import Settings
 from shelfwise.testing.files import jsonl_file
+from shelfwise.testing.pairs_shop import ITEMS
 from shelfwise.training.job import TrainOptions, train
-
-ITEMS = [
-    ("phone", "Nimbus X12 Smartphone 128GB"),
-    ("case", "Case for Nimbus X12, Shockproof"),
-    ("kettle", "Electric Kettle 1.7L Stainless"),
-    ("tea", "Green Tea Loose Leaf 250g"),
-    ("socks", "Running Socks 3-Pack"),
-]
 
 
 @pytest.fixture
