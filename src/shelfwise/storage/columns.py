@@ -14,7 +14,6 @@ Both stores fill it through ``ColumnsBuilder`` from plain row tuples of the shar
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -100,14 +99,6 @@ class EventColumns:
         dropped = users.mask_of(excluded)
         return self if not dropped.any() else self.take(~dropped)
 
-    def event(self, row: int) -> Event:
-        """The ``Event`` of one row, field for field what ``iter_events`` yields for it."""
-        fields: dict[str, Any] = {name: _value(self.coded[name], row) for name in CODED}
-        fields["timestamp"] = float(self.timestamp[row])
-        value = float(self.value[row])
-        fields["value"] = None if math.isnan(value) else value
-        return Event(**fields)
-
     def events(self, rows: Sequence[int] | np.ndarray | None = None) -> Iterator[Event]:
         """``Event`` objects of ``rows`` (all when None): for consumers that need whole events."""
         picked = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
@@ -127,11 +118,6 @@ class EventColumns:
                 table = self.coded[name].values
                 values.append([None if c < 0 else table[c] for c in self.coded[name].codes[rows].tolist()])
         return list(zip(*values, strict=True))
-
-
-def _value(coded: Coded, row: int) -> Any:
-    code = int(coded.codes[row])
-    return None if code < 0 else coded.values[code]
 
 
 class ColumnsBuilder:
